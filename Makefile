@@ -1,0 +1,49 @@
+# Utvei. `make run` serves the demo; `make test` runs everything CI runs. Both set up what they need.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/utvei
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run demo test lint types test-sqlite test-pg test-browser system clean
+
+$(STAMP):
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	UTVEI_DEMO=1 $(BIN)/utvei migrate --noinput -v0
+	UTVEI_DEMO=1 $(BIN)/utvei demo --if-empty
+	UTVEI_DEMO=1 PORT=$(PORT) $(BIN)/utvei serve --port $(PORT)
+
+system:
+	bash scripts/ensure-system.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy src
+
+test-sqlite: install
+	$(BIN)/pytest -m "not browser" -p no:cacheprovider
+
+test-pg: install system
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -p no:cacheprovider
+
+test-browser: install system
+	$(BIN)/pytest -m browser -p no:cacheprovider
+
+test: install system lint types test-sqlite test-pg test-browser
+	@echo "make test: all stages passed"
+
+clean:
+	rm -rf $(VENV) var/static .mypy_cache .ruff_cache

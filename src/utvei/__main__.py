@@ -1,0 +1,3 @@
+from utvei.cli import main
+
+main()

@@ -1,0 +1,326 @@
+"""THE access policy. Every decision about who may see or do what to case data is made here.
+
+The acting principal is a Membership: a user acting in one organisation with one role. Deny is the default.
+A forbidden case and a missing one look the same to callers (NotFound).
+
+Steps (DESIGN.md §4):
+  1. an active membership, else deny
+  2. the role holds the capability, else deny
+  3. a relation to the case: team member | coordinator of the owning organisation (| referral, emergency: later)
+  4. case header -> allow (fields limited by role, see `header_scope`)
+  5. the item's classification admits the viewer
+  6. the viewer's organisation wrote it -> allow
+  7. a basis for (viewer organisation, category) exists: `sharing_basis` — the one place the consent and
+     disclosure gate of the sharing issue slots in
+  8. otherwise deny; a team member sees a restricted marker
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership
+from utvei.accounts.roles import Cap, Role, has_cap
+from utvei.cases.models import Case, Classification, Concern, Entry, Task, TeamMember
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+
+class Relation(StrEnum):
+    NONE = "none"
+    TEAM = "team"
+    OWNER_COORDINATOR = "owner_coordinator"
+
+
+class Act(StrEnum):
+    """Actions the policy decides."""
+
+    CASE_VIEW = "case.view"
+    CASE_MANAGE = "case.manage"  # phase, track, header fields, close, reopen
+    TEAM_MANAGE = "team.manage"
+    ENTRY_CREATE = "entry.create"
+    ENTRY_READ = "entry.read"
+    ENTRY_EDIT = "entry.edit"
+    TASK_CREATE = "task.create"
+    TASK_READ = "task.read"
+    TASK_EDIT = "task.edit"
+    CONCERN_SUBMIT = "concern.submit"
+    CONCERN_READ = "concern.read"
+    CONCERN_TRIAGE = "concern.triage"
+    AUDIT_READ = "audit.read"
+
+
+# Classifications a mentor may read besides their own notes: goals, appointments, what the person may see.
+MENTOR_READABLE = frozenset({Classification.MENTOR, Classification.PARTICIPANT})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    step: str  # which step decided, e.g. "relation", "classification", "author"
+    reason: Promise | str  # a sentence for "why can I see this?"
+    records: dict[str, Any] = field(default_factory=dict)  # ids of what allowed it (membership, team member)
+    restricted_marker: bool = False  # denied, but the viewer may see that the item exists
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+DENY = Decision(False, "default", _("No relation to this case."))
+
+
+def _membership_ok(m: Membership | None) -> bool:
+    return m is not None and m.is_current and m.user.is_active
+
+
+# ---- Cases ---------------------------------------------------------------------------------------------
+
+
+def _team_q(m: Membership) -> Q:
+    now = timezone.now()
+    team = TeamMember.objects.filter(
+        case=OuterRef("pk"), user_id=m.user_id, organisation_id=m.organisation_id, started_at__lte=now
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+    return Q(Exists(team))
+
+
+def visible_cases(m: Membership | None) -> QuerySet[Case]:
+    """Steps 1–3 as a queryset: every list, lookup and export starts here."""
+    if not _membership_ok(m) or m is None:
+        return Case.objects.none()
+    if not has_cap(m.role, Cap.CASE_READ):
+        return Case.objects.none()
+    q = _team_q(m)
+    if m.role == Role.COORDINATOR:
+        q |= Q(owning_org_id=m.organisation_id)
+    return Case.objects.filter(q)
+
+
+def relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
+    """The first relation that holds between the principal and the case, with the record behind it."""
+    if not _membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
+        return Relation.NONE, {}
+    member = (
+        TeamMember.objects.current()
+        .filter(case=case, user_id=m.user_id, organisation_id=m.organisation_id)
+        .only("pk", "role")
+        .first()
+    )
+    if member is not None:
+        return Relation.TEAM, {"team_member": member.pk, "team_role": member.role, "membership": m.pk}
+    if m.role == Role.COORDINATOR and case.owning_org_id == m.organisation_id:
+        return Relation.OWNER_COORDINATOR, {"membership": m.pk}
+    return Relation.NONE, {}
+
+
+@dataclass
+class CaseAccess:
+    """The principal's standing on one case, computed once and reused for every item on a page."""
+
+    membership: Membership
+    case: Case
+    relation: Relation
+    records: dict[str, Any]
+
+    @property
+    def full(self) -> bool:
+        return has_cap(self.membership.role, Cap.CASE_READ_FULL)
+
+
+def case_access(m: Membership | None, case: Case) -> CaseAccess | None:
+    rel, records = relation(m, case)
+    if rel == Relation.NONE or m is None:
+        return None
+    return CaseAccess(m, case, rel, records)
+
+
+def header_scope(ca: CaseAccess) -> frozenset[str]:
+    """Which header fields the principal may see (step 4: the header itself is limited by role)."""
+    base = {"reference", "track", "phase", "owning_org", "lead", "opened_at", "closed_at", "team"}
+    if ca.full:
+        base |= {
+            "ideologies",
+            "motivation_stage",
+            "threat_clarified_at",
+            "closure_reason",
+            "closure_summary",
+            "person",
+            "previous_case",
+            "phase_history",
+        }
+        if ca.membership.role == Role.COORDINATOR or ca.relation == Relation.TEAM:
+            base |= {"safety_plan"}
+    return frozenset(base)
+
+
+# ---- Items (entries, tasks) ----------------------------------------------------------------------------
+
+
+def classification_admits(m: Membership, classification: str, author_org_id: int) -> bool:
+    """Step 5 alone: does the compartment admit this viewer's organisation and role?"""
+    kind = m.organisation.kind
+    if not has_cap(m.role, Cap.CASE_READ_FULL) and classification not in MENTOR_READABLE:
+        return False
+    if classification == Classification.OWN_ORG:
+        return m.organisation_id == author_org_id
+    if classification == Classification.POLICE:
+        return kind in POLICE_KINDS
+    if classification == Classification.HEALTH:
+        return kind in HEALTH_KINDS
+    return classification in {Classification.TEAM, Classification.MENTOR, Classification.PARTICIPANT}
+
+
+def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision:
+    """Step 7: is there a basis for the viewer's organisation to receive content of this category?
+
+    Until consent and disclosures land (the sharing issue), a current team member or a coordinator of the
+    owning organisation passes. This function is the single place that gate replaces.
+    """
+    if ca.relation in {Relation.TEAM, Relation.OWNER_COORDINATOR}:
+        return Decision(True, "basis", _("Shared within the case team."), dict(ca.records))
+    return Decision(False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True)
+
+
+def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:
+    """Steps 5–8 for one timeline entry. Makes no queries when entry.author_org is loaded."""
+    m = ca.membership
+    if entry.author_id == m.user_id and entry.author_org_id == m.organisation_id:
+        return Decision(True, "author", _("You wrote this entry."), dict(ca.records))
+    if not classification_admits(m, entry.classification, entry.author_org_id):
+        return Decision(
+            False, "classification", _("The classification of this entry does not include you."), restricted_marker=True
+        )
+    if m.organisation_id == entry.author_org_id:
+        return Decision(True, "own_org", _("Your organisation wrote this entry."), dict(ca.records))
+    return sharing_basis(ca, entry.category, entry.author_org_id)
+
+
+def writable_classifications(m: Membership) -> list[str]:
+    """The classifications a principal may give an entry: only compartments they could read themselves."""
+    if not has_cap(m.role, Cap.ENTRY_WRITE):
+        return []
+    allowed = [c for c in Classification.values if classification_admits(m, c, m.organisation_id)]
+    if not has_cap(m.role, Cap.CASE_READ_FULL):
+        allowed.append(Classification.OWN_ORG)
+    return sorted(set(allowed), key=Classification.values.index)
+
+
+def task_visible(ca: CaseAccess, task: Task) -> bool:
+    if ca.full:
+        return True
+    return task.assignee_id == ca.membership.user_id
+
+
+# ---- The one entry point -------------------------------------------------------------------------------
+
+
+def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision:
+    """May this principal do `action` to `target`? Returns a Decision that says why."""
+    if not _membership_ok(m) or m is None:
+        return Decision(False, "membership", _("You have no active membership."))
+    role = m.role
+    if action == Act.CONCERN_SUBMIT:
+        return _cap(m, Cap.CONCERN_SUBMIT)
+    if action == Act.AUDIT_READ:
+        return _cap(m, Cap.AUDIT_READ)
+    if action in {Act.CONCERN_READ, Act.CONCERN_TRIAGE}:
+        return _concern(m, action, target)
+    if not has_cap(role, Cap.CASE_READ):
+        return Decision(False, "capability", _("Your role does not give access to case content."))
+    case = _case_of(target)
+    if case is None:
+        return DENY
+    ca = case_access(m, case)
+    if ca is None:
+        return DENY
+    if action == Act.CASE_VIEW:
+        return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if action in {Act.CASE_MANAGE, Act.TEAM_MANAGE}:
+        if not has_cap(role, Cap.CASE_MANAGE):
+            return Decision(False, "capability", _("Only a coordinator can do this."))
+        return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if action == Act.ENTRY_CREATE:
+        if case.is_closed:
+            return Decision(False, "closed", _("The case is closed."))
+        return _cap(m, Cap.ENTRY_WRITE)
+    if action == Act.ENTRY_READ:
+        return entry_decision(ca, target)
+    if action == Act.ENTRY_EDIT:
+        read = entry_decision(ca, target)
+        if not read or not has_cap(role, Cap.ENTRY_WRITE):
+            return Decision(False, "edit", _("You cannot edit this entry."))
+        if target.author_org_id != m.organisation_id:
+            return Decision(False, "edit", _("Only the organisation that wrote an entry can edit it."))
+        if case.is_closed:
+            return Decision(False, "closed", _("The case is closed."))
+        return read
+    if action == Act.TASK_CREATE:
+        return _cap(m, Cap.TASK_WRITE)
+    if action == Act.TASK_READ:
+        ok = task_visible(ca, target)
+        return Decision(ok, "task", _relation_reason(ca) if ok else _("Not your task."))
+    if action == Act.TASK_EDIT:
+        if target.assignee_id == m.user_id or has_cap(role, Cap.CASE_MANAGE):
+            return Decision(True, "task", _relation_reason(ca))
+        return Decision(False, "task", _("Only the assignee or a coordinator can change this task."))
+    return DENY
+
+
+def _cap(m: Membership, cap: Cap) -> Decision:
+    if has_cap(m.role, cap):
+        return Decision(True, "capability", _("Your role allows this."), {"membership": m.pk})
+    return Decision(False, "capability", _("Your role does not allow this."))
+
+
+def _case_of(target: Any) -> Case | None:
+    if isinstance(target, Case):
+        return target
+    if isinstance(target, Entry | Task):
+        return target.case
+    return None
+
+
+def _relation_reason(ca: CaseAccess) -> Promise | str:
+    if ca.relation == Relation.TEAM:
+        return _("You are on this case's team.")
+    return _("You are a coordinator in the organisation that owns this case.")
+
+
+def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
+    if concern is None:
+        return DENY
+    if action == Act.CONCERN_READ and concern.reporter_id == m.user_id and concern.reporter_org_id == m.organisation_id:
+        return Decision(True, "reporter", _("You submitted this concern."))
+    if has_cap(m.role, Cap.CONCERN_TRIAGE) and concern.receiving_org_id == m.organisation_id:
+        return Decision(True, "intake", _("Your organisation received this concern."), {"membership": m.pk})
+    return DENY
+
+
+def visible_concerns(m: Membership | None) -> QuerySet[Concern]:
+    """Concerns in the principal's intake queue (coordinators of the receiving organisation)."""
+    if not _membership_ok(m) or m is None or not has_cap(m.role, Cap.CONCERN_TRIAGE):
+        return Concern.objects.none()
+    return Concern.objects.filter(receiving_org_id=m.organisation_id)
+
+
+def own_concerns(m: Membership | None) -> QuerySet[Concern]:
+    """Receipts: the concerns this principal submitted."""
+    if not _membership_ok(m) or m is None:
+        return Concern.objects.none()
+    return Concern.objects.filter(reporter_id=m.user_id, reporter_org_id=m.organisation_id)
+
+
+def explain(m: Membership | None, target: Any) -> Decision:
+    """Why the principal can (or cannot) see the target: the step and the record that decided."""
+    if isinstance(target, Entry):
+        return can(m, Act.ENTRY_READ, target)
+    if isinstance(target, Task):
+        return can(m, Act.TASK_READ, target)
+    return can(m, Act.CASE_VIEW, target)

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .roles import Cap, has_cap
+
+
+def membership(request: HttpRequest) -> dict[str, Any]:
+    m = getattr(request, "membership", None)
+    caps = {c.name.lower(): has_cap(m.role, c) for c in Cap} if m is not None else {}
+    return {
+        "membership": m,
+        "memberships": getattr(request, "memberships", []),
+        "caps": caps,
+        "DEMO": settings.DEMO,
+    }

@@ -1,0 +1,65 @@
+"""Roles are capability sets defined here, in code, and nowhere else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    MENTOR = "mentor", _("Mentor")
+    REPORTER = "reporter", _("Reporter")
+    DPO = "dpo", _("Data protection officer")
+    ANALYST = "analyst", _("Analyst")
+    ORG_ADMIN = "org_admin", _("Organisation administrator")
+
+
+class Cap(StrEnum):
+    """Capabilities. A role is the set of these it holds."""
+
+    CONCERN_SUBMIT = "concern.submit"
+    CONCERN_TRIAGE = "concern.triage"
+    CASE_READ = "case.read"  # see case header and (subject to classification) content
+    CASE_READ_FULL = "case.read_full"  # beyond mentor's goals/appointments/own notes
+    CASE_OPEN = "case.open"
+    CASE_MANAGE = "case.manage"  # phase, track, team, close, reopen
+    ENTRY_WRITE = "entry.write"
+    TASK_WRITE = "task.write"
+    AUDIT_READ = "audit.read"
+    STATS_READ = "stats.read"
+    ORG_ADMIN = "org.admin"
+
+
+CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.COORDINATOR: frozenset(
+        {
+            Cap.CONCERN_SUBMIT,
+            Cap.CONCERN_TRIAGE,
+            Cap.CASE_READ,
+            Cap.CASE_READ_FULL,
+            Cap.CASE_OPEN,
+            Cap.CASE_MANAGE,
+            Cap.ENTRY_WRITE,
+            Cap.TASK_WRITE,
+        }
+    ),
+    Role.CASEWORKER: frozenset(
+        {Cap.CONCERN_SUBMIT, Cap.CASE_READ, Cap.CASE_READ_FULL, Cap.ENTRY_WRITE, Cap.TASK_WRITE}
+    ),
+    Role.MENTOR: frozenset({Cap.CONCERN_SUBMIT, Cap.CASE_READ, Cap.ENTRY_WRITE}),
+    Role.REPORTER: frozenset({Cap.CONCERN_SUBMIT}),
+    Role.DPO: frozenset({Cap.AUDIT_READ}),
+    Role.ANALYST: frozenset({Cap.STATS_READ}),
+    Role.ORG_ADMIN: frozenset({Cap.ORG_ADMIN}),
+}
+
+# Roles that can read case content must use multi-factor authentication.
+MFA_REQUIRED_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.MENTOR, Role.DPO})
+
+
+def has_cap(role: str, cap: Cap) -> bool:
+    return cap in CAPABILITIES.get(role, frozenset())

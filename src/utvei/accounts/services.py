@@ -1,0 +1,64 @@
+"""Organisations, users and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from utvei.audit.models import Action
+from utvei.audit.services import audit_record
+from utvei.core.errors import NotFound, UtveiError
+
+from .models import Membership, Organisation, OrgKind, User
+from .roles import Role
+
+
+def org_create(*, slug: str, name: str, kind: str, jurisdiction: str = "", actor: User | None = None) -> Organisation:
+    if kind not in OrgKind.values:
+        raise UtveiError(_("Unknown organisation kind. Choose one of: %(k)s") % {"k": ", ".join(OrgKind.values)})
+    if slugify(slug) != slug or not slug:
+        raise UtveiError(_("The slug may hold only lower-case letters, digits and hyphens."))
+    with transaction.atomic():
+        if Organisation.objects.filter(slug=slug).exists():
+            raise UtveiError(_("An organisation with that slug exists."), code="exists")
+        org = Organisation.objects.create(slug=slug, name=name.strip(), kind=kind, jurisdiction=jurisdiction)
+        audit_record(action=Action.ORG_CREATE, actor=actor, obj=org, object_id=org.slug)
+    return org
+
+
+def user_create(
+    *, username: str, password: str, org_slug: str, role: str, first_name: str = "", last_name: str = "",
+    validate: bool = True,
+) -> Membership:
+    """Create a user with one membership, or add a membership to an existing user."""
+    if role not in Role.values:
+        raise UtveiError(_("Unknown role. Choose one of: %(r)s") % {"r": ", ".join(Role.values)})
+    org = Organisation.objects.filter(slug=org_slug).first()
+    if org is None:
+        raise NotFound(_("No organisation with that slug."))
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name=first_name, last_name=last_name)
+            if validate:
+                try:
+                    validate_password(password, user)
+                except ValidationError as exc:
+                    raise UtveiError(" ".join(exc.messages), code="weak_password") from exc
+            user.set_password(password)
+            user.save()
+        membership, created = Membership.objects.get_or_create(user=user, organisation=org, role=role)
+        if created:
+            audit_record(action=Action.MEMBERSHIP_CREATE, obj=membership, organisation=org, reason=role)
+    return membership
+
+
+def membership_switch(*, user: User, membership_id: int) -> Membership:
+    m = Membership.objects.active().filter(user=user, pk=membership_id).select_related("organisation").first()
+    if m is None:
+        raise NotFound(_("You have no such membership."))
+    audit_record(action=Action.MEMBERSHIP_SWITCH, actor=user, organisation=m.organisation, obj=m)
+    return m

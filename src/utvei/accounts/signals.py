@@ -1,0 +1,41 @@
+"""Audit of authentication: login, failed login, logout and MFA changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from utvei.audit.models import Action
+from utvei.audit.services import audit_record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action=Action.LOGIN, actor=user, object_type="user", object_id=str(user.pk))
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any) -> None:
+    # The attempted username is not logged: it may be a mistyped password or someone's identity.
+    audit_record(action=Action.LOGIN_FAILED, object_type="user")
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action=Action.LOGOUT, actor=user, object_type="user", object_id=str(user.pk))
+
+
+@receiver(authenticator_added)
+def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(action=Action.MFA_ADDED, actor=user, object_type="authenticator", object_id=str(authenticator.pk),
+                 reason=str(authenticator.type))
+
+
+@receiver(authenticator_removed)
+def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(action=Action.MFA_REMOVED, actor=user, object_type="authenticator",
+                 object_id=str(authenticator.pk), reason=str(authenticator.type))

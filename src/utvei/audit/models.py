@@ -1,0 +1,74 @@
+"""The audit log: append-only, hash-chained events that name who did what to which object, never content."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    LOGIN = "auth.login", _("Logged in")
+    LOGIN_FAILED = "auth.login_failed", _("Login failed")
+    LOGOUT = "auth.logout", _("Logged out")
+    MFA_ADDED = "auth.mfa_added", _("MFA method added")
+    MFA_REMOVED = "auth.mfa_removed", _("MFA method removed")
+    MFA_VERIFIED = "auth.mfa_verified", _("MFA verified")
+    MEMBERSHIP_SWITCH = "membership.switch", _("Switched organisation")
+    MEMBERSHIP_CREATE = "membership.create", _("Membership created")
+    MEMBERSHIP_CHANGE = "membership.change", _("Membership changed")
+    ORG_CREATE = "org.create", _("Organisation created")
+    TOKEN_CREATE = "api.token_create", _("API token issued")
+    CONCERN_CREATE = "concern.create", _("Concern submitted")
+    CONCERN_VIEW = "concern.view", _("Concern viewed")
+    CONCERN_LIST = "concern.list", _("Intake queue viewed")
+    CONCERN_TRIAGE = "concern.triage", _("Concern triaged")
+    PERSON_CREATE = "person.create", _("Person registered")
+    PERSON_LOOKUP = "person.lookup", _("Person looked up by identity number")
+    CASE_CREATE = "case.create", _("Case opened")
+    CASE_VIEW = "case.view", _("Case viewed")
+    CASE_LIST = "case.list", _("Case list viewed")
+    CASE_LOOKUP = "case.lookup", _("Case looked up by reference")
+    CASE_DENIED = "case.denied", _("Access refused")
+    CASE_UPDATE = "case.update", _("Case updated")
+    CASE_PHASE = "case.phase", _("Phase changed")
+    CASE_TRACK = "case.track", _("Track changed")
+    CASE_CLOSE = "case.close", _("Case closed")
+    CASE_REOPEN = "case.reopen", _("Case reopened")
+    TEAM_ADD = "team.add", _("Team member added")
+    TEAM_END = "team.end", _("Team membership ended")
+    TEAM_VIEW = "team.view", _("Team viewed")
+    ENTRY_CREATE = "entry.create", _("Entry written")
+    ENTRY_VIEW = "entry.view", _("Entry viewed")
+    ENTRY_LIST = "entry.list", _("Timeline viewed")
+    ENTRY_UPDATE = "entry.update", _("Entry edited")
+    ENTRY_CONFLICT = "entry.conflict", _("Edit conflict")
+    TASK_CREATE = "task.create", _("Task created")
+    TASK_UPDATE = "task.update", _("Task updated")
+    TASK_LIST = "task.list", _("Tasks viewed")
+    AUDIT_VIEW = "audit.view", _("Audit log viewed")
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True)
+    actor_org_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    case_id = models.CharField(max_length=64, blank=True, db_index=True)
+    reason = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["actor_id", "occurred_at"]), models.Index(fields=["occurred_at"])]
+
+
+class AuditHead(models.Model):
+    """One row: the last sequence number and hash. Locked while appending, so the chain has one order."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)

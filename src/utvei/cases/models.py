@@ -1,0 +1,299 @@
+"""Concerns, cases, the team, the timeline and tasks."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utvei.accounts.models import Organisation
+from utvei.core.crypto import EncryptedTextField
+from utvei.people.models import Person
+
+
+class Track(models.TextChoices):
+    PREVENTION = "prevention", _("Prevention")
+    EXIT = "exit", _("Exit")
+    RETURNEE = "returnee", _("Returnee")
+
+
+class Phase(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    ASSESSMENT = "assessment", _("Assessment")
+    PLANNING = "planning", _("Planning")
+    ACTIVE = "active", _("Active")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    GOALS_MET = "goals_met", _("Goals met / disengaged")
+    MOVED = "moved", _("Moved — transferred")
+    DECLINED = "declined", _("Declined or consent withdrawn")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Concern not substantiated")
+    CRIMINAL_JUSTICE = "criminal_justice", _("Handed to criminal justice")
+    UNREACHABLE = "unreachable", _("No longer reachable")
+    DECEASED = "deceased", _("Deceased")
+    OTHER = "other", _("Other")
+
+
+class Ideology(models.TextChoices):
+    ISLAMIST = "islamist", _("Islamist extremism")
+    RIGHT_WING = "right_wing", _("Right-wing extremism")
+    LEFT_WING = "left_wing", _("Left-wing extremism")
+    OTHER = "other", _("Other extremism")
+    UNCLEAR = "unclear", _("Unclear or mixed")
+
+
+class MotivationStage(models.TextChoices):
+    UNKNOWN = "", _("Not assessed")
+    PRECONTEMPLATION = "precontemplation", _("Pre-contemplation")
+    CONTEMPLATION = "contemplation", _("Contemplation")
+    PREPARATION = "preparation", _("Preparation")
+    ACTION = "action", _("Action")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    RELAPSE = "relapse", _("Relapse")
+
+
+class Classification(models.TextChoices):
+    TEAM = "team", _("Team")
+    OWN_ORG = "own_org", _("Own organisation only")
+    POLICE = "police", _("Police only")
+    HEALTH = "health", _("Health personnel only")
+    MENTOR = "mentor", _("Team and mentor")
+    PARTICIPANT = "participant", _("May be shown to the person")
+
+
+class DataCategory(models.TextChoices):
+    IDENTITY = "identity", _("Identity")
+    CONCERN = "concern", _("Concern")
+    IDEOLOGY = "ideology", _("Ideology")
+    ASSESSMENT = "assessment", _("Assessment")
+    HEALTH = "health", _("Health")
+    CRIMINAL = "criminal", _("Criminal matters")
+    PLAN = "plan", _("Plan and measures")
+    NETWORK = "network", _("Network")
+    FAMILY = "family", _("Family")
+
+
+class EntryKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    CONVERSATION = "conversation", _("Conversation")
+    MEETING = "meeting", _("Meeting")
+    DECISION = "decision", _("Decision")
+    PHONE = "phone", _("Phone call")
+    DOCUMENT = "document", _("Document")
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Within a few days")
+    ACUTE = "acute", _("Acute danger")
+
+
+class TriageOutcome(models.TextChoices):
+    NO_ACTION = "no_action", _("No action")
+    MORE_INFO = "more_info", _("More information needed")
+    OPEN_CASE = "open_case", _("Open a case")
+    ORDINARY_SERVICES = "ordinary_services", _("Refer to ordinary services")
+    POLICE_PST = "police_pst", _("Hand to police / PST")
+
+
+class ConcernStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRIAGED = "triaged", _("Triaged")
+
+
+class TeamRole(models.TextChoices):
+    LEAD = "lead", _("Case lead")
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    MENTOR = "mentor", _("Mentor")
+    ADVISER = "adviser", _("Adviser")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TaskOrigin(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    FOLLOW_UP = "follow_up", _("Follow-up schedule")
+    MEETING = "meeting", _("Meeting decision")
+
+
+class Concern(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reporter_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    receiving_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns_received")
+    received_at = models.DateTimeField(default=timezone.now)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    description = EncryptedTextField(_("what worries you"))
+    anonymous = models.BooleanField(_("discussed anonymously"), default=False)
+    subject_name = EncryptedTextField(_("name of the person"), blank=True)
+    subject_national_id = EncryptedTextField(_("national identity number"), blank=True)
+    subject_birth_date = EncryptedTextField(_("date of birth"), blank=True)
+    status = models.CharField(max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=TriageOutcome.choices, blank=True)
+    rationale = EncryptedTextField(_("rationale"), blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["receiving_org", "status", "received_at"])]
+
+
+class Case(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=24, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    track = models.CharField(_("track"), max_length=12, choices=Track.choices)
+    phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices, default=Phase.INTAKE)
+    owning_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="owned_cases")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ideologies = models.JSONField(_("ideological orientation"), default=list, blank=True)
+    motivation_stage = models.CharField(
+        _("motivation / change stage"), max_length=20, choices=MotivationStage.choices, blank=True, default=""
+    )
+    threat_clarified_at = models.DateField(_("security threat clarified on"), null=True, blank=True)
+    safety_plan = EncryptedTextField(_("safety plan"), blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    closure_summary = EncryptedTextField(_("closing summary"), blank=True)
+    measures_ended_on = models.DateField(null=True, blank=True)
+    previous_case = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_case"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["owning_org", "phase"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_closed(self) -> bool:
+        return self.phase == Phase.CLOSED
+
+
+class PhaseChange(models.Model):
+    """History of phase and track: one row per transition."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
+    from_phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    to_phase = models.CharField(max_length=12, choices=Phase.choices)
+    from_track = models.CharField(max_length=12, choices=Track.choices, blank=True)
+    to_track = models.CharField(max_length=12, choices=Track.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+
+class TeamMemberQuerySet(models.QuerySet["TeamMember"]):
+    def current(self) -> TeamMemberQuerySet:
+        now = timezone.now()
+        return self.filter(started_at__lte=now).filter(models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now))
+
+
+class TeamMember(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_teams")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role in case"), max_length=12, choices=TeamRole.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = TeamMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["user", "organisation", "ended_at"])]
+
+
+class Entry(models.Model):
+    """One item on the case timeline. The body is encrypted; edits keep revisions; `version` guards writes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    category = models.CharField(
+        _("data category"), max_length=12, choices=DataCategory.choices, default=DataCategory.PLAN
+    )
+    classification = models.CharField(_("classification"), max_length=12, choices=Classification.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    title = EncryptedTextField(_("title"), blank=True)
+    body = EncryptedTextField(_("text"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["case", "occurred_at"])]
+
+
+class EntryRevision(models.Model):
+    """Every saved version of an entry, the first included."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    category = models.CharField(max_length=12, choices=DataCategory.choices)
+    classification = models.CharField(max_length=12, choices=Classification.choices)
+    occurred_at = models.DateTimeField()
+    title = EncryptedTextField(blank=True)
+    body = EncryptedTextField()
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [models.UniqueConstraint(fields=["entry", "version"], name="uniq_entry_version")]
+
+
+class Task(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = EncryptedTextField(_("task"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
+    assignee_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    origin = models.CharField(max_length=10, choices=TaskOrigin.choices, default=TaskOrigin.MANUAL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["assignee", "status", "due_on"])]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()

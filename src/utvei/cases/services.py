@@ -1,0 +1,582 @@
+"""Every write to concerns, cases, team, timeline and tasks: checked, in one transaction, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utvei.access.policy import Act, can, writable_classifications
+from utvei.accounts.models import Membership, Organisation, User
+from utvei.accounts.roles import Cap, Role, has_cap
+from utvei.audit.models import Action
+from utvei.audit.services import audit_record
+from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.core.models import next_reference
+from utvei.people.models import Person
+from utvei.people.services import person_find_or_create
+
+from . import workflow
+from .models import (
+    Case,
+    Classification,
+    ClosureReason,
+    Concern,
+    ConcernStatus,
+    DataCategory,
+    Entry,
+    EntryKind,
+    EntryRevision,
+    Ideology,
+    Phase,
+    PhaseChange,
+    Task,
+    TaskOrigin,
+    TaskStatus,
+    TeamMember,
+    TeamRole,
+    Track,
+    TriageOutcome,
+    Urgency,
+)
+
+
+def _audit(actor: Membership, action: str, **kw: Any) -> None:
+    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
+
+
+def _require(decision: Any, *, hide: bool = False) -> None:
+    if not decision:
+        if hide:
+            raise NotFound(_("Not found."))
+        raise Forbidden(decision.reason)
+
+
+def _choice(value: str, choices: Any, label: Any) -> str:
+    if value not in choices.values:
+        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
+    return value
+
+
+def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20000) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise UtveiError(_("%(field)s is required.") % {"field": label}, code="required")
+    if len(value) > max_length:
+        raise UtveiError(
+            _("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
+            code="too_long",
+        )
+    return value
+
+
+# ---- Concerns ------------------------------------------------------------------------------------------
+
+
+def concern_submit(
+    *,
+    actor: Membership,
+    receiving_org: Organisation,
+    description: str,
+    urgency: str = Urgency.ROUTINE,
+    anonymous: bool = False,
+    subject_name: str = "",
+    subject_national_id: str = "",
+    subject_birth_date: dt.date | None = None,
+) -> Concern:
+    _require(can(actor, Act.CONCERN_SUBMIT))
+    _choice(urgency, Urgency, _("urgency"))
+    description = _text(description, _("Description"))
+    if anonymous:
+        subject_name, subject_national_id, subject_birth_date = "", "", None
+    from utvei.people.services import normalise_nin
+
+    nin = normalise_nin(subject_national_id)
+    with transaction.atomic():
+        concern = Concern.objects.create(
+            reference=next_reference("BEK"),
+            reporter=actor.user,
+            reporter_org=actor.organisation,
+            receiving_org=receiving_org,
+            urgency=urgency,
+            description=description,
+            anonymous=anonymous,
+            subject_name=_text(subject_name, _("Name"), required=False, max_length=200),
+            subject_national_id=nin,
+            subject_birth_date=subject_birth_date.isoformat() if subject_birth_date else "",
+        )
+        _audit(actor, Action.CONCERN_CREATE, obj=concern)
+    return concern
+
+
+def concern_triage(
+    *,
+    actor: Membership,
+    concern: Concern,
+    outcome: str,
+    rationale: str,
+    track: str = Track.PREVENTION,
+    full_name: str = "",
+    national_id: str = "",
+    birth_date: dt.date | None = None,
+    gender: str = "unknown",
+    municipality: str = "",
+) -> Concern:
+    """Record the triage outcome; "open a case" registers or links the person and opens the case."""
+    _require(can(actor, Act.CONCERN_TRIAGE, concern), hide=True)
+    _choice(outcome, TriageOutcome, _("outcome"))
+    rationale = _text(rationale, _("Rationale"))
+    with transaction.atomic():
+        locked = Concern.objects.select_for_update().get(pk=concern.pk)
+        if locked.status == ConcernStatus.TRIAGED:
+            raise Conflict(_("This concern has already been triaged."))
+        if outcome == TriageOutcome.OPEN_CASE:
+            if locked.anonymous and not full_name:
+                raise UtveiError(
+                    _("The concern was discussed anonymously. Give the person's name to open a case."),
+                    code="identity_required",
+                )
+            birth = birth_date or (
+                dt.date.fromisoformat(locked.subject_birth_date) if locked.subject_birth_date else None
+            )
+            person, _created = person_find_or_create(
+                actor=actor,
+                full_name=full_name or locked.subject_name,
+                national_id=national_id or locked.subject_national_id,
+                birth_date=birth,
+                gender=gender,
+                municipality=municipality,
+            )
+            locked.case = case_open(actor=actor, person=person, track=track, origin_concern=locked)
+        locked.status = ConcernStatus.TRIAGED
+        locked.outcome = outcome
+        locked.rationale = rationale
+        locked.triaged_by = actor.user
+        locked.triaged_at = timezone.now()
+        locked.save()
+        _audit(actor, Action.CONCERN_TRIAGE, obj=locked, case=locked.case, reason=outcome)
+    return locked
+
+
+# ---- Cases ---------------------------------------------------------------------------------------------
+
+
+def case_open(
+    *,
+    actor: Membership,
+    person: Person,
+    track: str,
+    origin_concern: Concern | None = None,
+    lead: User | None = None,
+    ideologies: list[str] | None = None,
+    previous_case: Case | None = None,
+) -> Case:
+    if not has_cap(actor.role, Cap.CASE_OPEN):
+        raise Forbidden(_("Only a coordinator can open a case."))
+    _choice(track, Track, _("track"))
+    for code in ideologies or []:
+        _choice(code, Ideology, _("ideological orientation"))
+    lead = lead or actor.user
+    with transaction.atomic():
+        n = Case.objects.filter(person=person).count() + 1
+        case = Case.objects.create(
+            reference=f"{person.reference}-{n}",
+            person=person,
+            track=track,
+            owning_org=actor.organisation,
+            lead=lead,
+            ideologies=sorted(set(ideologies or [])),
+            previous_case=previous_case,
+        )
+        TeamMember.objects.create(
+            case=case, user=lead, organisation=actor.organisation, role=TeamRole.LEAD, added_by=actor.user
+        )
+        PhaseChange.objects.create(
+            case=case, from_phase="", to_phase=Phase.INTAKE, from_track="", to_track=track, changed_by=actor.user
+        )
+        _audit(actor, Action.CASE_CREATE, obj=case, case=case, reason="reopen" if previous_case else "")
+    return case
+
+
+def _lock_case(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(_("Someone else changed this case after you opened it. Reload and try again."))
+    return locked
+
+
+def _bump(case: Case, **fields: Any) -> None:
+    fields["version"] = F("version") + 1
+    Case.objects.filter(pk=case.pk).update(**fields)
+    case.refresh_from_db()
+
+
+def case_update(
+    *,
+    actor: Membership,
+    case: Case,
+    expected_version: int,
+    lead: User | None = None,
+    ideologies: list[str] | None = None,
+    motivation_stage: str | None = None,
+    threat_clarified_at: dt.date | None = None,
+    safety_plan: str | None = None,
+) -> Case:
+    """Edit header fields. A stale version raises Conflict instead of overwriting."""
+    _require(can(actor, Act.CASE_MANAGE, case))
+    with transaction.atomic():
+        locked = _lock_case(case, expected_version)
+        changes: dict[str, Any] = {}
+        if lead is not None and lead.pk != locked.lead_id:
+            if not TeamMember.objects.current().filter(case=locked, user=lead).exists():
+                raise UtveiError(_("The case lead must be on the team."), code="lead_not_on_team")
+            changes["lead"] = lead
+        if ideologies is not None:
+            for code in ideologies:
+                _choice(code, Ideology, _("ideological orientation"))
+            changes["ideologies"] = sorted(set(ideologies))
+        if motivation_stage is not None:
+            from .models import MotivationStage
+
+            changes["motivation_stage"] = _choice(motivation_stage, MotivationStage, _("motivation stage"))
+        if threat_clarified_at is not None:
+            changes["threat_clarified_at"] = threat_clarified_at
+        if safety_plan is not None:
+            locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
+            locked.save(update_fields=["safety_plan"])
+        if changes or safety_plan is not None:
+            _bump(locked, **changes)
+            _audit(actor, Action.CASE_UPDATE, obj=locked, case=locked)
+    return locked
+
+
+def case_transition(
+    *,
+    actor: Membership,
+    case: Case,
+    to_phase: str,
+    expected_version: int | None = None,
+    note: str = "",
+    measures_ended_on: dt.date | None = None,
+) -> Case:
+    """Move the case to another phase, if the state machine allows it and its preconditions hold."""
+    _require(can(actor, Act.CASE_MANAGE, case))
+    _choice(to_phase, Phase, _("phase"))
+    if to_phase == Phase.CLOSED:
+        raise InvalidTransition(_("Close a case with a reason and a summary."))
+    with transaction.atomic():
+        locked = _lock_case(case, expected_version)
+        problems = workflow.blockers(locked, to_phase)
+        if problems:
+            raise InvalidTransition(" ".join(problems))
+        PhaseChange.objects.create(
+            case=locked,
+            from_phase=locked.phase,
+            to_phase=to_phase,
+            from_track=locked.track,
+            to_track=locked.track,
+            changed_by=actor.user,
+            note=_text(note, _("Note"), required=False),
+        )
+        extra: dict[str, Any] = {"phase": to_phase}
+        if to_phase == Phase.FOLLOW_UP:
+            ended = measures_ended_on or timezone.localdate()
+            extra["measures_ended_on"] = ended
+            _schedule_follow_up(actor, locked, ended)
+        _bump(locked, **extra)
+        _audit(actor, Action.CASE_PHASE, obj=locked, case=locked, reason=to_phase)
+    return locked
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    import calendar
+
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _schedule_follow_up(actor: Membership, case: Case, ended: dt.date) -> None:
+    for months in workflow.FOLLOW_UP_MONTHS:
+        Task.objects.create(
+            case=case,
+            title=str(_("Follow-up %(n)d months after the measures ended") % {"n": months}),
+            assignee_id=case.lead_id,
+            assignee_org=case.owning_org,
+            due_on=_add_months(ended, months),
+            origin=TaskOrigin.FOLLOW_UP,
+            created_by=actor.user,
+        )
+
+
+def case_change_track(
+    *, actor: Membership, case: Case, track: str, expected_version: int | None = None, note: str = ""
+) -> Case:
+    _require(can(actor, Act.CASE_MANAGE, case))
+    _choice(track, Track, _("track"))
+    with transaction.atomic():
+        locked = _lock_case(case, expected_version)
+        if locked.is_closed:
+            raise InvalidTransition(_("The case is closed."))
+        if locked.track == track:
+            return locked
+        PhaseChange.objects.create(
+            case=locked,
+            from_phase=locked.phase,
+            to_phase=locked.phase,
+            from_track=locked.track,
+            to_track=track,
+            changed_by=actor.user,
+            note=_text(note, _("Note"), required=False),
+        )
+        _bump(locked, track=track)
+        _audit(actor, Action.CASE_TRACK, obj=locked, case=locked, reason=track)
+    return locked
+
+
+def case_close(
+    *, actor: Membership, case: Case, reason: str, summary: str, expected_version: int | None = None
+) -> Case:
+    _require(can(actor, Act.CASE_MANAGE, case))
+    _choice(reason, ClosureReason, _("closure reason"))
+    summary = _text(summary, _("Closing summary"))
+    with transaction.atomic():
+        locked = _lock_case(case, expected_version)
+        problems = workflow.blockers(locked, Phase.CLOSED)
+        if problems:
+            raise InvalidTransition(" ".join(problems))
+        PhaseChange.objects.create(
+            case=locked,
+            from_phase=locked.phase,
+            to_phase=Phase.CLOSED,
+            from_track=locked.track,
+            to_track=locked.track,
+            changed_by=actor.user,
+        )
+        locked.closure_summary = summary
+        locked.save(update_fields=["closure_summary"])
+        Task.objects.filter(case=locked, status=TaskStatus.OPEN).exclude(origin=TaskOrigin.FOLLOW_UP).update(
+            status=TaskStatus.CANCELLED
+        )
+        _bump(locked, phase=Phase.CLOSED, closed_at=timezone.now(), closure_reason=reason)
+        _audit(actor, Action.CASE_CLOSE, obj=locked, case=locked, reason=reason)
+    return locked
+
+
+def case_reopen(*, actor: Membership, case: Case, track: str | None = None) -> Case:
+    """Reopening makes a new case for the same person, linked to the closed one."""
+    _require(can(actor, Act.CASE_MANAGE, case))
+    if not case.is_closed:
+        raise InvalidTransition(_("Only a closed case can be reopened."))
+    if Case.objects.filter(previous_case=case).exists():
+        raise Conflict(_("This case has already been reopened."))
+    new = case_open(
+        actor=actor,
+        person=case.person,
+        track=track or case.track,
+        ideologies=list(case.ideologies),
+        previous_case=case,
+    )
+    _audit(actor, Action.CASE_REOPEN, obj=case, case=case)
+    return new
+
+
+# ---- Team ----------------------------------------------------------------------------------------------
+
+
+def team_add(
+    *, actor: Membership, case: Case, user: User, organisation: Organisation, role: str
+) -> TeamMember:
+    _require(can(actor, Act.TEAM_MANAGE, case))
+    _choice(role, TeamRole, _("role in case"))
+    if case.is_closed:
+        raise InvalidTransition(_("The case is closed."))
+    membership = Membership.objects.active().filter(user=user, organisation=organisation).first()
+    if membership is None:
+        raise UtveiError(_("That user is not an active member of that organisation."), code="no_membership")
+    if not has_cap(membership.role, Cap.CASE_READ):
+        raise UtveiError(_("That user's role cannot work on cases."), code="role_cannot_join")
+    if membership.role == Role.MENTOR and role != TeamRole.MENTOR:
+        raise UtveiError(_("A mentor joins a team in the mentor role."), code="mentor_role")
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        if TeamMember.objects.current().filter(case=case, user=user, organisation=organisation).exists():
+            raise Conflict(_("That person is already on the team."))
+        member = TeamMember.objects.create(
+            case=case, user=user, organisation=organisation, role=role, added_by=actor.user
+        )
+        _audit(actor, Action.TEAM_ADD, obj=member, object_id=str(member.pk), case=case, reason=role)
+    return member
+
+
+def team_end(*, actor: Membership, member: TeamMember) -> TeamMember:
+    _require(can(actor, Act.TEAM_MANAGE, member.case))
+    if member.case.lead_id == member.user_id and member.organisation_id == member.case.owning_org_id:
+        raise UtveiError(_("Name another case lead before removing this one."), code="lead_required")
+    with transaction.atomic():
+        TeamMember.objects.filter(pk=member.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+        member.refresh_from_db()
+        _audit(actor, Action.TEAM_END, obj=member, object_id=str(member.pk), case=member.case)
+    return member
+
+
+# ---- Timeline ------------------------------------------------------------------------------------------
+
+
+def _check_entry_fields(actor: Membership, kind: str, category: str, classification: str) -> None:
+    _choice(kind, EntryKind, _("kind"))
+    _choice(category, DataCategory, _("data category"))
+    _choice(classification, Classification, _("classification"))
+    if classification not in writable_classifications(actor):
+        raise UtveiError(
+            _("You cannot give an entry a classification your own organisation may not read."),
+            code="classification_not_allowed",
+        )
+
+
+def entry_create(
+    *,
+    actor: Membership,
+    case: Case,
+    kind: str,
+    classification: str,
+    body: str,
+    title: str = "",
+    category: str = DataCategory.PLAN,
+    occurred_at: dt.datetime | None = None,
+) -> Entry:
+    _require(can(actor, Act.ENTRY_CREATE, case))
+    _check_entry_fields(actor, kind, category, classification)
+    body = _text(body, _("Text"))
+    title = _text(title, _("Title"), required=False, max_length=200)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise UtveiError(_("An entry cannot be dated in the future."), code="future_date")
+    with transaction.atomic():
+        entry = Entry.objects.create(
+            case=case,
+            kind=kind,
+            category=category,
+            classification=classification,
+            occurred_at=occurred_at,
+            title=title,
+            body=body,
+            author=actor.user,
+            author_org=actor.organisation,
+            created_at=now,
+            updated_at=now,
+        )
+        _revision(entry, actor.user)
+        _audit(actor, Action.ENTRY_CREATE, obj=entry, case=case, reason=classification)
+    return entry
+
+
+def _revision(entry: Entry, user: User) -> None:
+    EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        kind=entry.kind,
+        category=entry.category,
+        classification=entry.classification,
+        occurred_at=entry.occurred_at,
+        title=entry.title,
+        body=entry.body,
+        saved_by=user,
+        saved_at=entry.updated_at,
+    )
+
+
+def entry_update(
+    *,
+    actor: Membership,
+    entry: Entry,
+    expected_version: int,
+    body: str,
+    title: str | None = None,
+    classification: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+) -> Entry:
+    """Save a new version if nobody saved since `expected_version`; otherwise raise Conflict with theirs."""
+    _require(can(actor, Act.ENTRY_READ, entry), hide=True)
+    _require(can(actor, Act.ENTRY_EDIT, entry))
+    kind = kind or entry.kind
+    category = category or entry.category
+    classification = classification or entry.classification
+    _check_entry_fields(actor, kind, category, classification)
+    body = _text(body, _("Text"))
+    title = _text(entry.title if title is None else title, _("Title"), required=False, max_length=200)
+    with transaction.atomic():
+        locked = Entry.objects.select_for_update().get(pk=entry.pk)
+        if locked.version != expected_version:
+            _audit(actor, Action.ENTRY_CONFLICT, obj=locked, case=entry.case)
+            raise Conflict(
+                _(
+                    "Someone else saved this entry while you were editing it. Your text is kept below: "
+                    "compare it with the saved version and save again."
+                ),
+                current=locked,
+            )
+        if (locked.body, locked.title, locked.classification, locked.kind, locked.category) == (
+            body,
+            title,
+            classification,
+            kind,
+            category,
+        ):
+            return locked
+        locked.body, locked.title, locked.classification = body, title, classification
+        locked.kind, locked.category = kind, category
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        _revision(locked, actor.user)
+        _audit(actor, Action.ENTRY_UPDATE, obj=locked, case=entry.case)
+    return locked
+
+
+# ---- Tasks ---------------------------------------------------------------------------------------------
+
+
+def task_create(
+    *, actor: Membership, case: Case, title: str, assignee: User | None = None, due_on: dt.date | None = None
+) -> Task:
+    _require(can(actor, Act.TASK_CREATE, case))
+    if case.is_closed:
+        raise InvalidTransition(_("The case is closed."))
+    title = _text(title, _("Task"), max_length=300)
+    assignee_org = None
+    if assignee is not None:
+        member = TeamMember.objects.current().filter(case=case, user=assignee).first()
+        if member is None:
+            raise UtveiError(_("Tasks can only be given to members of the team."), code="assignee_not_on_team")
+        assignee_org = member.organisation
+    with transaction.atomic():
+        task = Task.objects.create(
+            case=case,
+            title=title,
+            assignee=assignee,
+            assignee_org=assignee_org,
+            due_on=due_on,
+            created_by=actor.user,
+        )
+        _audit(actor, Action.TASK_CREATE, obj=task, case=case)
+    return task
+
+
+def task_set_status(*, actor: Membership, task: Task, status: str) -> Task:
+    _require(can(actor, Act.TASK_READ, task), hide=True)
+    _require(can(actor, Act.TASK_EDIT, task))
+    _choice(status, TaskStatus, _("status"))
+    with transaction.atomic():
+        Task.objects.filter(pk=task.pk).update(
+            status=status, completed_at=timezone.now() if status == TaskStatus.DONE else None
+        )
+        task.refresh_from_db()
+        _audit(actor, Action.TASK_UPDATE, obj=task, case=task.case, reason=status)
+    return task

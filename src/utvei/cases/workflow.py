@@ -1,0 +1,82 @@
+"""The case state machine: phases, allowed transitions and their preconditions, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case, EntryKind, Phase, TeamMember
+
+Check = Callable[[Case], "str | None"]  # returns a message when the precondition fails
+
+
+def _has_lead(case: Case) -> str | None:
+    if case.lead_id is None:
+        return str(_("Name a case lead first."))
+    return None
+
+
+def _plan_decision_recorded(case: Case) -> str | None:
+    # Until individual plans land, the approved plan is a decision entry written in the planning phase.
+    planning_started = case.phase_changes.filter(to_phase=Phase.PLANNING).order_by("-changed_at").first()
+    if planning_started is None:
+        return str(_("The case has not been through planning."))
+    if not case.entries.filter(kind=EntryKind.DECISION, created_at__gte=planning_started.changed_at).exists():
+        return str(_("Record the plan decision on the timeline (an entry of kind «decision») before activating."))
+    return None
+
+
+def _team_has_other_org(case: Case) -> str | None:
+    # No exit process in isolation: the active phase needs a team, and the team needs a lead.
+    if not TeamMember.objects.current().filter(case=case).exists():
+        return str(_("The case has no team."))
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    checks: tuple[Check, ...] = ()
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Phase.INTAKE, Phase.ASSESSMENT),
+    Transition(Phase.ASSESSMENT, Phase.PLANNING, (_has_lead,)),
+    Transition(Phase.PLANNING, Phase.ACTIVE, (_has_lead, _team_has_other_org, _plan_decision_recorded)),
+    Transition(Phase.ACTIVE, Phase.FOLLOW_UP),
+    # Stepping back is allowed where work has to be redone; history keeps every step.
+    Transition(Phase.ASSESSMENT, Phase.INTAKE),
+    Transition(Phase.PLANNING, Phase.ASSESSMENT),
+    Transition(Phase.ACTIVE, Phase.PLANNING),
+    Transition(Phase.FOLLOW_UP, Phase.ACTIVE),
+)
+
+# Closing is allowed from every open phase, with a reason and a summary (see services.case_close).
+CLOSABLE = frozenset({Phase.INTAKE, Phase.ASSESSMENT, Phase.PLANNING, Phase.ACTIVE, Phase.FOLLOW_UP})
+
+# Follow-up occasions after the measures end, in months.
+FOLLOW_UP_MONTHS = (6, 12, 24)
+
+
+def next_phases(case: Case) -> list[str]:
+    return [t.target for t in TRANSITIONS if t.source == case.phase]
+
+
+def find(source: str, target: str) -> Transition | None:
+    for t in TRANSITIONS:
+        if t.source == source and t.target == target:
+            return t
+    return None
+
+
+def blockers(case: Case, target: str) -> list[str]:
+    """Messages for every precondition that does not hold; empty when the transition may happen."""
+    if target == Phase.CLOSED:
+        return [] if case.phase in CLOSABLE else [str(_("The case is already closed."))]
+    t = find(case.phase, target)
+    if t is None:
+        return [str(_("A case cannot go from this phase to that one."))]
+    return [msg for check in t.checks if (msg := check(case))]

@@ -1,0 +1,63 @@
+"""The participant: the person a case is about. Identity is encrypted; URLs and logs carry only public_id."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utvei.core.crypto import EncryptedTextField
+
+
+class AgeBand(models.TextChoices):
+    UNDER_15 = "u15", _("Under 15")
+    AGE_15_17 = "15-17", _("15–17")
+    AGE_18_24 = "18-24", _("18–24")
+    AGE_25_34 = "25-34", _("25–34")
+    AGE_35_PLUS = "35+", _("35 or older")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Person(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True)
+    full_name = EncryptedTextField(_("name"))
+    national_id = EncryptedTextField(_("national identity number"), blank=True)
+    national_id_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    birth_date = EncryptedTextField(_("date of birth"), blank=True)
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    protected_identity = models.BooleanField(_("protected identity"), default=False)
+    guardian_name = EncryptedTextField(_("guardian"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+def age_band_for(birth_date: object) -> str:
+    import datetime as dt
+
+    if not isinstance(birth_date, dt.date):
+        return AgeBand.UNKNOWN
+    today = timezone.localdate()
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    if age < 15:
+        return AgeBand.UNDER_15
+    if age < 18:
+        return AgeBand.AGE_15_17
+    if age < 25:
+        return AgeBand.AGE_18_24
+    if age < 35:
+        return AgeBand.AGE_25_34
+    return AgeBand.AGE_35_PLUS

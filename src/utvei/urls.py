@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from utvei.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("utvei.api.urls")),
+    path("audit/", include("utvei.audit.urls")),
+    path("me/", include("utvei.accounts.urls")),
+    path("", include("utvei.cases.urls")),
+]

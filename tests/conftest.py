@@ -1,0 +1,89 @@
+"""Shared fixtures: a small fictional world of organisations and named users, and helpers to build cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from utvei.accounts.models import Membership, Organisation, OrgKind
+from utvei.accounts.services import user_create
+from utvei.cases import services as case_services
+from utvei.cases.models import Case, Classification, Entry, EntryKind, TeamRole, Track
+from utvei.people.services import person_find_or_create
+
+PASSWORD = "correct horse battery staple"
+
+ORGS = {
+    "kommune": ("Testby kommune", OrgKind.MUNICIPALITY),
+    "politi": ("Testby politidistrikt", OrgKind.POLICE),
+    "skole": ("Testby videregående skole", OrgKind.SCHOOL),
+    "helse": ("Testby DPS", OrgKind.MENTAL_HEALTH),
+    "nav": ("NAV Testby", OrgKind.WELFARE_EMPLOYMENT),
+    "ngo": ("Frivillig hjelp", OrgKind.NGO),
+    "annen": ("Annenby kommune", OrgKind.MUNICIPALITY),
+}
+
+# username -> (org slug, role)
+USERS = {
+    "kari": ("kommune", "coordinator"),  # owns the cases
+    "ola": ("kommune", "caseworker"),
+    "per": ("politi", "caseworker"),
+    "pia": ("politi", "coordinator"),
+    "siri": ("skole", "caseworker"),
+    "hanne": ("helse", "caseworker"),
+    "nils": ("nav", "caseworker"),
+    "mona": ("ngo", "mentor"),
+    "rolf": ("skole", "reporter"),
+    "dina": ("kommune", "dpo"),
+    "anna": ("kommune", "analyst"),
+    "adam": ("kommune", "org_admin"),
+    "atle": ("annen", "coordinator"),  # another municipality: no relation to our cases
+}
+
+
+@dataclass
+class World:
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    m: dict[str, Membership] = field(default_factory=dict)
+
+    def client(self, username: str) -> Client:
+        c = Client()
+        c.force_login(self.m[username].user)
+        session = c.session
+        session["utvei_membership"] = self.m[username].pk
+        session.save()
+        return c
+
+    def open_case(self, *, track: str = Track.EXIT, by: str = "kari", name: str = "Test Testesen") -> Case:
+        person, _ = person_find_or_create(actor=self.m[by], full_name=name)
+        return case_services.case_open(actor=self.m[by], person=person, track=track)
+
+    def add(self, case: Case, username: str, role: str = TeamRole.CASEWORKER, by: str = "kari") -> Any:
+        m = self.m[username]
+        return case_services.team_add(actor=self.m[by], case=case, user=m.user, organisation=m.organisation, role=role)
+
+    def entry(self, case: Case, by: str, classification: str = Classification.TEAM, body: str = "Tekst") -> Entry:
+        return case_services.entry_create(
+            actor=self.m[by], case=case, kind=EntryKind.NOTE, classification=classification, body=body
+        )
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    w = World()
+    for slug, (name, kind) in ORGS.items():
+        w.orgs[slug] = Organisation.objects.create(slug=slug, name=name, kind=kind)
+    for username, (slug, role) in USERS.items():
+        w.m[username] = user_create(username=username, password=PASSWORD, org_slug=slug, role=role, validate=False)
+    # Re-read with the relations the policy uses.
+    for username, m in w.m.items():
+        w.m[username] = Membership.objects.select_related("user", "organisation").get(pk=m.pk)
+    return w
+
+
+@pytest.fixture(autouse=True)
+def _demo_mode_off(settings: Any) -> None:
+    settings.DEMO = False
