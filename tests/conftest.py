@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.services import user_create
+from utvei.api.models import ApiToken, hash_token
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Classification, Entry, EntryKind, TeamRole, Track
 from utvei.people.services import person_find_or_create
@@ -41,6 +44,7 @@ USERS = {
     "anna": ("kommune", "analyst"),
     "adam": ("kommune", "org_admin"),
     "atle": ("annen", "coordinator"),  # another municipality: no relation to our cases
+    "kjell": ("kommune", "coordinator"),  # coordinator of the owning organisation, not on the team
 }
 
 
@@ -56,6 +60,16 @@ class World:
         session["utvei_membership"] = self.m[username].pk
         session.save()
         return c
+
+    def api(self, username: str) -> Client:
+        """A test client that sends a bearer token bound to this user's membership."""
+        raw = ApiToken.new_raw()
+        ApiToken.objects.create(
+            key_hash=hash_token(raw),
+            membership=self.m[username],
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     def open_case(self, *, track: str = Track.EXIT, by: str = "kari", name: str = "Test Testesen") -> Case:
         person, _ = person_find_or_create(actor=self.m[by], full_name=name)

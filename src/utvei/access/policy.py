@@ -185,7 +185,9 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
     """
     if ca.relation in {Relation.TEAM, Relation.OWNER_COORDINATOR}:
         return Decision(True, "basis", _("Shared within the case team."), dict(ca.records))
-    return Decision(False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True)
+    return Decision(
+        False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True
+    )
 
 
 def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:
@@ -195,7 +197,10 @@ def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:
         return Decision(True, "author", _("You wrote this entry."), dict(ca.records))
     if not classification_admits(m, entry.classification, entry.author_org_id):
         return Decision(
-            False, "classification", _("The classification of this entry does not include you."), restricted_marker=True
+            False,
+            "classification",
+            _("The classification of this entry does not include you."),
+            restricted_marker=True,
         )
     if m.organisation_id == entry.author_org_id:
         return Decision(True, "own_org", _("Your organisation wrote this entry."), dict(ca.records))
@@ -296,7 +301,11 @@ def _relation_reason(ca: CaseAccess) -> Promise | str:
 def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
     if concern is None:
         return DENY
-    if action == Act.CONCERN_READ and concern.reporter_id == m.user_id and concern.reporter_org_id == m.organisation_id:
+    if (
+        action == Act.CONCERN_READ
+        and concern.reporter_id == m.user_id
+        and concern.reporter_org_id == m.organisation_id
+    ):
         return Decision(True, "reporter", _("You submitted this concern."))
     if has_cap(m.role, Cap.CONCERN_TRIAGE) and concern.receiving_org_id == m.organisation_id:
         return Decision(True, "intake", _("Your organisation received this concern."), {"membership": m.pk})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from .roles import MFA_REQUIRED_ROLES
 SESSION_KEY = "utvei_membership"
 
 
-def current_memberships(user: object) -> list[Membership]:
+def current_memberships(user: Any) -> list[Membership]:
     return list(
         Membership.objects.active().filter(user=user).select_related("organisation", "user").order_by("pk")
     )

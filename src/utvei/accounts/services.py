@@ -16,9 +16,13 @@ from .models import Membership, Organisation, OrgKind, User
 from .roles import Role
 
 
-def org_create(*, slug: str, name: str, kind: str, jurisdiction: str = "", actor: User | None = None) -> Organisation:
+def org_create(
+    *, slug: str, name: str, kind: str, jurisdiction: str = "", actor: User | None = None
+) -> Organisation:
     if kind not in OrgKind.values:
-        raise UtveiError(_("Unknown organisation kind. Choose one of: %(k)s") % {"k": ", ".join(OrgKind.values)})
+        raise UtveiError(
+            _("Unknown organisation kind. Choose one of: %(k)s") % {"k": ", ".join(OrgKind.values)}
+        )
     if slugify(slug) != slug or not slug:
         raise UtveiError(_("The slug may hold only lower-case letters, digits and hyphens."))
     with transaction.atomic():
@@ -30,7 +34,13 @@ def org_create(*, slug: str, name: str, kind: str, jurisdiction: str = "", actor
 
 
 def user_create(
-    *, username: str, password: str, org_slug: str, role: str, first_name: str = "", last_name: str = "",
+    *,
+    username: str,
+    password: str,
+    org_slug: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
     validate: bool = True,
 ) -> Membership:
     """Create a user with one membership, or add a membership to an existing user."""

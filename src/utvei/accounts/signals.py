@@ -31,11 +31,21 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(authenticator_added)
 def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_record(action=Action.MFA_ADDED, actor=user, object_type="authenticator", object_id=str(authenticator.pk),
-                 reason=str(authenticator.type))
+    audit_record(
+        action=Action.MFA_ADDED,
+        actor=user,
+        object_type="authenticator",
+        object_id=str(authenticator.pk),
+        reason=str(authenticator.type),
+    )
 
 
 @receiver(authenticator_removed)
 def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_record(action=Action.MFA_REMOVED, actor=user, object_type="authenticator",
-                 object_id=str(authenticator.pk), reason=str(authenticator.type))
+    audit_record(
+        action=Action.MFA_REMOVED,
+        actor=user,
+        object_type="authenticator",
+        object_id=str(authenticator.pk),
+        reason=str(authenticator.type),
+    )

@@ -132,7 +132,9 @@ class Concern(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reporter_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    receiving_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns_received")
+    receiving_org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="concerns_received"
+    )
     received_at = models.DateTimeField(default=timezone.now)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     description = EncryptedTextField(_("what worries you"))
@@ -213,7 +215,9 @@ class PhaseChange(models.Model):
 class TeamMemberQuerySet(models.QuerySet["TeamMember"]):
     def current(self) -> TeamMemberQuerySet:
         now = timezone.now()
-        return self.filter(started_at__lte=now).filter(models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now))
+        return self.filter(started_at__lte=now).filter(
+            models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now)
+        )
 
 
 class TeamMember(models.Model):
@@ -282,7 +286,9 @@ class Task(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )
-    assignee_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assignee_org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     origin = models.CharField(max_length=10, choices=TaskOrigin.choices, default=TaskOrigin.MANUAL)
@@ -296,4 +302,6 @@ class Task(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()
+        return (
+            self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()
+        )

@@ -46,7 +46,9 @@ class CaseFilters:
     reference: str = ""
 
 
-def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
+def case_list(
+    *, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True
+) -> QuerySet[Case]:
     """Cases the principal may see, filtered; a constant number of queries however many rows."""
     f = filters or CaseFilters()
     qs = policy.visible_cases(actor).select_related("owning_org", "lead", "person")
@@ -63,7 +65,9 @@ def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, a
         ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
         qs = qs.filter(Exists(mine))
     if f.overdue:
-        late = Task.objects.filter(case=OuterRef("pk"), status=TaskStatus.OPEN, due_on__lt=timezone.localdate())
+        late = Task.objects.filter(
+            case=OuterRef("pk"), status=TaskStatus.OPEN, due_on__lt=timezone.localdate()
+        )
         qs = qs.filter(Exists(late))
     if f.reference:
         ref = f.reference.strip().upper()
@@ -77,7 +81,9 @@ def case_get(*, actor: Membership | None, case_id: Any, audit_action: str = Acti
     """One case and the principal's standing on it. Missing and forbidden both raise NotFound; both audited."""
     pk = _uuid(case_id)
     case = (
-        Case.objects.select_related("owning_org", "lead", "person", "previous_case").filter(public_id=pk).first()
+        Case.objects.select_related("owning_org", "lead", "person", "previous_case")
+        .filter(public_id=pk)
+        .first()
         if pk
         else None
     )
@@ -109,10 +115,14 @@ def timeline(ca: CaseAccess) -> list[TimelineItem]:
     return items
 
 
-def entry_get(*, actor: Membership | None, entry_id: Any, audit_action: str = Action.ENTRY_VIEW) -> TimelineItem:
+def entry_get(
+    *, actor: Membership | None, entry_id: Any, audit_action: str = Action.ENTRY_VIEW
+) -> TimelineItem:
     pk = _uuid(entry_id)
     entry = (
-        Entry.objects.select_related("case", "case__owning_org", "author", "author_org").filter(public_id=pk).first()
+        Entry.objects.select_related("case", "case__owning_org", "author", "author_org")
+        .filter(public_id=pk)
+        .first()
         if pk
         else None
     )
@@ -168,7 +178,9 @@ def my_tasks(*, actor: Membership | None, include_done: bool = False, audit: boo
 
 def task_get(*, actor: Membership | None, task_id: Any) -> tuple[Task, CaseAccess]:
     pk = _uuid(task_id)
-    task = Task.objects.select_related("case", "case__owning_org").filter(public_id=pk).first() if pk else None
+    task = (
+        Task.objects.select_related("case", "case__owning_org").filter(public_id=pk).first() if pk else None
+    )
     ca = policy.case_access(actor, task.case) if task is not None else None
     if task is None or ca is None or not policy.task_visible(ca, task):
         _audit(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
@@ -179,7 +191,9 @@ def task_get(*, actor: Membership | None, task_id: Any) -> tuple[Task, CaseAcces
 # ---- Concerns ------------------------------------------------------------------------------------------
 
 
-def intake_queue(*, actor: Membership | None, include_triaged: bool = False, audit: bool = True) -> QuerySet[Concern]:
+def intake_queue(
+    *, actor: Membership | None, include_triaged: bool = False, audit: bool = True
+) -> QuerySet[Concern]:
     qs = policy.visible_concerns(actor).select_related("reporter_org", "receiving_org", "case")
     if not include_triaged:
         qs = qs.filter(status=ConcernStatus.RECEIVED)
@@ -187,7 +201,9 @@ def intake_queue(*, actor: Membership | None, include_triaged: bool = False, aud
         _audit(actor, Action.CONCERN_LIST)
     if include_triaged:
         return qs.order_by("-received_at")
-    rank = SqlCase(When(urgency="acute", then=Value(0)), When(urgency="soon", then=Value(1)), default=Value(2))
+    rank = SqlCase(
+        When(urgency="acute", then=Value(0)), When(urgency="soon", then=Value(1)), default=Value(2)
+    )
     return qs.order_by(rank, "received_at")
 
 

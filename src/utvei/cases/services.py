@@ -196,7 +196,12 @@ def case_open(
             case=case, user=lead, organisation=actor.organisation, role=TeamRole.LEAD, added_by=actor.user
         )
         PhaseChange.objects.create(
-            case=case, from_phase="", to_phase=Phase.INTAKE, from_track="", to_track=track, changed_by=actor.user
+            case=case,
+            from_phase="",
+            to_phase=Phase.INTAKE,
+            from_track="",
+            to_track=track,
+            changed_by=actor.user,
         )
         _audit(actor, Action.CASE_CREATE, obj=case, case=case, reason="reopen" if previous_case else "")
     return case
@@ -511,17 +516,21 @@ def entry_update(
     _check_entry_fields(actor, kind, category, classification)
     body = _text(body, _("Text"))
     title = _text(entry.title if title is None else title, _("Title"), required=False, max_length=200)
+    stale = Entry.objects.get(pk=entry.pk)
+    if stale.version != expected_version:
+        # Audited outside the refused write, so the attempt is on record.
+        _audit(actor, Action.ENTRY_CONFLICT, obj=stale, case=entry.case)
+        raise Conflict(
+            _(
+                "Someone else saved this entry while you were editing it. Your text is kept below: "
+                "compare it with the saved version and save again."
+            ),
+            current=stale,
+        )
     with transaction.atomic():
         locked = Entry.objects.select_for_update().get(pk=entry.pk)
         if locked.version != expected_version:
-            _audit(actor, Action.ENTRY_CONFLICT, obj=locked, case=entry.case)
-            raise Conflict(
-                _(
-                    "Someone else saved this entry while you were editing it. Your text is kept below: "
-                    "compare it with the saved version and save again."
-                ),
-                current=locked,
-            )
+            raise Conflict(_("Someone else saved this entry at the same moment. Reload and try again."), current=locked)
         if (locked.body, locked.title, locked.classification, locked.kind, locked.category) == (
             body,
             title,
@@ -554,7 +563,9 @@ def task_create(
     if assignee is not None:
         member = TeamMember.objects.current().filter(case=case, user=assignee).first()
         if member is None:
-            raise UtveiError(_("Tasks can only be given to members of the team."), code="assignee_not_on_team")
+            raise UtveiError(
+                _("Tasks can only be given to members of the team."), code="assignee_not_on_team"
+            )
         assignee_org = member.organisation
     with transaction.atomic():
         task = Task.objects.create(

@@ -123,7 +123,7 @@ def blind_index(value: str, *, context: str) -> str:
     return mac.hexdigest()
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A text column stored as AES-GCM ciphertext; Python code sees plain text."""
 
     def contribute_to_class(self, cls: Any, name: str, *args: Any, **kwargs: Any) -> None:

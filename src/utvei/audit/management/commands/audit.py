@@ -18,4 +18,6 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(f"OK: {result.checked} events, chain intact")
             return
-        raise CommandError(f"BROKEN at sequence {result.broken_seq}: {result.problem} ({result.checked} verified before it)")
+        raise CommandError(
+            f"BROKEN at sequence {result.broken_seq}: {result.problem} ({result.checked} verified before it)"
+        )

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from waitress import serve
+        from waitress import serve  # type: ignore[import-untyped]
 
         from utvei.wsgi import application
 

@@ -1,0 +1,138 @@
+"""Serializer fields that turn any client input into a clean value or a 400, never a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from utvei.accounts.models import Organisation, User
+
+# Dates a person's case can plausibly carry. Outside this range date arithmetic and time zones overflow.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_INT = 2**31 - 1
+
+
+def encodable(value: str) -> None:
+    """Reject lone surrogates (valid JSON escapes, invalid UTF-8): the database and the cipher need UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise serializers.ValidationError(
+            _("The text contains characters that are not allowed."), code="invalid_characters"
+        ) from exc
+
+
+class Text(serializers.CharField):
+    """A CharField that also refuses text the database could not store."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(encodable)
+
+
+class Date(serializers.DateField):
+    default_error_messages = {"out_of_range": _("Give a date between 1900 and 2100.")}
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        date = super().to_internal_value(value)
+        if not MIN_DATE <= date <= MAX_DATE:
+            self.fail("out_of_range")
+        return date
+
+
+class DateTime(serializers.DateTimeField):
+    default_error_messages = {"out_of_range": _("Give a time between 1900 and 2100.")}
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        when = super().to_internal_value(value)
+        if not MIN_DATE.year <= when.year <= MAX_DATE.year:
+            self.fail("out_of_range")
+        return when
+
+
+class Version(serializers.IntegerField):
+    """The version a client last read; a stale one is refused with 409."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_INT)
+        kwargs.setdefault(
+            "help_text", _("The version you last read. A stale version is refused with 409 Conflict.")
+        )
+        super().__init__(**kwargs)
+
+
+class _Lookup(serializers.Field):
+    """Text that names an object (a slug, a username); resolves to the object or fails as "unknown"."""
+
+    pattern = re.compile(r".+")
+    default_error_messages = {"invalid": _("Give a text value.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = data.strip()
+        if not self.pattern.fullmatch(value):
+            self.fail("unknown")
+        obj = self.lookup(value)
+        if obj is None:
+            self.fail("unknown")
+        return obj
+
+    def lookup(self, value: str) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class OrganisationField(_Lookup):
+    """An organisation, by slug."""
+
+    pattern = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+    default_error_messages = {"unknown": _("There is no organisation with that slug.")}
+
+    def lookup(self, value: str) -> Organisation | None:
+        return Organisation.objects.filter(slug=value).first()
+
+    def to_representation(self, value: Organisation) -> str:
+        return value.slug
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UserField(_Lookup):
+    """A user, by username."""
+
+    pattern = re.compile(r"[\w.@+-]{1,150}")
+    default_error_messages = {"unknown": _("There is no user with that username.")}
+
+    def lookup(self, value: str) -> User | None:
+        return User.objects.filter(username=value).first()
+
+    def to_representation(self, value: User) -> str:
+        return value.username
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class PublicId(serializers.Field):
+    """An object's opaque id (UUID). Parsing only: the object is fetched through a selector."""
+
+    default_error_messages = {"invalid": _("Give a valid id.")}
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str) or len(data) > 64:
+            self.fail("invalid")
+        try:
+            return uuid.UUID(data)
+        except ValueError:
+            self.fail("invalid")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def to_representation(self, value: Any) -> str:
+        return str(getattr(value, "public_id", value))

@@ -1,0 +1,403 @@
+"""Forms for the case pages: they parse and validate input, nothing more. Access is decided by the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utvei.accounts.models import Organisation, User
+from utvei.accounts.roles import Role
+from utvei.cases.models import (
+    Classification,
+    ClosureReason,
+    DataCategory,
+    EntryKind,
+    Ideology,
+    MotivationStage,
+    Phase,
+    TaskStatus,
+    TeamMember,
+    TeamRole,
+    Track,
+    TriageOutcome,
+    Urgency,
+)
+from utvei.core.errors import UtveiError
+from utvei.people.models import Gender
+from utvei.people.services import normalise_nin
+
+TEXT_MAX = 20000
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _blank(label: Any) -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+class UtveiForm(forms.Form):
+    """Base: marks required fields and lets views attach a service error to the field it concerns."""
+
+    required_css_class = "required"
+    error_css_class = "has-error"
+    # Service error codes -> the field they belong to. Unlisted codes become form-wide errors.
+    service_error_fields: Mapping[str, str] = {}
+
+    def add_service_error(self, exc: UtveiError) -> None:
+        field = self.service_error_fields.get(exc.code)
+        if field is not None and field not in self.fields:
+            field = None
+        self.add_error(field, str(exc.message))
+
+
+def _nin_clean(value: str) -> str:
+    try:
+        return normalise_nin(value)
+    except UtveiError as exc:
+        raise forms.ValidationError(str(exc.message), code=exc.code) from exc
+
+
+def _not_in_future(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."), code="future_date")
+    return value
+
+
+def intake_organisations() -> Any:
+    """Organisations that can receive a concern: those with at least one active coordinator."""
+    now = timezone.now()
+    return (
+        Organisation.objects.filter(
+            memberships__role=Role.COORDINATOR, memberships__is_active=True, memberships__valid_from__lte=now
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+# ---- Concerns ------------------------------------------------------------------------------------------
+
+
+class ConcernForm(UtveiForm):
+    receiving_org = forms.ModelChoiceField(
+        label=_("Send to"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        empty_label=_("Choose the receiving organisation"),
+        help_text=_("Usually the exit or SLT coordinator of the municipality where the person lives."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("How urgent is it?"),
+        choices=Urgency.choices,
+        initial=Urgency.ROUTINE,
+        widget=forms.RadioSelect,
+    )
+    description = forms.CharField(
+        label=_("What worries you?"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Describe what you have seen or heard, when, and who else knows about it."),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Discuss the concern anonymously first (the person is not identified)"),
+        required=False,
+    )
+    subject_name = forms.CharField(label=_("Name of the person (optional)"), max_length=200, required=False)
+    subject_national_id = forms.CharField(
+        label=_("National identity number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_("11 digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    subject_birth_date = forms.DateField(label=_("Date of birth (optional)"), required=False, widget=DATE_WIDGET)
+
+    service_error_fields = {"invalid_nin": "subject_national_id", "required": "description", "too_long": "description"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["receiving_org"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = intake_organisations()
+
+    def clean_subject_national_id(self) -> str:
+        return _nin_clean(self.cleaned_data.get("subject_national_id", ""))
+
+    def clean_subject_birth_date(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data.get("subject_birth_date"))
+
+
+class TriageForm(UtveiForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=TriageOutcome.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        label=_("Rationale"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Why this outcome: the facts you relied on and what you weighed."),
+    )
+    track = forms.ChoiceField(label=_("Track"), choices=Track.choices, initial=Track.PREVENTION, required=False)
+    full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    national_id = forms.CharField(
+        label=_("National identity number"),
+        max_length=20,
+        required=False,
+        help_text=_("An exact match links the case to a person already registered."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_WIDGET)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN, required=False)
+    municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+
+    service_error_fields = {
+        "invalid_nin": "national_id",
+        "identity_required": "full_name",
+        "name_required": "full_name",
+        "required": "rationale",
+        "too_long": "rationale",
+        "invalid_choice": "track",
+    }
+
+    def clean_national_id(self) -> str:
+        return _nin_clean(self.cleaned_data.get("national_id", ""))
+
+    def clean_birth_date(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data.get("birth_date"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("outcome") == TriageOutcome.OPEN_CASE and not data.get("track"):
+            self.add_error("track", _("Choose the track of the new case."))
+        return data
+
+
+# ---- Case list -----------------------------------------------------------------------------------------
+
+
+class CaseFilterForm(UtveiForm):
+    required_css_class = ""
+    track = forms.ChoiceField(label=_("Track"), choices=_blank(_("All tracks")) + Track.choices, required=False)
+    phase = forms.ChoiceField(label=_("Phase"), choices=_blank(_("All open phases")) + Phase.choices, required=False)
+    mine = forms.BooleanField(label=_("Only cases I am on the team of"), required=False)
+    overdue = forms.BooleanField(label=_("Only cases with overdue tasks"), required=False)
+    closed = forms.BooleanField(label=_("Include closed cases"), required=False)
+    ref = forms.CharField(
+        label=_("Reference"),
+        max_length=30,
+        required=False,
+        help_text=_("A case reference or a person reference, for example UTV-2026-000123."),
+    )
+
+
+# ---- Case header ---------------------------------------------------------------------------------------
+
+
+def team_user_choices(team: Iterable[TeamMember]) -> list[tuple[str, str]]:
+    """Each current team member once, by username (users are named by username, never by id)."""
+    seen: dict[str, str] = {}
+    for member in team:
+        name = member.user.get_full_name() or member.user.username
+        seen.setdefault(member.user.username, f"{name} ({member.organisation.name})")
+    return sorted(seen.items(), key=lambda kv: kv[1].lower())
+
+
+class VersionedForm(UtveiForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class CaseEditForm(VersionedForm):
+    lead = forms.ChoiceField(label=_("Case lead"), help_text=_("The lead must be on the team."))
+    ideologies = forms.MultipleChoiceField(
+        label=_("Ideological orientation"),
+        choices=Ideology.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Special-category data: record only what the assessment supports."),
+    )
+    motivation_stage = forms.ChoiceField(
+        label=_("Motivation / change stage"), choices=MotivationStage.choices, required=False
+    )
+    threat_clarified_at = forms.DateField(
+        label=_("Security threat clarified on"), required=False, widget=DATE_WIDGET
+    )
+    safety_plan = forms.CharField(
+        label=_("Safety plan"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Where the former milieu threatens the person: who does what if a threat arises."),
+    )
+
+    service_error_fields = {"lead_not_on_team": "lead", "too_long": "safety_plan"}
+
+    def __init__(self, *args: Any, team: Iterable[TeamMember] = (), with_safety_plan: bool = True, **kw: Any):
+        super().__init__(*args, **kw)
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.ChoiceField)
+        lead.choices = team_user_choices(team)
+        if not with_safety_plan:
+            del self.fields["safety_plan"]
+
+    def clean_threat_clarified_at(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data.get("threat_clarified_at"))
+
+
+class PhaseForm(UtveiForm):
+    to_phase = forms.ChoiceField(label=_("New phase"), choices=Phase.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
+    measures_ended_on = forms.DateField(
+        label=_("Measures ended on"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Only for follow-up: follow-up tasks are scheduled 6, 12 and 24 months after this date."),
+    )
+
+
+class TrackForm(UtveiForm):
+    track = forms.ChoiceField(label=_("Track"), choices=Track.choices)
+    note = forms.CharField(label=_("Reason for the change (optional)"), max_length=2000, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
+
+
+class CloseForm(UtveiForm):
+    reason = forms.ChoiceField(label=_("Reason for closing"), choices=ClosureReason.choices, widget=forms.RadioSelect)
+    summary = forms.CharField(
+        label=_("Closing summary"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What was done, what changed, and what the person and the team agreed about the future."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
+
+    service_error_fields = {"required": "summary", "too_long": "summary"}
+
+
+class ReopenForm(UtveiForm):
+    track = forms.ChoiceField(label=_("Track of the new case"), choices=Track.choices, required=False)
+
+
+# ---- Team ----------------------------------------------------------------------------------------------
+
+
+class TeamAddForm(UtveiForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("The user's username in Utvei."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Choose an organisation"),
+    )
+    role = forms.ChoiceField(label=_("Role in case"), choices=TeamRole.choices, initial=TeamRole.CASEWORKER)
+
+    service_error_fields = {
+        "no_membership": "username",
+        "role_cannot_join": "username",
+        "mentor_role": "role",
+        "conflict": "username",
+        "invalid_choice": "role",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        username = data.get("username")
+        if username:
+            user = User.objects.filter(username=username.strip(), is_active=True).first()
+            if user is None:
+                # The same words as the service uses, so usernames cannot be probed.
+                self.add_error("username", _("That user is not an active member of that organisation."))
+            else:
+                data["user"] = user
+        return data
+
+
+# ---- Timeline ------------------------------------------------------------------------------------------
+
+
+class EntryFieldsMixin(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices, initial=EntryKind.NOTE)
+    category = forms.ChoiceField(
+        label=_("Data category"),
+        choices=DataCategory.choices,
+        initial=DataCategory.PLAN,
+        help_text=_("What the text is mainly about. Sharing with other organisations is decided per category."),
+    )
+    classification = forms.ChoiceField(
+        label=_("Who on the team may read it"),
+        choices=Classification.choices,
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
+    body = forms.CharField(label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 10}))
+
+    def limit_classifications(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        field = self.fields["classification"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in Classification.choices if v in allowed]
+
+
+class EntryForm(UtveiForm, EntryFieldsMixin):
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred at"),
+        required=False,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        help_text=_("When the conversation, meeting or event took place. Empty means now."),
+    )
+
+    field_order = ["kind", "occurred_at", "category", "classification", "title", "body"]
+    service_error_fields = {
+        "future_date": "occurred_at",
+        "classification_not_allowed": "classification",
+        "required": "body",
+        "too_long": "body",
+    }
+
+    def __init__(self, *args: Any, classifications: Iterable[str] = (), **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.limit_classifications(classifications)
+
+
+class EntryEditForm(VersionedForm, EntryFieldsMixin):
+    field_order = ["kind", "category", "classification", "title", "body", "version"]
+    service_error_fields = {
+        "classification_not_allowed": "classification",
+        "required": "body",
+        "too_long": "body",
+    }
+
+    def __init__(self, *args: Any, classifications: Iterable[str] = (), **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.limit_classifications(classifications)
+
+
+# ---- Tasks ---------------------------------------------------------------------------------------------
+
+
+class TaskForm(UtveiForm):
+    title = forms.CharField(label=_("Task"), max_length=300)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE_WIDGET)
+
+    service_error_fields = {"assignee_not_on_team": "assignee", "required": "title", "too_long": "title"}
+
+    def __init__(self, *args: Any, team: Iterable[TeamMember] = (), **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _blank(_("Nobody yet")) + team_user_choices(team)
+
+
+class TaskStatusForm(UtveiForm):
+    status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
+    next = forms.CharField(required=False, max_length=500)
+    show_case = forms.BooleanField(required=False)

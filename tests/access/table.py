@@ -1,0 +1,82 @@
+"""The access table: who may see which case and which timeline entries, stated as data.
+
+This is a second, declarative statement of the rules in DESIGN.md §3–4, written independently of
+utvei.access.policy, so that a change to the policy that breaks a rule fails here. The same rows run against
+the policy, the web pages and the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from utvei.cases.models import Classification as C
+
+# The case team in the scenario: username -> role in the case.
+TEAM = {"kari": "lead", "ola": "caseworker", "per": "caseworker", "siri": "caseworker", "hanne": "caseworker",
+        "mona": "mentor"}
+
+# Viewers: username -> (relation to the case, organisation kind, can read case content at all, full reader)
+VIEWERS: dict[str, tuple[str, str, bool, bool]] = {
+    "kari": ("team", "municipality", True, True),
+    "ola": ("team", "municipality", True, True),
+    "per": ("team", "police", True, True),
+    "siri": ("team", "school", True, True),
+    "hanne": ("team", "mental_health", True, True),
+    "mona": ("team", "ngo", True, False),  # mentor: goals, appointments, own notes
+    "kjell": ("owner_coordinator", "municipality", True, True),
+    "pia": ("none", "police", True, True),  # police coordinator, not on the team
+    "atle": ("none", "municipality", True, True),  # another municipality
+    "rolf": ("none", "school", False, False),  # reporter
+    "dina": ("none", "municipality", False, False),  # dpo
+    "anna": ("none", "municipality", False, False),  # analyst
+    "adam": ("none", "municipality", False, False),  # org_admin
+}
+
+# Entries in the scenario: (author, classification). Authors write only compartments they may read.
+ENTRIES: list[tuple[str, str]] = [
+    ("kari", C.TEAM), ("kari", C.OWN_ORG), ("kari", C.MENTOR), ("kari", C.PARTICIPANT),
+    ("ola", C.OWN_ORG),
+    ("per", C.TEAM), ("per", C.OWN_ORG), ("per", C.POLICE),
+    ("hanne", C.TEAM), ("hanne", C.HEALTH), ("hanne", C.OWN_ORG),
+    ("siri", C.TEAM), ("siri", C.MENTOR),
+    ("mona", C.MENTOR), ("mona", C.OWN_ORG), ("mona", C.PARTICIPANT),
+]
+
+ORG_OF = {"kari": "kommune", "ola": "kommune", "kjell": "kommune", "per": "politi", "pia": "politi",
+          "siri": "skole", "rolf": "skole", "hanne": "helse", "mona": "ngo", "atle": "annen", "dina": "kommune",
+          "anna": "kommune", "adam": "kommune"}
+
+
+def sees_case(viewer: str) -> bool:
+    relation, _kind, content, _full = VIEWERS[viewer]
+    return content and relation in {"team", "owner_coordinator"}
+
+
+@dataclass(frozen=True)
+class Expect:
+    readable: bool
+    marker: bool  # exists-but-restricted marker shown
+
+
+def expect(viewer: str, author: str, classification: str) -> Expect:
+    """What `viewer` gets for an entry written by `author` with `classification`, given they see the case."""
+    _relation, kind, _content, full = VIEWERS[viewer]
+    if viewer == author:
+        return Expect(True, False)
+    same_org = ORG_OF[viewer] == ORG_OF[author]
+    if not full:
+        ok = classification in {C.MENTOR, C.PARTICIPANT}
+        return Expect(ok, False)  # mentors get no markers for the rest of the file
+    ok = {
+        C.TEAM: True,
+        C.MENTOR: True,
+        C.PARTICIPANT: True,
+        C.OWN_ORG: same_org,
+        C.POLICE: kind in {"police", "security_service"},
+        C.HEALTH: kind in {"health", "mental_health"},
+    }[classification]
+    return Expect(ok, not ok)
+
+
+def rows() -> list[tuple[str, str, str]]:
+    return [(v, a, c) for v in VIEWERS for a, c in ENTRIES]
