@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -101,3 +103,31 @@ def world(db: Any) -> World:
 @pytest.fixture(autouse=True)
 def _demo_mode_off(settings: Any) -> None:
     settings.DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is the production hasher (asserted in tests/accounts); tests hash dozens of passwords each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()  # allauth remembers used TOTP codes and rate limits in the cache; so do API throttles
+
+
+@pytest.fixture
+def client_for(world: World) -> Any:
+    """A logged-in client for any named user, with MFA set up so the MFA requirement does not intervene."""
+
+    def make(username: str) -> Client:
+        TOTP.activate(world.m[username].user, generate_totp_secret())
+        return world.client(username)
+
+    return make
+
+
+@pytest.fixture
+def dpo(client_for: Any) -> Client:
+    """dina, the municipality's data protection officer, logged in with MFA set up."""
+    return client_for("dina")

@@ -18,8 +18,8 @@ from utvei.cases.models import (
     Phase,
     Task,
     TaskOrigin,
-    TriageOutcome,
     Track,
+    TriageOutcome,
 )
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.people.models import Person
@@ -229,3 +229,22 @@ def test_a_failed_write_leaves_nothing_half_written(world, monkeypatch):
         world.entry(case, "kari")
     assert case.entries.count() == 0
     assert (Case.objects.count(), AuditEvent.objects.count()) == count
+
+
+@pytest.mark.parametrize("when", [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, tzinfo=dt.UTC)])
+def test_impossible_dates_are_refused_with_a_message(world, when):
+    case = world.open_case()
+    with pytest.raises(UtveiError):
+        services.entry_create(actor=world.m["kari"], case=case, kind=EntryKind.NOTE,
+                              classification=Classification.TEAM, body="x", occurred_at=when)
+    with pytest.raises(UtveiError):
+        services.task_create(actor=world.m["kari"], case=case, title="t", due_on=when.date())
+
+
+def test_person_fields_are_checked(world):
+    from utvei.people.services import person_find_or_create
+
+    with pytest.raises(UtveiError):
+        person_find_or_create(actor=world.m["kari"], full_name="A", gender="robot")
+    with pytest.raises(UtveiError):
+        person_find_or_create(actor=world.m["kari"], full_name="A", municipality="x" * 101)

@@ -42,6 +42,7 @@ class Relation(StrEnum):
 class Act(StrEnum):
     """Actions the policy decides."""
 
+    CASE_LIST = "case.list"  # may list cases and tasks at all (no target)
     CASE_VIEW = "case.view"
     CASE_MANAGE = "case.manage"  # phase, track, header fields, close, reopen
     TEAM_MANAGE = "team.manage"
@@ -223,6 +224,16 @@ def task_visible(ca: CaseAccess, task: Task) -> bool:
     return task.assignee_id == ca.membership.user_id
 
 
+def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
+    """May the principal change this task's status? No queries: use it per row."""
+    m = ca.membership
+    if not task_visible(ca, task):
+        return Decision(False, "task", _("Not your task."))
+    if task.assignee_id == m.user_id or has_cap(m.role, Cap.CASE_MANAGE):
+        return Decision(True, "task", _relation_reason(ca))
+    return Decision(False, "task", _("Only the assignee or a coordinator can change this task."))
+
+
 # ---- The one entry point -------------------------------------------------------------------------------
 
 
@@ -235,8 +246,12 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         return _cap(m, Cap.CONCERN_SUBMIT)
     if action == Act.AUDIT_READ:
         return _cap(m, Cap.AUDIT_READ)
+    if action == Act.CONCERN_TRIAGE and target is None:
+        return _cap(m, Cap.CONCERN_TRIAGE)  # may see an intake queue at all
     if action in {Act.CONCERN_READ, Act.CONCERN_TRIAGE}:
         return _concern(m, action, target)
+    if action == Act.CASE_LIST:
+        return _cap(m, Cap.CASE_READ)
     if not has_cap(role, Cap.CASE_READ):
         return Decision(False, "capability", _("Your role does not give access to case content."))
     case = _case_of(target)
@@ -272,9 +287,7 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         ok = task_visible(ca, target)
         return Decision(ok, "task", _relation_reason(ca) if ok else _("Not your task."))
     if action == Act.TASK_EDIT:
-        if target.assignee_id == m.user_id or has_cap(role, Cap.CASE_MANAGE):
-            return Decision(True, "task", _relation_reason(ca))
-        return Decision(False, "task", _("Only the assignee or a coordinator can change this task."))
+        return task_edit_decision(ca, target)
     return DENY
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.mfa.signals import authenticator_added, authenticator_removed
+from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -49,3 +49,8 @@ def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwa
         object_id=str(authenticator.pk),
         reason=str(authenticator.type),
     )
+
+
+@receiver(authentication_failed)
+def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action=Action.LOGIN_FAILED, actor=user, object_type="user", object_id=str(user.pk), reason="mfa")

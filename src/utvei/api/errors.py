@@ -28,22 +28,35 @@ class Unauthorized(UtveiError):
     status = 401
 
 
+MAX_MESSAGE = 1000
+
+
+def clean(value: Any) -> Any:
+    """Messages may echo the client's input: keep them encodable (no lone surrogates) and short."""
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if value is None or isinstance(value, bool | int):
+        return value
+    text = str(value).encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 def body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
-    return {"error": code, "detail": str(detail), **extra}
+    return {"error": code, "detail": clean(detail), **{k: clean(v) for k, v in extra.items()}}
 
 
 def _first_message(detail: Any, prefix: str = "") -> str:
     """The first message in a nested DRF error structure, prefixed with the field it belongs to."""
     if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
-            return _first_message(value, f"{prefix}.{name}" if prefix and name else prefix or name)
-        return ""
+        if not detail:
+            return ""
+        key, value = next(iter(detail.items()))
+        name = "" if key == "non_field_errors" else str(key)
+        return _first_message(value, f"{prefix}.{name}" if prefix and name else prefix or name)
     if isinstance(detail, list):
-        for item in detail:
-            if item:
-                return _first_message(item, prefix)
-        return ""
+        return next((_first_message(item, prefix) for item in detail if item), "")
     return f"{prefix}: {detail}" if prefix else str(detail)
 
 
@@ -85,12 +98,9 @@ def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     detail = _("There is no such address in the API.")
     if not request.path.endswith("/"):
         try:
-            match = resolve(request.path + "/")
+            match = resolve(request.path_info + "/")
         except Resolver404:
             match = None
         if match is not None and match.func is not not_found:
-            detail = _("There is no such address in the API. Did you mean %(path)s?") % {
-                "path": request.path + "/"
-            }
+            detail = _("There is no such address in the API. Did you mean %(path)s?") % {"path": request.path + "/"}
     return JsonResponse(body("not_found", detail), status=404)
-

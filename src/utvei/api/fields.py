@@ -7,10 +7,12 @@ import re
 import uuid
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from utvei.accounts.models import Organisation, User
 
@@ -31,10 +33,11 @@ def encodable(value: str) -> None:
 
 
 class Text(serializers.CharField):
-    """A CharField that also refuses text the database could not store."""
+    """A CharField that refuses text the database could not store, with a message in the caller's language."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
         self.validators.append(encodable)
 
 
@@ -52,7 +55,17 @@ class DateTime(serializers.DateTimeField):
     default_error_messages = {"out_of_range": _("Give a time between 1900 and 2100.")}
 
     def to_internal_value(self, value: Any) -> dt.datetime:
-        when = super().to_internal_value(value)
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and not MIN_DATE.year <= parsed.year <= MAX_DATE.year:
+                self.fail("out_of_range")  # before DRF's time zone handling, which overflows at the edges
+        try:
+            when = super().to_internal_value(value)
+        except OverflowError:
+            self.fail("out_of_range")
         if not MIN_DATE.year <= when.year <= MAX_DATE.year:
             self.fail("out_of_range")
         return when
@@ -64,9 +77,7 @@ class Version(serializers.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_INT)
-        kwargs.setdefault(
-            "help_text", _("The version you last read. A stale version is refused with 409 Conflict.")
-        )
+        kwargs.setdefault("help_text", _("The version you last read. A stale version is refused with 409 Conflict."))
         super().__init__(**kwargs)
 
 
@@ -132,7 +143,6 @@ class PublicId(serializers.Field):
             return uuid.UUID(data)
         except ValueError:
             self.fail("invalid")
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def to_representation(self, value: Any) -> str:
         return str(getattr(value, "public_id", value))

@@ -15,9 +15,11 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 DEFAULT_RATES = {"auth_token": "20/min", "auth_token_user": "10/min"}
 
 
-def _rate(scope: str) -> str | None:
-    configured = api_settings.DEFAULT_THROTTLE_RATES or {}
-    return configured.get(scope) or DEFAULT_RATES.get(scope)
+def _rate(scope: str | None) -> str | None:
+    if not scope:
+        return None
+    configured = (api_settings.DEFAULT_THROTTLE_RATES or {}).get(scope)
+    return str(configured) if configured else DEFAULT_RATES.get(scope)
 
 
 class TokenAddressThrottle(ScopedRateThrottle):

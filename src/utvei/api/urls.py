@@ -1,3 +1,45 @@
-from django.urls import URLPattern
+"""API v1 under /api/v1/ (see docs/urls.md). Anything else under it is a JSON 404."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from .errors import not_found
+from .views.auth import TokenView
+from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
+from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
+from .views.entries import EntryDetailView, EntryListView
+from .views.tasks import TaskDetailView, TaskListView
+from .views.team import TeamMemberView, TeamView
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token", TokenView.as_view(), name="token"),
+    path("auth/token/", TokenView.as_view(schema=None)),  # the same, forgiving a trailing slash
+    path("concerns/", ConcernListView.as_view(), name="concern_list"),
+    path("concerns/<uuid:concern_id>/", ConcernDetailView.as_view(), name="concern_detail"),
+    path("concerns/<uuid:concern_id>/triage/", ConcernTriageView.as_view(), name="concern_triage"),
+    path("cases/", CaseListView.as_view(), name="case_list"),
+    path("cases/<uuid:case_id>/", CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<uuid:case_id>/transition/", CaseTransitionView.as_view(), name="case_transition"),
+    path("cases/<uuid:case_id>/close/", CaseCloseView.as_view(), name="case_close"),
+    path("cases/<uuid:case_id>/reopen/", CaseReopenView.as_view(), name="case_reopen"),
+    path("cases/<uuid:case_id>/entries/", EntryListView.as_view(), name="entry_list"),
+    path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", EntryDetailView.as_view(), name="entry_detail"),
+    path("cases/<uuid:case_id>/team/", TeamView.as_view(), name="team"),
+    path("cases/<uuid:case_id>/team/<int:member_id>/", TeamMemberView.as_view(), name="team_member"),
+    path("tasks/", TaskListView.as_view(), name="task_list"),
+    path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=[], permission_classes=[AllowAny]),
+        name="docs",
+    ),
+    re_path(r"^(?P<path>.*)$", not_found),
+]

@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     TASK_CREATE = "task.create", _("Task created")
     TASK_UPDATE = "task.update", _("Task updated")
     TASK_LIST = "task.list", _("Tasks viewed")
+    TASK_VIEW = "task.view", _("Task viewed")
+    RECEIPT_LIST = "concern.receipts", _("Own concern receipts viewed")
     AUDIT_VIEW = "audit.view", _("Audit log viewed")
 
 

@@ -44,6 +44,7 @@ class AuditQuery:
     username: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    upto: int | None = None  # newest sequence number to include: keeps pages stable while the log grows
 
 
 @dataclass
@@ -136,6 +137,8 @@ def audit_search(*, actor: Membership | None, query: AuditQuery) -> AuditResult:
         qs = qs.filter(occurred_at__gte=_day_start(query.date_from))
     if query.date_to:
         qs = qs.filter(occurred_at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
+    if query.upto is not None:
+        qs = qs.filter(seq__lte=query.upto)
     if result.problems:
         qs = qs.none()
     result.events = qs.order_by("-seq")

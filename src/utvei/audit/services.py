@@ -56,29 +56,57 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(getattr(obj, "public_id", obj.pk))
-    actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
+    row = {
+        "actor_id": getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None,
+        "actor_org_id": getattr(organisation, "pk", None),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "case_id": str(case.public_id) if case is not None else "",
+        "reason": reason,
+        "request_id": current_request_id(),
+    }
+    return _append([row])[0]
+
+
+def audit_record_many(rows: list[dict[str, Any]]) -> int:
+    """Append many events at once (bulk loads). Each row holds the keys audit_record builds."""
+    return len(_append(rows)) if rows else 0
+
+
+def _append(rows: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Extend the chain under a lock on the head row, so the chain has exactly one order."""
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditHead.objects.create(pk=1)
+            AuditHead.objects.get_or_create(pk=1)
             head = AuditHead.objects.select_for_update().get(pk=1)
-        values: dict[str, Any] = {
-            "seq": head.seq + 1,
-            "occurred_at": timezone.now(),
-            "actor_id": actor_id,
-            "actor_org_id": getattr(organisation, "pk", None),
-            "action": str(action),
-            "object_type": object_type,
-            "object_id": object_id,
-            "case_id": str(case.public_id) if case is not None else "",
-            "reason": reason[:64],
-            "request_id": current_request_id(),
-            "prev_hash": head.hash,
-        }
-        values["hash"] = chain_hash(values)
-        event = AuditEvent.objects.create(**values)
-        AuditHead.objects.filter(pk=1).update(seq=values["seq"], hash=values["hash"])
-    return event
+        seq, prev = head.seq, head.hash
+        now = timezone.now()
+        events = []
+        for row in rows:
+            seq += 1
+            values: dict[str, Any] = {
+                "seq": seq,
+                "occurred_at": now,
+                "actor_id": row.get("actor_id"),
+                "actor_org_id": row.get("actor_org_id"),
+                "action": str(row["action"]),
+                "object_type": row.get("object_type", ""),
+                "object_id": str(row.get("object_id", ""))[:64],
+                "case_id": row.get("case_id", ""),
+                "reason": str(row.get("reason", ""))[:64],
+                "request_id": row.get("request_id", ""),
+                "prev_hash": prev,
+            }
+            values["hash"] = prev = chain_hash(values)
+            events.append(AuditEvent(**values))
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events, batch_size=2000)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return events
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,11 +36,13 @@ from .models import Action
 from .services import audit_record, audit_verify
 
 PAGE_SIZE = 50
+FILTER_PARAMS = ("case", "user", "from", "to")
+SEQ = re.compile(r"[0-9]{1,18}")
 VERIFY_SESSION_KEY = "utvei_audit_verify"
 
 
 class AuditFilterForm(forms.Form):
-    """The query string `?case=&user=&from=&to=` (`from` is a Python keyword, hence the field map below)."""
+    """The query string `?case=&user=&from=&to=` (`from` is a Python keyword, so the dates are added in __init__)."""
 
     case = forms.CharField(
         label=_("Case"),
@@ -59,10 +64,14 @@ class AuditFilterForm(forms.Form):
             self.add_error("to", _("The end date is before the start date."))
         return data
 
-    def query(self) -> selectors.AuditQuery:
+    def query(self, upto: int | None = None) -> selectors.AuditQuery:
         d = self.cleaned_data
         return selectors.AuditQuery(
-            case=d.get("case") or "", username=d.get("user") or "", date_from=d.get("from"), date_to=d.get("to")
+            case=d.get("case") or "",
+            username=d.get("user") or "",
+            date_from=d.get("from"),
+            date_to=d.get("to"),
+            upto=upto,
         )
 
 
@@ -89,15 +98,26 @@ def _audit_view(m: Membership, query: selectors.AuditQuery, result: selectors.Au
         organisation=m.organisation,
         object_type="case" if case_id else "",
         object_id=case_id,
+        case=_CaseId(case_id) if case_id else None,
         reason=";".join(parts)[:64],
     )
 
 
-def _search(request: HttpRequest, m: Membership) -> tuple[AuditFilterForm, selectors.AuditQuery, Any]:
+@dataclass(frozen=True)
+class _CaseId:
+    """What audit_record needs of a case: its public id. The DPO's page never loads the case itself."""
+
+    public_id: str
+
+
+def _search(
+    request: HttpRequest, m: Membership
+) -> tuple[AuditFilterForm, selectors.AuditQuery, selectors.AuditResult | None]:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, selectors.AuditQuery(), None
-    query = form.query() if form.is_bound else selectors.AuditQuery()
+    upto = request.GET.get("upto", "")
+    query = form.query(int(upto) if SEQ.fullmatch(upto) else None) if form.is_bound else selectors.AuditQuery()
     return form, query, selectors.audit_search(actor=m, query=query)
 
 
@@ -113,13 +133,17 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         paginator = Paginator(selectors.audit_page_values(result.events), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         rows = selectors.audit_rows(page.object_list)
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    params = {k: v for k, v in request.GET.items() if k in FILTER_PARAMS and v}
+    # Pages are counted from the newest event on the first page, so new events do not shift them.
+    upto = query.upto if query.upto is not None else (rows[0].seq if rows and page and page.number == 1 else None)
+    page_params = {**params, "upto": upto} if upto is not None else params
     context = {
         "form": form,
         "result": result,
         "page": page,
         "rows": rows,
         "filter_qs": urlencode(params),
+        "page_qs": urlencode(page_params),
         "verification": _last_verification(request),
     }
     return render(request, "audit/report.html", context)
@@ -192,12 +216,12 @@ def _csv_lines(rows: Iterator[selectors.AuditRow]) -> Iterator[str]:
 
 @login_required
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     m = _dpo(request)
     form, query, result = _search(request, m)
     if result is None:
         return HttpResponse(
-            "\n".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            "\n".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -231,13 +255,13 @@ def audit_verify_chain(request: HttpRequest) -> HttpResponse:
         reason=("verify;ok" if result.ok else f"verify;broken={result.broken_seq}")[:64],
     )
     url = reverse("audit_report")
-    back = request.POST.get("filter_qs", "")
-    form = AuditFilterForm(_query_dict(back))
-    if back and form.is_valid():
-        url += "?" + urlencode({k: v for k, v in form.data.items() if v})
+    back = _query_dict(request.POST.get("filter_qs", ""))
+    if back and AuditFilterForm(back).is_valid():
+        url += "?" + urlencode(back)
     return HttpResponseRedirect(url)
 
 
 def _query_dict(qs: str) -> dict[str, str]:
-    allowed = {"case", "user", "from", "to"}
-    return {k: v for k, v in QueryDict(qs).items() if k in allowed}
+    """The filter part of a query string, and nothing else."""
+    data = QueryDict(qs)
+    return {k: str(data.get(k)) for k in FILTER_PARAMS if data.get(k)}

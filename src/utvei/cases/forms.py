@@ -48,6 +48,10 @@ class UtveiForm(forms.Form):
     # Service error codes -> the field they belong to. Unlisted codes become form-wide errors.
     service_error_fields: Mapping[str, str] = {}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def add_service_error(self, exc: UtveiError) -> None:
         field = self.service_error_fields.get(exc.code)
         if field is not None and field not in self.fields:
@@ -62,7 +66,24 @@ def _nin_clean(value: str) -> str:
         raise forms.ValidationError(str(exc.message), code=exc.code) from exc
 
 
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def _in_range(value: Any) -> Any:
+    """Dates outside 1900–2100 are typing mistakes, and some (year 1, year 9999) break date arithmetic."""
+    if value is None:
+        return value
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            _("Give a date between %(a)s and %(b)s.") % {"a": EARLIEST.year, "b": LATEST.year}, code="date_range"
+        )
+    return value
+
+
 def _not_in_future(value: dt.date | None) -> dt.date | None:
+    _in_range(value)
     if value is not None and value > timezone.localdate():
         raise forms.ValidationError(_("The date cannot be in the future."), code="future_date")
     return value
@@ -221,9 +242,7 @@ class CaseEditForm(VersionedForm):
     motivation_stage = forms.ChoiceField(
         label=_("Motivation / change stage"), choices=MotivationStage.choices, required=False
     )
-    threat_clarified_at = forms.DateField(
-        label=_("Security threat clarified on"), required=False, widget=DATE_WIDGET
-    )
+    threat_clarified_at = forms.DateField(label=_("Security threat clarified on"), required=False, widget=DATE_WIDGET)
     safety_plan = forms.CharField(
         label=_("Safety plan"),
         max_length=TEXT_MAX,
@@ -256,8 +275,12 @@ class PhaseForm(UtveiForm):
         help_text=_("Only for follow-up: follow-up tasks are scheduled 6, 12 and 24 months after this date."),
     )
 
+    def clean_measures_ended_on(self) -> dt.date | None:
+        return _not_in_future(self.cleaned_data.get("measures_ended_on"))
+
 
 class TrackForm(UtveiForm):
+    required_css_class = ""  # one select that always holds a value
     track = forms.ChoiceField(label=_("Track"), choices=Track.choices)
     note = forms.CharField(label=_("Reason for the change (optional)"), max_length=2000, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
@@ -366,6 +389,9 @@ class EntryForm(UtveiForm, EntryFieldsMixin):
         super().__init__(*args, **kw)
         self.limit_classifications(classifications)
 
+    def clean_occurred_at(self) -> dt.datetime | None:
+        return _in_range(self.cleaned_data.get("occurred_at"))
+
 
 class EntryEditForm(VersionedForm, EntryFieldsMixin):
     field_order = ["kind", "category", "classification", "title", "body", "version"]
@@ -395,6 +421,9 @@ class TaskForm(UtveiForm):
         field = self.fields["assignee"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _blank(_("Nobody yet")) + team_user_choices(team)
+
+    def clean_due_on(self) -> dt.date | None:
+        return _in_range(self.cleaned_data.get("due_on"))
 
 
 class TaskStatusForm(UtveiForm):

@@ -233,7 +233,10 @@ class TeamMember(models.Model):
 
     class Meta:
         ordering = ["started_at", "pk"]
-        indexes = [models.Index(fields=["user", "organisation", "ended_at"])]
+        indexes = [
+            models.Index(fields=["user", "organisation", "ended_at"]),
+            models.Index(fields=["case", "user", "organisation"]),
+        ]
 
 
 class Entry(models.Model):

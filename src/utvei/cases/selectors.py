@@ -46,9 +46,7 @@ class CaseFilters:
     reference: str = ""
 
 
-def case_list(
-    *, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True
-) -> QuerySet[Case]:
+def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
     """Cases the principal may see, filtered; a constant number of queries however many rows."""
     f = filters or CaseFilters()
     qs = policy.visible_cases(actor).select_related("owning_org", "lead", "person")
@@ -65,25 +63,26 @@ def case_list(
         ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
         qs = qs.filter(Exists(mine))
     if f.overdue:
-        late = Task.objects.filter(
-            case=OuterRef("pk"), status=TaskStatus.OPEN, due_on__lt=timezone.localdate()
-        )
+        late = Task.objects.filter(case=OuterRef("pk"), status=TaskStatus.OPEN, due_on__lt=timezone.localdate())
         qs = qs.filter(Exists(late))
     if f.reference:
         ref = f.reference.strip().upper()
         qs = qs.filter(Q(reference=ref) | Q(person__reference=ref))
     if audit:
-        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST, reason=f"n={qs.count()}"[:64])
+        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
     return qs.order_by("-opened_at")
 
 
-def case_get(*, actor: Membership | None, case_id: Any, audit_action: str = Action.CASE_VIEW) -> CaseAccess:
-    """One case and the principal's standing on it. Missing and forbidden both raise NotFound; both audited."""
+def case_get(
+    *, actor: Membership | None, case_id: Any, audit_action: str = Action.CASE_VIEW, audit: bool = True
+) -> CaseAccess:
+    """One case and the principal's standing on it. Missing and forbidden both raise NotFound; both audited.
+
+    audit=False is for writes: the service that follows writes the request's one event.
+    """
     pk = _uuid(case_id)
     case = (
-        Case.objects.select_related("owning_org", "lead", "person", "previous_case")
-        .filter(public_id=pk)
-        .first()
+        Case.objects.select_related("owning_org", "lead", "person", "previous_case").filter(public_id=pk).first()
         if pk
         else None
     )
@@ -91,7 +90,8 @@ def case_get(*, actor: Membership | None, case_id: Any, audit_action: str = Acti
     if ca is None:
         _audit(actor, Action.CASE_DENIED, object_type="case", object_id=str(pk or "")[:64], case=case)
         raise NotFound(_("The case was not found."))
-    _audit(actor, audit_action, obj=case, case=case)
+    if audit:
+        _audit(actor, audit_action, obj=case, case=case)
     return ca
 
 
@@ -116,13 +116,11 @@ def timeline(ca: CaseAccess) -> list[TimelineItem]:
 
 
 def entry_get(
-    *, actor: Membership | None, entry_id: Any, audit_action: str = Action.ENTRY_VIEW
+    *, actor: Membership | None, entry_id: Any, audit_action: str = Action.ENTRY_VIEW, audit: bool = True
 ) -> TimelineItem:
     pk = _uuid(entry_id)
     entry = (
-        Entry.objects.select_related("case", "case__owning_org", "author", "author_org")
-        .filter(public_id=pk)
-        .first()
+        Entry.objects.select_related("case", "case__owning_org", "author", "author_org").filter(public_id=pk).first()
         if pk
         else None
     )
@@ -134,7 +132,8 @@ def entry_get(
     if not decision and not ca.full:
         _audit(actor, Action.CASE_DENIED, obj=entry, case=entry.case)
         raise NotFound(_("The entry was not found."))
-    _audit(actor, audit_action, obj=entry, case=entry.case, reason="" if decision else "restricted")
+    if audit:
+        _audit(actor, audit_action, obj=entry, case=entry.case, reason="" if decision else "restricted")
     return TimelineItem(entry, decision)
 
 
@@ -176,24 +175,22 @@ def my_tasks(*, actor: Membership | None, include_done: bool = False, audit: boo
     return qs.order_by("due_on", "pk")
 
 
-def task_get(*, actor: Membership | None, task_id: Any) -> tuple[Task, CaseAccess]:
+def task_get(*, actor: Membership | None, task_id: Any, audit: bool = True) -> tuple[Task, CaseAccess]:
     pk = _uuid(task_id)
-    task = (
-        Task.objects.select_related("case", "case__owning_org").filter(public_id=pk).first() if pk else None
-    )
+    task = Task.objects.select_related("case", "case__owning_org").filter(public_id=pk).first() if pk else None
     ca = policy.case_access(actor, task.case) if task is not None else None
     if task is None or ca is None or not policy.task_visible(ca, task):
         _audit(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
         raise NotFound(_("The task was not found."))
+    if audit:
+        _audit(actor, Action.TASK_VIEW, obj=task, case=task.case)
     return task, ca
 
 
 # ---- Concerns ------------------------------------------------------------------------------------------
 
 
-def intake_queue(
-    *, actor: Membership | None, include_triaged: bool = False, audit: bool = True
-) -> QuerySet[Concern]:
+def intake_queue(*, actor: Membership | None, include_triaged: bool = False, audit: bool = True) -> QuerySet[Concern]:
     qs = policy.visible_concerns(actor).select_related("reporter_org", "receiving_org", "case")
     if not include_triaged:
         qs = qs.filter(status=ConcernStatus.RECEIVED)
@@ -201,17 +198,18 @@ def intake_queue(
         _audit(actor, Action.CONCERN_LIST)
     if include_triaged:
         return qs.order_by("-received_at")
-    rank = SqlCase(
-        When(urgency="acute", then=Value(0)), When(urgency="soon", then=Value(1)), default=Value(2)
-    )
+    rank = SqlCase(When(urgency="acute", then=Value(0)), When(urgency="soon", then=Value(1)), default=Value(2))
     return qs.order_by(rank, "received_at")
 
 
-def my_receipts(*, actor: Membership | None) -> QuerySet[Concern]:
+def my_receipts(*, actor: Membership | None, audit: bool = True) -> QuerySet[Concern]:
+    """The concerns this principal submitted (receipts)."""
+    if audit:
+        _audit(actor, Action.RECEIPT_LIST)
     return policy.own_concerns(actor).select_related("receiving_org").order_by("-received_at")
 
 
-def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool = False) -> Concern:
+def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool = False, audit: bool = True) -> Concern:
     pk = _uuid(concern_id)
     concern = (
         Concern.objects.select_related("reporter_org", "receiving_org", "case").filter(public_id=pk).first()
@@ -222,5 +220,6 @@ def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool =
     if concern is None or not policy.can(actor, action, concern):
         _audit(actor, Action.CASE_DENIED, object_type="concern", object_id=str(pk or "")[:64])
         raise NotFound(_("The concern was not found."))
-    _audit(actor, Action.CONCERN_VIEW, obj=concern, case=concern.case)
+    if audit:
+        _audit(actor, Action.CONCERN_VIEW, obj=concern, case=concern.case)
     return concern

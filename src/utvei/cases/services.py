@@ -15,6 +15,7 @@ from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
+from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
 from utvei.people.models import Person
@@ -74,6 +75,19 @@ def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20
     return value
 
 
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def _date(value: dt.date | dt.datetime | None, label: Any) -> None:
+    """Refuse dates no case work can have (and that would overflow date arithmetic)."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
+
+
 # ---- Concerns ------------------------------------------------------------------------------------------
 
 
@@ -96,6 +110,7 @@ def concern_submit(
     from utvei.people.services import normalise_nin
 
     nin = normalise_nin(subject_national_id)
+    _date(subject_birth_date, _("Date of birth"))
     with transaction.atomic():
         concern = Concern.objects.create(
             reference=next_reference("BEK"),
@@ -249,6 +264,7 @@ def case_update(
 
             changes["motivation_stage"] = _choice(motivation_stage, MotivationStage, _("motivation stage"))
         if threat_clarified_at is not None:
+            _date(threat_clarified_at, _("Security threat clarified on"))
             changes["threat_clarified_at"] = threat_clarified_at
         if safety_plan is not None:
             locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
@@ -271,6 +287,7 @@ def case_transition(
     """Move the case to another phase, if the state machine allows it and its preconditions hold."""
     _require(can(actor, Act.CASE_MANAGE, case))
     _choice(to_phase, Phase, _("phase"))
+    _date(measures_ended_on, _("Measures ended on"))
     if to_phase == Phase.CLOSED:
         raise InvalidTransition(_("Close a case with a reason and a summary."))
     with transaction.atomic():
@@ -297,14 +314,6 @@ def case_transition(
     return locked
 
 
-def _add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    import calendar
-
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
 def _schedule_follow_up(actor: Membership, case: Case, ended: dt.date) -> None:
     for months in workflow.FOLLOW_UP_MONTHS:
         Task.objects.create(
@@ -312,7 +321,7 @@ def _schedule_follow_up(actor: Membership, case: Case, ended: dt.date) -> None:
             title=str(_("Follow-up %(n)d months after the measures ended") % {"n": months}),
             assignee_id=case.lead_id,
             assignee_org=case.owning_org,
-            due_on=_add_months(ended, months),
+            due_on=add_months(ended, months),
             origin=TaskOrigin.FOLLOW_UP,
             created_by=actor.user,
         )
@@ -393,9 +402,7 @@ def case_reopen(*, actor: Membership, case: Case, track: str | None = None) -> C
 # ---- Team ----------------------------------------------------------------------------------------------
 
 
-def team_add(
-    *, actor: Membership, case: Case, user: User, organisation: Organisation, role: str
-) -> TeamMember:
+def team_add(*, actor: Membership, case: Case, user: User, organisation: Organisation, role: str) -> TeamMember:
     _require(can(actor, Act.TEAM_MANAGE, case))
     _choice(role, TeamRole, _("role in case"))
     if case.is_closed:
@@ -460,6 +467,7 @@ def entry_create(
     title = _text(title, _("Title"), required=False, max_length=200)
     now = timezone.now()
     occurred_at = occurred_at or now
+    _date(occurred_at, _("Date"))
     if occurred_at > now + dt.timedelta(minutes=5):
         raise UtveiError(_("An entry cannot be dated in the future."), code="future_date")
     with transaction.atomic():
@@ -556,6 +564,7 @@ def task_create(
     *, actor: Membership, case: Case, title: str, assignee: User | None = None, due_on: dt.date | None = None
 ) -> Task:
     _require(can(actor, Act.TASK_CREATE, case))
+    _date(due_on, _("Due date"))
     if case.is_closed:
         raise InvalidTransition(_("The case is closed."))
     title = _text(title, _("Task"), max_length=300)
@@ -563,9 +572,7 @@ def task_create(
     if assignee is not None:
         member = TeamMember.objects.current().filter(case=case, user=assignee).first()
         if member is None:
-            raise UtveiError(
-                _("Tasks can only be given to members of the team."), code="assignee_not_on_team"
-            )
+            raise UtveiError(_("Tasks can only be given to members of the team."), code="assignee_not_on_team")
         assignee_org = member.organisation
     with transaction.atomic():
         task = Task.objects.create(

@@ -1,3 +1,29 @@
-from django.urls import URLPattern
+"""Pages for concerns, intake, cases, the timeline and tasks (names and paths: docs/urls.md)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.dashboard, name="dashboard"),
+    path("concerns/new/", views.concern_new, name="concern_new"),
+    path("concerns/mine/", views.concern_mine, name="concern_mine"),
+    path("concerns/<uuid:concern_id>/receipt/", views.concern_receipt, name="concern_receipt"),
+    path("intake/", views.intake, name="intake"),
+    path("intake/<uuid:concern_id>/", views.concern_triage, name="concern_triage"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/phase/", views.case_phase, name="case_phase"),
+    path("cases/<uuid:case_id>/track/", views.case_track, name="case_track"),
+    path("cases/<uuid:case_id>/close/", views.case_close, name="case_close"),
+    path("cases/<uuid:case_id>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<uuid:case_id>/team/", views.team_add, name="team_add"),
+    path("cases/<uuid:case_id>/team/<int:member_id>/end/", views.team_end, name="team_end"),
+    path("cases/<uuid:case_id>/entries/new/", views.entry_new, name="entry_new"),
+    path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", views.entry_detail, name="entry_detail"),
+    path("cases/<uuid:case_id>/entries/<uuid:entry_id>/edit/", views.entry_edit, name="entry_edit"),
+    path("cases/<uuid:case_id>/tasks/", views.task_new, name="task_new"),
+    path("tasks/", views.my_tasks, name="my_tasks"),
+    path("tasks/<uuid:task_id>/status/", views.task_status, name="task_status"),
+]

@@ -15,7 +15,7 @@ from utvei.core.crypto import blind_index
 from utvei.core.errors import UtveiError
 from utvei.core.models import next_reference
 
-from .models import Person, age_band_for
+from .models import Gender, Person, age_band_for
 
 NIN_CONTEXT = "people.Person.national_id"
 
@@ -56,6 +56,12 @@ def person_find_or_create(
 ) -> tuple[Person, bool]:
     """Link to the existing person with the same identity number, or register a new one."""
     nin = normalise_nin(national_id)
+    if gender not in Gender.values:
+        raise UtveiError(_("Choose a valid gender."), code="invalid_choice")
+    if len(municipality) > 100 or len(full_name) > 200:
+        raise UtveiError(_("The name or municipality is too long."), code="too_long")
+    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
+        raise UtveiError(_("The date of birth is not a possible date."), code="date_out_of_range")
     with transaction.atomic():
         if nin:
             existing = person_find_by_nin(actor=actor, national_id=nin)

@@ -1,0 +1,1 @@
+"""API v1 views: parse with a serializer, call a selector or service, render."""

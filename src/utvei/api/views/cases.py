@@ -1,0 +1,174 @@
+"""cases/: the list, one case's header, header edits, phase transitions, closing and reopening."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from utvei.access import policy
+from utvei.access.policy import CaseAccess
+from utvei.cases import selectors, services
+from utvei.cases.models import Case
+from utvei.cases.selectors import CaseFilters
+from utvei.core.errors import Conflict
+
+from .. import services as api_services
+from ..schema import PAGE_PARAMETERS, errors, page_of
+from ..serializers import (
+    CaseFilterSerializer,
+    CaseListSerializer,
+    CaseSerializer,
+    CloseSerializer,
+    ReopenSerializer,
+    TransitionSerializer,
+)
+from .base import ApiView, conflict
+
+HEADER_FIELDS = ("lead", "ideologies", "motivation_stage", "threat_clarified_at", "safety_plan", "track")
+
+
+def render_case(ca: CaseAccess, case: Case | None = None) -> dict[str, Any]:
+    """The case header as far as `policy.header_scope` lets this caller see it."""
+    if case is not None:
+        ca = dataclasses.replace(ca, case=case)
+    scope = policy.header_scope(ca)
+    context = {"scope": scope, "phase_history": selectors.phase_history(ca)}
+    return CaseSerializer(ca.case, context=context).data
+
+
+class CaseListView(ApiView):
+    @extend_schema(
+        operation_id="cases_list",
+        summary="Cases you have a relation to",
+        description=(
+            "Team membership or, for coordinators, ownership by your organisation. Open cases unless "
+            "?closed=1 or ?phase= is given. ?ref= looks up a case or person reference (audited as a lookup). "
+            "Rows carry only the header fields every role may see; read one case for more."
+        ),
+        parameters=[CaseFilterSerializer, *PAGE_PARAMETERS],
+        responses={200: page_of("CasePage", CaseListSerializer(many=True)), **errors(400, 401)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        f = self.query(CaseFilterSerializer)
+        filters = CaseFilters(
+            track=f.get("track", ""),
+            phase=f.get("phase", ""),
+            mine=f["mine"],
+            overdue=f["overdue"],
+            include_closed=f["closed"],
+            reference=f.get("ref", ""),
+        )
+        qs = selectors.case_list(actor=self.actor, filters=filters, audit=True)
+        return self.page(qs, lambda c: CaseListSerializer(c).data)
+
+
+class CaseDetailView(ApiView):
+    @extend_schema(
+        operation_id="cases_retrieve",
+        summary="One case's header",
+        description=(
+            "Fields are limited by your role: mentors see the basic header only. The person appears as "
+            "reference and name, never with the identity number."
+        ),
+        responses={200: CaseSerializer, **errors(401, 404)},
+    )
+    def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        ca = selectors.case_get(actor=self.actor, case_id=case_id)
+        return Response(render_case(ca))
+
+    @extend_schema(
+        operation_id="cases_partial_update",
+        summary="Edit the case header",
+        description=(
+            "Coordinators. Send `version` (required) with the fields to change: lead, ideologies, "
+            "motivation_stage, threat_clarified_at, safety_plan, track. A stale version gives 409 with the "
+            "saved header in «current»."
+        ),
+        request=CaseSerializer,
+        responses={200: CaseSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        v = self.parse(CaseSerializer)
+        changes = {k: v[k] for k in HEADER_FIELDS if k in v}
+        try:
+            case = api_services.case_patch(actor=actor, case=ca.case, expected_version=v["version"], **changes)
+        except Conflict as exc:
+            return conflict(exc, render_case(ca))
+        return Response(render_case(ca, case))
+
+
+class CaseTransitionView(ApiView):
+    @extend_schema(
+        operation_id="cases_transition",
+        summary="Move the case to another phase",
+        description=(
+            "Coordinators. The state machine decides which phases follow which, and their preconditions "
+            "(e.g. planning -> active needs a lead, a team and a plan decision). Close with cases/{id}/close/."
+        ),
+        request=TransitionSerializer,
+        responses={200: CaseSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        v = self.parse(TransitionSerializer)
+        try:
+            case = services.case_transition(
+                actor=actor,
+                case=ca.case,
+                to_phase=v["to_phase"],
+                expected_version=v["version"],
+                note=v["note"],
+                measures_ended_on=v["measures_ended_on"],
+            )
+        except Conflict as exc:
+            return conflict(exc, render_case(ca))
+        return Response(render_case(ca, case))
+
+
+class CaseCloseView(ApiView):
+    @extend_schema(
+        operation_id="cases_close",
+        summary="Close the case",
+        description="Coordinators. A closure reason and a closing summary are required.",
+        request=CloseSerializer,
+        responses={200: CaseSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        v = self.parse(CloseSerializer)
+        try:
+            case = services.case_close(
+                actor=actor, case=ca.case, reason=v["reason"], summary=v["summary"], expected_version=v["version"]
+            )
+        except Conflict as exc:
+            return conflict(exc, render_case(ca))
+        return Response(render_case(ca, case))
+
+
+class CaseReopenView(ApiView):
+    @extend_schema(
+        operation_id="cases_reopen",
+        summary="Reopen a closed case",
+        description="Coordinators. Opens a new case for the same person, linked to the closed one; returns it.",
+        request=ReopenSerializer,
+        responses={201: CaseSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        v = self.parse(ReopenSerializer)
+        new = services.case_reopen(actor=actor, case=ca.case, track=v.get("track"))
+        new_ca = policy.case_access(actor, new)
+        if new_ca is None:  # the new case is owned by the caller's organisation; this cannot happen
+            raise NotFound()
+        return Response(render_case(new_ca), status=201)

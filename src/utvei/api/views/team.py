@@ -1,0 +1,68 @@
+"""cases/{id}/team/: who works on the case, adding members and ending their membership."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from utvei.audit.models import Action
+from utvei.cases import selectors, services
+
+from ..schema import PAGE_PARAMETERS, errors, page_of
+from ..serializers import TeamMemberSerializer
+from .base import ApiView
+
+
+class TeamView(ApiView):
+    @extend_schema(
+        operation_id="team_list",
+        summary="The case team",
+        description="Current members: username, name, organisation slug and role in the case.",
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of("TeamPage", TeamMemberSerializer(many=True)), **errors(401, 404)},
+    )
+    def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        ca = selectors.case_get(actor=self.actor, case_id=case_id, audit_action=Action.TEAM_VIEW)
+        return self.page(selectors.team_list(ca), lambda m: TeamMemberSerializer(m).data)
+
+    @extend_schema(
+        operation_id="team_add",
+        summary="Add a team member",
+        description=(
+            "Coordinators. The user must have a current membership in the organisation whose role can work "
+            "on cases; mentors join in the mentor role."
+        ),
+        request=TeamMemberSerializer,
+        responses={201: TeamMemberSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        v = self.parse(TeamMemberSerializer)
+        member = services.team_add(
+            actor=actor, case=ca.case, user=v["user"], organisation=v["organisation"], role=v["role"]
+        )
+        return Response(TeamMemberSerializer(member).data, status=201)
+
+
+class TeamMemberView(ApiView):
+    @extend_schema(
+        operation_id="team_end",
+        summary="End a team membership",
+        description="Coordinators. The membership is ended, not deleted: the history keeps it.",
+        request=None,
+        responses={200: TeamMemberSerializer, **errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, case_id: uuid.UUID, member_id: int, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        ca = selectors.case_get(actor=actor, case_id=case_id, audit=False)
+        member = next((m for m in selectors.team_list(ca) if m.pk == member_id), None)
+        if member is None:
+            raise NotFound()
+        ended = services.team_end(actor=actor, member=member)
+        return Response(TeamMemberSerializer(ended).data)

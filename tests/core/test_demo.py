@@ -1,0 +1,183 @@
+"""`utvei demo`: the fictional municipality, loaded through the services, readable by the right people only."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from utvei.access.policy import Act, can, case_access, entry_decision, visible_cases
+from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership, Organisation, OrgKind
+from utvei.accounts.roles import Role
+from utvei.audit.models import Action, AuditEvent
+from utvei.audit.services import audit_verify
+from utvei.cases.models import (
+    Case,
+    Classification,
+    Concern,
+    ConcernStatus,
+    Entry,
+    Phase,
+    Task,
+    TaskStatus,
+    Track,
+    TriageOutcome,
+    Urgency,
+)
+from utvei.core.management.commands.demo import DEFAULT_PASSWORD, load_story
+from utvei.people.models import Person
+
+
+def _load(**opts: Any) -> str:
+    out = StringIO()
+    call_command("demo", stdout=out, **opts)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db: Any, settings: Any) -> str:
+    settings.DEMO = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return _load()
+
+
+def _m(username: str) -> Membership:
+    return Membership.objects.select_related("user", "organisation").get(user__username=username)
+
+
+def test_it_refuses_to_run_outside_demo_mode(db: Any) -> None:
+    with pytest.raises(CommandError, match="UTVEI_DEMO=1"):
+        _load()
+    assert not Organisation.objects.exists()
+
+
+def test_it_creates_the_organisations_and_one_account_per_role(demo: str) -> None:
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {
+        OrgKind.POLICE,
+        OrgKind.SECURITY_SERVICE,
+        OrgKind.MUNICIPALITY,
+        OrgKind.SCHOOL,
+        OrgKind.CHILD_WELFARE,
+        OrgKind.MENTAL_HEALTH,
+        OrgKind.WELFARE_EMPLOYMENT,
+        OrgKind.NGO,
+        OrgKind.MENTOR_SERVICE,
+    } <= kinds
+    assert Organisation.objects.filter(kind=OrgKind.MUNICIPALITY).count() == 2
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert _m("koordinator").user.check_password(DEFAULT_PASSWORD)
+
+
+def test_it_prints_every_account_with_the_password(demo: str) -> None:
+    for username in load_story()["accounts"]:
+        assert username in demo
+    assert DEFAULT_PASSWORD in demo
+
+
+def test_it_tells_about_a_dozen_invented_people_with_synthetic_identity_numbers(demo: str) -> None:
+    people = list(Person.objects.all())
+    assert 10 <= len(people) <= 16
+    for p in people:
+        assert len(p.national_id) == 11 and int(p.national_id[2:4]) > 80  # month + 80: synthetic
+    assert Person.objects.filter(protected_identity=True).exists()
+
+
+def test_cases_cover_every_phase_and_track_with_a_reopened_case(demo: str) -> None:
+    assert set(Case.objects.values_list("phase", flat=True)) == set(Phase.values)
+    assert set(Case.objects.values_list("track", flat=True)) == set(Track.values)
+    reopened = Case.objects.get(previous_case__isnull=False)
+    assert reopened.previous_case is not None and reopened.previous_case.phase == Phase.CLOSED
+    assert reopened.person_id == reopened.previous_case.person_id
+
+
+def test_the_timeline_spreads_over_the_last_year_and_a_half(demo: str) -> None:
+    from django.utils import timezone
+
+    oldest = Entry.objects.order_by("occurred_at").first()
+    assert oldest is not None and (timezone.now() - oldest.occurred_at).days > 365
+    assert Case.objects.filter(phase=Phase.CLOSED, closed_at__isnull=False).count() >= 2
+
+
+def test_the_intake_queue_holds_an_acute_and_an_anonymous_concern(demo: str) -> None:
+    queue = Concern.objects.filter(status=ConcernStatus.RECEIVED)
+    assert queue.filter(urgency=Urgency.ACUTE).exists()
+    anonymous = queue.get(anonymous=True)
+    assert anonymous.subject_name == ""
+    outcomes = set(Concern.objects.filter(status=ConcernStatus.TRIAGED).values_list("outcome", flat=True))
+    assert outcomes == set(TriageOutcome.values)
+
+
+def test_tasks_include_overdue_and_done_ones(demo: str) -> None:
+    tasks = list(Task.objects.all())
+    assert any(t.is_overdue for t in tasks)
+    assert any(t.status == TaskStatus.DONE and t.completed_at for t in tasks)
+
+
+def test_the_other_municipality_sees_none_of_fjordviks_cases(demo: str) -> None:
+    fjordvik = set(Case.objects.filter(owning_org__slug="fjordvik-kommune").values_list("pk", flat=True))
+    other = set(visible_cases(_m("tindvik-koordinator")).values_list("pk", flat=True))
+    assert fjordvik and not (fjordvik & other)
+    assert fjordvik <= set(visible_cases(_m("koordinator")).values_list("pk", flat=True))
+
+
+def test_every_case_is_visible_to_its_team_and_to_nobody_without_a_relation(demo: str) -> None:
+    for case in Case.objects.select_related("owning_org"):
+        for member in case.team.select_related("user", "organisation"):
+            m = Membership.objects.select_related("user", "organisation").get(
+                user=member.user, organisation=member.organisation
+            )
+            assert can(m, Act.CASE_VIEW, case), (case.reference, member.user.username)
+    for username in ("melder", "personvern", "analytiker", "orgadmin"):
+        assert not visible_cases(_m(username)).exists()
+
+
+def test_police_and_health_entries_are_written_in_their_compartments(demo: str) -> None:
+    police = Entry.objects.filter(classification=Classification.POLICE).select_related("author", "author_org")
+    assert police.exists()
+    assert all(e.author_org.kind in POLICE_KINDS and e.author.username == "politi" for e in police)
+    health = Entry.objects.filter(classification=Classification.HEALTH).select_related("author_org")
+    assert health.exists() and all(e.author_org.kind in HEALTH_KINDS for e in health)
+    mentor_notes = Entry.objects.filter(classification=Classification.MENTOR).select_related("author")
+    assert {e.author.username for e in mentor_notes} <= {"mentor", "frivillig"}
+    assert set(Entry.objects.values_list("classification", flat=True)) == set(Classification.values)
+
+
+def test_a_school_caseworker_sees_police_entries_only_as_markers(demo: str) -> None:
+    skole = _m("skole")
+    entry = Entry.objects.filter(classification=Classification.POLICE, case__team__user=skole.user).first()
+    assert entry is not None
+    ca = case_access(skole, entry.case)
+    assert ca is not None
+    decision = entry_decision(ca, entry)
+    assert not decision and decision.restricted_marker
+
+
+def test_everything_was_written_through_the_audited_services(demo: str) -> None:
+    assert audit_verify().ok
+    entry_events = set(AuditEvent.objects.filter(action=Action.ENTRY_CREATE).values_list("object_id", flat=True))
+    assert entry_events == {str(pk) for pk in Entry.objects.values_list("public_id", flat=True)}
+    assert AuditEvent.objects.filter(action=Action.CASE_CREATE).count() == Case.objects.count()
+
+
+def test_if_empty_does_nothing_but_list_the_accounts_the_second_time(demo: str) -> None:
+    counts = (Case.objects.count(), Entry.objects.count(), AuditEvent.objects.count())
+    out = _load(if_empty=True)
+    assert "not loaded again" in out and "koordinator" in out
+    assert (Case.objects.count(), Entry.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_without_if_empty_it_refuses_a_database_that_has_organisations(demo: str) -> None:
+    with pytest.raises(CommandError, match="--if-empty"):
+        _load()
+
+
+def test_a_chosen_password_is_used_for_every_account(db: Any, settings: Any) -> None:
+    settings.DEMO = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = _load(password="annet-passord-123")
+    assert "annet-passord-123" in out
+    assert _m("nav").user.check_password("annet-passord-123")

@@ -1,0 +1,98 @@
+"""`utvei synth`: synthetic load, through the services or in bulk, encrypted and audited either way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from utvei.audit.models import Action, AuditEvent
+from utvei.audit.services import audit_verify
+from utvei.cases.models import Case, Entry, EntryKind, Phase, TeamMember, TeamRole
+from utvei.core.synthetic import synthetic_nin
+from utvei.people.models import Person
+from utvei.people.services import person_find_by_nin
+
+
+def _synth(*args: str) -> str:
+    out = StringIO()
+    call_command("synth", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def debug(db: Any, settings: Any) -> None:
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _synth_cases() -> Any:
+    return Case.objects.filter(owning_org__slug="synth-kommune")
+
+
+def test_it_refuses_outside_demo_and_debug_mode(db: Any) -> None:
+    with pytest.raises(CommandError, match="UTVEI_DEMO=1 or UTVEI_DEBUG=1"):
+        _synth("--persons", "2")
+    assert not Case.objects.exists()
+
+
+def test_through_the_services_it_creates_n_cases(debug: None) -> None:
+    out = _synth("--persons", "4", "--seed", "1", "--method", "services")
+    assert _synth_cases().count() == 4
+    assert "services" in out
+    assert audit_verify().ok
+
+
+def test_in_bulk_it_creates_n_cases_and_one_audit_event_per_object(debug: None) -> None:
+    _synth("--persons", "60", "--seed", "2")  # auto: bulk above 50
+    assert _synth_cases().count() == 60
+    assert Person.objects.filter(municipality="Syntetisk").count() == 60
+    assert audit_verify().ok
+    events = AuditEvent.objects.filter(reason="synth")
+    assert events.filter(action=Action.ENTRY_CREATE).count() == Entry.objects.count()
+    assert events.filter(action=Action.CASE_CREATE).count() == 60
+
+
+def test_bulk_rows_are_encrypted_and_the_identity_number_is_findable(debug: None, world: Any) -> None:
+    _synth("--persons", "60", "--seed", "3", "--method", "bulk")
+    with connection.cursor() as cur:
+        cur.execute("SELECT body FROM cases_entry LIMIT 5")
+        assert all(row[0].startswith("enc1:") for row in cur.fetchall())
+    person = Person.objects.filter(municipality="Syntetisk").first()
+    assert person is not None and person.full_name
+    assert person_find_by_nin(actor=world.m["kari"], national_id=person.national_id) == person
+
+
+def test_bulk_cases_keep_the_workflow_rules(debug: None) -> None:
+    _synth("--persons", "80", "--seed", "4", "--method", "bulk")
+    for case in _synth_cases().filter(phase__in=[Phase.ACTIVE, Phase.FOLLOW_UP]):
+        assert case.lead_id is not None
+        assert TeamMember.objects.filter(case=case, role=TeamRole.LEAD).exists()
+        assert case.entries.filter(kind=EntryKind.DECISION).exists()
+    for case in _synth_cases().filter(phase=Phase.CLOSED):
+        assert case.closure_reason and case.closure_summary and case.closed_at
+
+
+def test_running_twice_adds_more_without_collisions(debug: None) -> None:
+    _synth("--persons", "55", "--seed", "5")
+    _synth("--persons", "55", "--seed", "5")
+    assert _synth_cases().count() == 110
+    assert audit_verify().ok
+
+
+@pytest.mark.parametrize("born,male", [(dt.date(2008, 4, 17), True), (dt.date(1991, 12, 3), False)])
+def test_synthetic_identity_numbers_are_marked_and_well_formed(born: dt.date, male: bool) -> None:
+    nin = synthetic_nin(born, male=male, serial=7)
+    assert len(nin) == 11 and nin.isdigit()
+    assert nin[:2] == f"{born.day:02d}" and int(nin[2:4]) == born.month + 80 and nin[4:6] == f"{born.year % 100:02d}"
+    assert int(nin[8]) % 2 == (1 if male else 0)
+    d = [int(c) for c in nin]
+    k1 = 11 - sum(x * w for x, w in zip(d[:9], (3, 7, 6, 1, 8, 9, 4, 5, 2), strict=True)) % 11
+    assert d[9] == (0 if k1 == 11 else k1)
+    k2 = 11 - sum(x * w for x, w in zip(d[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=True)) % 11
+    assert d[10] == (0 if k2 == 11 else k2)
