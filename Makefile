@@ -20,6 +20,7 @@ install: $(STAMP)
 
 run: install
 	UTVEI_DEMO=1 $(BIN)/utvei migrate --noinput -v0
+	UTVEI_DEMO=1 $(BIN)/utvei createcachetable
 	UTVEI_DEMO=1 $(BIN)/utvei demo --if-empty
 	UTVEI_DEMO=1 PORT=$(PORT) $(BIN)/utvei serve --port $(PORT)
 
@@ -34,10 +35,10 @@ types: install
 	$(BIN)/mypy src
 
 test-sqlite: install
-	$(BIN)/pytest -m "not browser" -p no:cacheprovider
+	$(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
 test-pg: install system
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
 test-browser: install system
 	$(BIN)/pytest -m browser -p no:cacheprovider

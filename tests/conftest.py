@@ -19,6 +19,7 @@ from utvei.cases import services as case_services
 from utvei.cases.models import Case, Classification, Entry, EntryKind, TeamRole, Track
 from utvei.people.services import person_find_or_create
 
+pytest_plugins = ["tests.browser.support"]
 PASSWORD = "correct horse battery staple"
 
 ORGS = {
@@ -112,7 +113,9 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
+def _fresh_cache(settings: Any) -> None:
+    # Production shares a database cache across processes; tests use a private in-memory one.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # allauth remembers used TOTP codes and rate limits in the cache; so do API throttles
 
 
