@@ -35,9 +35,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = _env_flag("UTVEI_DEBUG")
 DEMO = _env_flag("UTVEI_DEMO")
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("UTVEI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
-]
+ALLOWED_HOSTS = [h for h in os.environ.get("UTVEI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
     "django.contrib.auth",

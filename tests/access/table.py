@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from utvei.cases.models import Classification as C
 
 # The case team in the scenario: username -> role in the case.
-TEAM = {"kari": "lead", "ola": "caseworker", "per": "caseworker", "siri": "caseworker", "hanne": "caseworker",
-        "mona": "mentor"}
+TEAM = {
+    "kari": "lead",
+    "ola": "caseworker",
+    "per": "caseworker",
+    "siri": "caseworker",
+    "hanne": "caseworker",
+    "mona": "mentor",
+}
 
 # Viewers: username -> (relation to the case, organisation kind, can read case content at all, full reader)
 VIEWERS: dict[str, tuple[str, str, bool, bool]] = {
@@ -34,17 +40,39 @@ VIEWERS: dict[str, tuple[str, str, bool, bool]] = {
 
 # Entries in the scenario: (author, classification). Authors write only compartments they may read.
 ENTRIES: list[tuple[str, str]] = [
-    ("kari", C.TEAM), ("kari", C.OWN_ORG), ("kari", C.MENTOR), ("kari", C.PARTICIPANT),
+    ("kari", C.TEAM),
+    ("kari", C.OWN_ORG),
+    ("kari", C.MENTOR),
+    ("kari", C.PARTICIPANT),
     ("ola", C.OWN_ORG),
-    ("per", C.TEAM), ("per", C.OWN_ORG), ("per", C.POLICE),
-    ("hanne", C.TEAM), ("hanne", C.HEALTH), ("hanne", C.OWN_ORG),
-    ("siri", C.TEAM), ("siri", C.MENTOR),
-    ("mona", C.MENTOR), ("mona", C.OWN_ORG), ("mona", C.PARTICIPANT),
+    ("per", C.TEAM),
+    ("per", C.OWN_ORG),
+    ("per", C.POLICE),
+    ("hanne", C.TEAM),
+    ("hanne", C.HEALTH),
+    ("hanne", C.OWN_ORG),
+    ("siri", C.TEAM),
+    ("siri", C.MENTOR),
+    ("mona", C.MENTOR),
+    ("mona", C.OWN_ORG),
+    ("mona", C.PARTICIPANT),
 ]
 
-ORG_OF = {"kari": "kommune", "ola": "kommune", "kjell": "kommune", "per": "politi", "pia": "politi",
-          "siri": "skole", "rolf": "skole", "hanne": "helse", "mona": "ngo", "atle": "annen", "dina": "kommune",
-          "anna": "kommune", "adam": "kommune"}
+ORG_OF = {
+    "kari": "kommune",
+    "ola": "kommune",
+    "kjell": "kommune",
+    "per": "politi",
+    "pia": "politi",
+    "siri": "skole",
+    "rolf": "skole",
+    "hanne": "helse",
+    "mona": "ngo",
+    "atle": "annen",
+    "dina": "kommune",
+    "anna": "kommune",
+    "adam": "kommune",
+}
 
 
 def sees_case(viewer: str) -> bool:

@@ -63,13 +63,17 @@ def test_triage_open_case_creates_person_and_case(world):
 
 def test_triage_links_an_existing_person_by_identity_number(world):
     first = services.concern_triage(
-        actor=world.m["kari"], concern=submit(world, subject_national_id="01017012345"),
-        outcome=TriageOutcome.OPEN_CASE, rationale="r",
+        actor=world.m["kari"],
+        concern=submit(world, subject_national_id="01017012345"),
+        outcome=TriageOutcome.OPEN_CASE,
+        rationale="r",
     )
     services.case_close(actor=world.m["kari"], case=first.case, reason=ClosureReason.OTHER, summary="s")
     second = services.concern_triage(
-        actor=world.m["kari"], concern=submit(world, subject_national_id="010170 12345", subject_name="Annet Navn"),
-        outcome=TriageOutcome.OPEN_CASE, rationale="r",
+        actor=world.m["kari"],
+        concern=submit(world, subject_national_id="010170 12345", subject_name="Annet Navn"),
+        outcome=TriageOutcome.OPEN_CASE,
+        rationale="r",
     )
     assert second.case.person_id == first.case.person_id
     assert Person.objects.count() == 1
@@ -104,7 +108,10 @@ def test_the_phase_machine_refuses_skipping_and_names_what_is_missing(world):
         services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
     assert "decision" in str(exc.value)
     services.entry_create(
-        actor=world.m["kari"], case=case, kind=EntryKind.DECISION, classification=Classification.TEAM,
+        actor=world.m["kari"],
+        case=case,
+        kind=EntryKind.DECISION,
+        classification=Classification.TEAM,
         body="Planen er godkjent i ansvarsgruppen.",
     )
     case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
@@ -114,8 +121,13 @@ def test_the_phase_machine_refuses_skipping_and_names_what_is_missing(world):
     due = sorted(Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP).values_list("due_on", flat=True))
     assert due == [dt.date(2026, 7, 31), dt.date(2027, 1, 31), dt.date(2028, 1, 31)]
     history = [(p.from_phase, p.to_phase) for p in case.phase_changes.all()]
-    assert history == [("", "intake"), ("intake", "assessment"), ("assessment", "planning"),
-                       ("planning", "active"), ("active", "follow_up")]
+    assert history == [
+        ("", "intake"),
+        ("intake", "assessment"),
+        ("assessment", "planning"),
+        ("planning", "active"),
+        ("active", "follow_up"),
+    ]
 
 
 def test_a_stale_case_version_is_a_conflict(world):
@@ -157,8 +169,13 @@ def test_caseworkers_cannot_manage_the_case(world):
 def test_team_members_must_be_members_of_the_named_organisation(world):
     case = world.open_case()
     with pytest.raises(UtveiError):
-        services.team_add(actor=world.m["kari"], case=case, user=world.m["per"].user,
-                          organisation=world.orgs["skole"], role="caseworker")
+        services.team_add(
+            actor=world.m["kari"],
+            case=case,
+            user=world.m["per"].user,
+            organisation=world.orgs["skole"],
+            role="caseworker",
+        )
     with pytest.raises(UtveiError):  # reporters cannot join a team
         world.add(case, "rolf")
 
@@ -235,8 +252,14 @@ def test_a_failed_write_leaves_nothing_half_written(world, monkeypatch):
 def test_impossible_dates_are_refused_with_a_message(world, when):
     case = world.open_case()
     with pytest.raises(UtveiError):
-        services.entry_create(actor=world.m["kari"], case=case, kind=EntryKind.NOTE,
-                              classification=Classification.TEAM, body="x", occurred_at=when)
+        services.entry_create(
+            actor=world.m["kari"],
+            case=case,
+            kind=EntryKind.NOTE,
+            classification=Classification.TEAM,
+            body="x",
+            occurred_at=when,
+        )
     with pytest.raises(UtveiError):
         services.task_create(actor=world.m["kari"], case=case, title="t", due_on=when.date())
 

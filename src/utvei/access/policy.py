@@ -186,9 +186,7 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
     """
     if ca.relation in {Relation.TEAM, Relation.OWNER_COORDINATOR}:
         return Decision(True, "basis", _("Shared within the case team."), dict(ca.records))
-    return Decision(
-        False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True
-    )
+    return Decision(False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True)
 
 
 def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:
@@ -314,11 +312,7 @@ def _relation_reason(ca: CaseAccess) -> Promise | str:
 def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
     if concern is None:
         return DENY
-    if (
-        action == Act.CONCERN_READ
-        and concern.reporter_id == m.user_id
-        and concern.reporter_org_id == m.organisation_id
-    ):
+    if action == Act.CONCERN_READ and concern.reporter_id == m.user_id and concern.reporter_org_id == m.organisation_id:
         return Decision(True, "reporter", _("You submitted this concern."))
     if has_cap(m.role, Cap.CONCERN_TRIAGE) and concern.receiving_org_id == m.organisation_id:
         return Decision(True, "intake", _("Your organisation received this concern."), {"membership": m.pk})

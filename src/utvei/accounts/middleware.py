@@ -16,9 +16,7 @@ SESSION_KEY = "utvei_membership"
 
 
 def current_memberships(user: Any) -> list[Membership]:
-    return list(
-        Membership.objects.active().filter(user=user).select_related("organisation", "user").order_by("pk")
-    )
+    return list(Membership.objects.active().filter(user=user).select_related("organisation", "user").order_by("pk"))
 
 
 class ActiveMembershipMiddleware:

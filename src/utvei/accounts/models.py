@@ -81,6 +81,4 @@ class Membership(models.Model):
     @property
     def is_current(self) -> bool:
         now = timezone.now()
-        return (
-            self.is_active and self.valid_from <= now and (self.valid_until is None or self.valid_until > now)
-        )
+        return self.is_active and self.valid_from <= now and (self.valid_until is None or self.valid_until > now)

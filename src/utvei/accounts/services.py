@@ -16,13 +16,9 @@ from .models import Membership, Organisation, OrgKind, User
 from .roles import Role
 
 
-def org_create(
-    *, slug: str, name: str, kind: str, jurisdiction: str = "", actor: User | None = None
-) -> Organisation:
+def org_create(*, slug: str, name: str, kind: str, jurisdiction: str = "", actor: User | None = None) -> Organisation:
     if kind not in OrgKind.values:
-        raise UtveiError(
-            _("Unknown organisation kind. Choose one of: %(k)s") % {"k": ", ".join(OrgKind.values)}
-        )
+        raise UtveiError(_("Unknown organisation kind. Choose one of: %(k)s") % {"k": ", ".join(OrgKind.values)})
     if slugify(slug) != slug or not slug:
         raise UtveiError(_("The slug may hold only lower-case letters, digits and hyphens."))
     with transaction.atomic():

@@ -132,9 +132,7 @@ class Concern(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reporter_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    receiving_org = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="concerns_received"
-    )
+    receiving_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns_received")
     received_at = models.DateTimeField(default=timezone.now)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     description = EncryptedTextField(_("what worries you"))
@@ -174,9 +172,7 @@ class Case(models.Model):
     safety_plan = EncryptedTextField(_("safety plan"), blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closure_reason = models.CharField(
-        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
-    )
+    closure_reason = models.CharField(_("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True)
     closure_summary = EncryptedTextField(_("closing summary"), blank=True)
     measures_ended_on = models.DateField(null=True, blank=True)
     previous_case = models.OneToOneField(
@@ -215,9 +211,7 @@ class PhaseChange(models.Model):
 class TeamMemberQuerySet(models.QuerySet["TeamMember"]):
     def current(self) -> TeamMemberQuerySet:
         now = timezone.now()
-        return self.filter(started_at__lte=now).filter(
-            models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now)
-        )
+        return self.filter(started_at__lte=now).filter(models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now))
 
 
 class TeamMember(models.Model):
@@ -289,9 +283,7 @@ class Task(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )
-    assignee_org = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    assignee_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     origin = models.CharField(max_length=10, choices=TaskOrigin.choices, default=TaskOrigin.MANUAL)
@@ -305,6 +297,4 @@ class Task(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()
-        )
+        return self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()

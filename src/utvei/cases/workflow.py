@@ -24,9 +24,7 @@ def _plan_decision_recorded(case: Case) -> str | None:
     if planning_started is None:
         return str(_("The case has not been through planning."))
     if not case.entries.filter(kind=EntryKind.DECISION, created_at__gte=planning_started.changed_at).exists():
-        return str(
-            _("Record the plan decision on the timeline (an entry of kind «decision») before activating.")
-        )
+        return str(_("Record the plan decision on the timeline (an entry of kind «decision») before activating."))
     return None
 
 

@@ -80,7 +80,5 @@ def person_find_or_create(
             municipality=municipality,
             protected_identity=protected_identity,
         )
-        audit_record(
-            action=Action.PERSON_CREATE, actor=actor.user, organisation=actor.organisation, obj=person
-        )
+        audit_record(action=Action.PERSON_CREATE, actor=actor.user, organisation=actor.organisation, obj=person)
     return person, True

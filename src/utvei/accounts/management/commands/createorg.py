@@ -20,9 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            org = org_create(
-                slug=opts["slug"], name=opts["name"], kind=opts["kind"], jurisdiction=opts["jurisdiction"]
-            )
+            org = org_create(slug=opts["slug"], name=opts["name"], kind=opts["kind"], jurisdiction=opts["jurisdiction"])
         except UtveiError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"created organisation {org.slug}")

@@ -26,9 +26,7 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("give a password in UTVEI_PASSWORD or on standard input")
         try:
-            m = user_create(
-                username=opts["username"], password=password, org_slug=opts["org"], role=opts["role"]
-            )
+            m = user_create(username=opts["username"], password=password, org_slug=opts["org"], role=opts["role"])
         except UtveiError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"user {m.user.username} is {m.role} in {m.organisation.slug}")
