@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.test import Client
@@ -124,13 +125,27 @@ def client_for(world: World) -> Any:
     """A logged-in client for any named user, with MFA set up so the MFA requirement does not intervene."""
 
     def make(username: str) -> Client:
-        TOTP.activate(world.m[username].user, generate_totp_secret())
+        user = world.m[username].user
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
         return world.client(username)
 
     return make
 
 
 @pytest.fixture
-def dpo(client_for: Any) -> Client:
-    """dina, the municipality's data protection officer, logged in with MFA set up."""
-    return client_for("dina")
+def browse(client_for: Any) -> Any:
+    """Like client_for, with the English interface, for tests that read page text."""
+
+    def make(username: str) -> Client:
+        client = client_for(username)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def dpo(browse: Any) -> Client:
+    """dina, the municipality's data protection officer, logged in with MFA set up (English interface)."""
+    return browse("dina")

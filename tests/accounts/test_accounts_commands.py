@@ -50,12 +50,12 @@ def test_createorg_refuses_an_unknown_kind(db):
 
 
 def test_createorg_refuses_a_bad_slug(db):
-    with pytest.raises(CommandError, match="slug"):
+    with pytest.raises(CommandError, match="Kortnavnet"):  # commands answer in bokmål
         run("createorg", "--slug", "Not A Slug", "--name", "X", "--kind", "ngo")
 
 
 def test_createorg_refuses_a_duplicate(org):
-    with pytest.raises(CommandError, match="exists"):
+    with pytest.raises(CommandError, match="finnes allerede"):
         run("createorg", "--slug", "testby", "--name", "Again", "--kind", "municipality")
 
 
@@ -116,7 +116,7 @@ def test_createuser_refuses_an_unknown_role(org, monkeypatch, args, match):
 
 def test_createuser_refuses_an_unknown_organisation(org, monkeypatch):
     monkeypatch.setenv("UTVEI_PASSWORD", GOOD)
-    with pytest.raises(CommandError, match="organisation"):
+    with pytest.raises(CommandError, match="ingen organisasjon"):
         run("createuser", "--username", "x", "--org", "nowhere", "--role", "reporter")
 
 

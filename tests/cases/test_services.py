@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
@@ -104,7 +105,7 @@ def test_the_phase_machine_refuses_skipping_and_names_what_is_missing(world):
         services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
     case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ASSESSMENT)
     case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.PLANNING)
-    with pytest.raises(InvalidTransition) as exc:
+    with pytest.raises(InvalidTransition) as exc, translation.override("en"):
         services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
     assert "decision" in str(exc.value)
     services.entry_create(

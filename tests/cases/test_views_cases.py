@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,20 +14,6 @@ from utvei.cases.models import Case, Classification, EntryKind, Phase, TeamMembe
 
 POLICE_SECRET = "POLITIETS-OPPLYSNING-OM-VAPEN"
 TEAM_NOTE = "Samtale med familien gikk bra"
-
-
-@pytest.fixture
-def browse(world):
-    def make(username):
-        user = world.m[username].user
-        Authenticator.objects.get_or_create(
-            user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
-        )
-        client = world.client(username)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return make
 
 
 @pytest.fixture

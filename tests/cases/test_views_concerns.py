@@ -5,25 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from allauth.mfa.models import Authenticator
 
 from utvei.cases import services
 from utvei.cases.models import Case, Concern, ConcernStatus, TriageOutcome, Urgency
 from utvei.people.models import Person
-
-
-@pytest.fixture
-def browse(world):
-    def make(username):
-        user = world.m[username].user
-        Authenticator.objects.get_or_create(
-            user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
-        )
-        client = world.client(username)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return make
 
 
 def submit(world, **kw):

@@ -5,28 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from utvei.accounts.models import Membership
 from utvei.cases import services
 from utvei.cases.models import Urgency
-
-
-@pytest.fixture
-def browse(world):
-    """A logged-in client for a named user, with MFA set up and English as the UI language."""
-
-    def make(username):
-        user = world.m[username].user
-        Authenticator.objects.get_or_create(
-            user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
-        )
-        client = world.client(username)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return make
 
 
 def test_anonymous_visitors_are_sent_to_login(client):

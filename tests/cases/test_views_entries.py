@@ -5,26 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from allauth.mfa.models import Authenticator
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Classification, Entry, TeamRole
 
 POLICE_SECRET = "POLITIETS-KILDE-SIER"
-
-
-@pytest.fixture
-def browse(world):
-    def make(username):
-        user = world.m[username].user
-        Authenticator.objects.get_or_create(
-            user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
-        )
-        client = world.client(username)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return make
 
 
 @pytest.fixture

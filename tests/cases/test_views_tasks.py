@@ -6,27 +6,12 @@ import datetime as dt
 import uuid
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from utvei.cases import services
 from utvei.cases.models import Task, TaskStatus
-
-
-@pytest.fixture
-def browse(world):
-    def make(username):
-        user = world.m[username].user
-        Authenticator.objects.get_or_create(
-            user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
-        )
-        client = world.client(username)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -19,20 +19,10 @@ from utvei.core.errors import NotFound
 from utvei.people.models import Person
 
 from .models import Action, AuditEvent
+from .services import FIELDS
 
 OSLO = ZoneInfo("Europe/Oslo")
-ROW_FIELDS = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor_org_id",
-    "action",
-    "object_type",
-    "object_id",
-    "case_id",
-    "reason",
-    "request_id",
-)
+ROW_FIELDS = tuple(f for f in FIELDS if f != "prev_hash")  # what the DPO sees of an event
 ACTION_LABELS = dict(Action.choices)
 
 
