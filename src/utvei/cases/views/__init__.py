@@ -1,0 +1,42 @@
+"""The case pages, one module per area; urls.py refers to them as views.<name>."""
+
+from .cases import (
+    case_close,
+    case_detail,
+    case_edit,
+    case_list,
+    case_phase,
+    case_reopen,
+    case_track,
+    team_add,
+    team_end,
+)
+from .common import page
+from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, dashboard, intake
+from .entries import entry_detail, entry_edit, entry_new
+from .tasks import my_tasks, task_new, task_status
+
+__all__ = [
+    "case_close",
+    "case_detail",
+    "case_edit",
+    "case_list",
+    "case_phase",
+    "case_reopen",
+    "case_track",
+    "concern_mine",
+    "concern_new",
+    "concern_receipt",
+    "concern_triage",
+    "dashboard",
+    "entry_detail",
+    "entry_edit",
+    "entry_new",
+    "intake",
+    "my_tasks",
+    "page",
+    "task_new",
+    "task_status",
+    "team_add",
+    "team_end",
+]

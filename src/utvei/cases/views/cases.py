@@ -1,0 +1,366 @@
+"""Pages: the case list, the case page, header edits, phase, track, close, reopen and the team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from utvei.access import policy
+from utvei.access.policy import Act, CaseAccess, Relation
+from utvei.accounts.models import Membership
+from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+
+from .. import selectors, services, workflow
+from ..forms import (
+    CaseEditForm,
+    CaseFilterForm,
+    CloseForm,
+    PhaseForm,
+    ReopenForm,
+    TaskForm,
+    TeamAddForm,
+    TrackForm,
+)
+from ..models import Case, Ideology, Phase, Task, TeamMember, TeamRole
+from .common import (
+    CASE_LIST_PAGE_SIZE,
+    case_url,
+    forbidden,
+    is_htmx,
+    page,
+)
+
+# ---- Case list -----------------------------------------------------------------------------------------
+
+
+@require_GET
+@page
+def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
+    if not policy.can(m, Act.CASE_LIST):
+        return render(request, "cases/no_case_role.html", status=403)
+    form = CaseFilterForm(request.GET or None)
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+        filters = selectors.CaseFilters()
+    else:
+        d = form.cleaned_data if form.is_bound else {}
+        filters = selectors.CaseFilters(
+            track=d.get("track", ""),
+            phase=d.get("phase", ""),
+            mine=bool(d.get("mine")),
+            overdue=bool(d.get("overdue")),
+            include_closed=bool(d.get("closed")),
+            reference=d.get("ref", ""),
+        )
+    qs = selectors.case_list(actor=m, filters=filters)
+    cases = Paginator(qs, CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {"form": form, "page_obj": cases, "query": query.urlencode(), "filtered": filters != selectors.CaseFilters()}
+    return render(request, "cases/case_list.html", ctx, status=status)
+
+
+# ---- Case page -----------------------------------------------------------------------------------------
+
+
+def relation_label(ca: CaseAccess) -> Any:
+    if ca.relation == Relation.TEAM:
+        return _("team member")
+    return _("coordinator of the organisation that owns the case")
+
+
+def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
+    """Everything the case page shows, each part through the selector or the policy that governs it."""
+    case = ca.case
+    scope = policy.header_scope(ca)
+    team = extra.pop("team", None) or selectors.team_list(ca)
+    can_manage = policy.can(m, Act.CASE_MANAGE, case)
+    can_team = policy.can(m, Act.TEAM_MANAGE, case)
+    can_task = policy.can(m, Act.TASK_CREATE, case)
+    can_entry = policy.can(m, Act.ENTRY_CREATE, case)
+    next_case = getattr(case, "next_case", None) if "previous_case" in scope else None
+    ctx: dict[str, Any] = {
+        "ca": ca,
+        "case": case,
+        "scope": scope,
+        "why": policy.explain(m, case),
+        "relation_label": relation_label(ca),
+        "timeline": selectors.timeline(ca),
+        "team": team,
+        "task_rows": task_rows(ca, selectors.case_tasks(ca)),
+        "history": selectors.phase_history(ca),
+        "can_manage": bool(can_manage),
+        "can_team": bool(can_team),
+        "can_task": bool(can_task),
+        "can_entry": bool(can_entry),
+        "entry_refusal": None if can_entry else can_entry.reason,
+        "next_phases": phase_buttons(case) if can_manage and not case.is_closed else [],
+        "ideology_labels": [Ideology(v).label for v in case.ideologies if v in Ideology.values],
+        "team_role_label": TeamRole(ca.records["team_role"]).label if ca.records.get("team_role") else "",
+        "next_case": next_case,
+        "previous_case": case.previous_case if "previous_case" in scope else None,
+        "team_form": TeamAddForm(),
+        "task_form": TaskForm(team=team),
+        "track_form": TrackForm(initial={"track": case.track, "version": case.version}),
+        "reopen_form": ReopenForm(initial={"track": case.track}),
+        "phase_error": None,
+        "team_error": None,
+        "task_error": None,
+        "reopen_error": None,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def phase_buttons(case: Case) -> list[dict[str, Any]]:
+    order = list(Phase.values)
+    return [
+        {"value": p, "label": Phase(p).label, "back": order.index(p) < order.index(case.phase)}
+        for p in workflow.next_phases(case)
+    ]
+
+
+def task_rows(ca: CaseAccess, tasks: list[Task]) -> list[dict[str, Any]]:
+    return [{"task": t, "can_edit": bool(policy.task_edit_decision(ca, t))} for t in tasks]
+
+
+def render_case(request: HttpRequest, m: Membership, ca: CaseAccess, status: int = 200, **extra: Any) -> HttpResponse:
+    return render(request, "cases/case_detail.html", case_context(m, ca, **extra), status=status)
+
+
+@require_GET
+@page
+def case_detail(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    return render_case(request, m, ca)
+
+
+@require_POST
+@page
+def case_phase(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    form = PhaseForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return render_case(request, m, ca, status=400, phase_error=" ".join(errors))
+    d = form.cleaned_data
+    try:
+        case = services.case_transition(
+            actor=m,
+            case=ca.case,
+            to_phase=d["to_phase"],
+            expected_version=d["version"],
+            measures_ended_on=d["measures_ended_on"],
+        )
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        return render_case(request, m, ca, status=exc.status, phase_error=exc.message)
+    messages.success(request, _("The case is now in the phase «%(phase)s».") % {"phase": case.get_phase_display()})
+    return HttpResponseRedirect(case_url(case))
+
+
+@require_POST
+@page
+def case_track(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return render_case(request, m, ca, status=400, track_form=form)
+    d = form.cleaned_data
+    try:
+        case = services.case_change_track(
+            actor=m, case=ca.case, track=d["track"], expected_version=d["version"], note=d["note"]
+        )
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        form.add_service_error(exc)
+        return render_case(request, m, ca, status=exc.status, track_form=form)
+    messages.success(request, _("The track is now «%(track)s».") % {"track": case.get_track_display()})
+    return HttpResponseRedirect(case_url(case))
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    case = ca.case
+    decision = policy.can(m, Act.CASE_MANAGE, case)
+    if not decision:
+        return forbidden(request, decision.reason)
+    scope = policy.header_scope(ca)
+    team = selectors.team_list(ca)
+    with_safety_plan = "safety_plan" in scope
+    status, conflict = 200, False
+    if request.method == "POST":
+        form = CaseEditForm(request.POST, team=team, with_safety_plan=with_safety_plan)
+        if form.is_valid():
+            d = form.cleaned_data
+            lead = next((t.user for t in team if t.user.username == d["lead"]), None)
+            try:
+                services.case_update(
+                    actor=m,
+                    case=case,
+                    expected_version=d["version"],
+                    lead=lead,
+                    ideologies=d["ideologies"],
+                    motivation_stage=d["motivation_stage"],
+                    threat_clarified_at=d["threat_clarified_at"],
+                    safety_plan=d["safety_plan"] if with_safety_plan else None,
+                )
+            except Conflict as exc:
+                # Keep what the user typed; the next save goes against the version now saved.
+                data = request.POST.copy()
+                data["version"] = str(case.version)
+                form = CaseEditForm(data, team=team, with_safety_plan=with_safety_plan)
+                form.is_valid()
+                form.add_error(None, str(exc.message))
+                status, conflict = 409, True
+            except Forbidden:
+                raise
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("The case is saved."))
+                return HttpResponseRedirect(case_url(case))
+        else:
+            status = 400
+    else:
+        form = CaseEditForm(
+            initial={
+                "lead": case.lead.username if case.lead else "",
+                "ideologies": case.ideologies,
+                "motivation_stage": case.motivation_stage,
+                "threat_clarified_at": case.threat_clarified_at,
+                "safety_plan": case.safety_plan if with_safety_plan else "",
+                "version": case.version,
+            },
+            team=team,
+            with_safety_plan=with_safety_plan,
+        )
+    ideology_labels = [Ideology(v).label for v in case.ideologies if v in Ideology.values]
+    ctx = {
+        "ca": ca,
+        "case": case,
+        "scope": scope,
+        "form": form,
+        "conflict": conflict,
+        "ideology_labels": ideology_labels,
+    }
+    return render(request, "cases/case_edit.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def case_close(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    case = ca.case
+    decision = policy.can(m, Act.CASE_MANAGE, case)
+    if not decision:
+        return forbidden(request, decision.reason)
+    status = 200
+    if request.method == "POST":
+        form = CloseForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.case_close(
+                    actor=m, case=case, reason=d["reason"], summary=d["summary"], expected_version=d["version"]
+                )
+            except Forbidden:
+                raise
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("The case is closed."))
+                return HttpResponseRedirect(case_url(case))
+        else:
+            status = 400
+    else:
+        form = CloseForm(initial={"version": case.version})
+    return render(request, "cases/case_close.html", {"ca": ca, "case": case, "form": form}, status=status)
+
+
+@require_POST
+@page
+def case_reopen(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return render_case(request, m, ca, status=400, reopen_form=form)
+    try:
+        new = services.case_reopen(actor=m, case=ca.case, track=form.cleaned_data["track"] or None)
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        return render_case(request, m, ca, status=exc.status, reopen_error=exc.message)
+    messages.success(
+        request,
+        _("Case %(new)s is opened for the same person, linked to %(old)s.") % {"new": new.reference, "old": ca.case},
+    )
+    return HttpResponseRedirect(case_url(new))
+
+
+# ---- Team ----------------------------------------------------------------------------------------------
+
+
+def team_response(request: HttpRequest, m: Membership, ca: CaseAccess, status: int = 200, **extra: Any) -> HttpResponse:
+    if is_htmx(request):
+        ctx = case_context(m, ca, **extra)
+        return render(request, "cases/_team.html", ctx, status=status)
+    return render_case(request, m, ca, status=status, **extra)
+
+
+@require_POST
+@page
+def team_add(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    form = TeamAddForm(request.POST)
+    if not form.is_valid():
+        return team_response(request, m, ca, status=400, team_form=form)
+    d = form.cleaned_data
+    try:
+        member = services.team_add(
+            actor=m, case=ca.case, user=d["user"], organisation=d["organisation"], role=d["role"]
+        )
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        form.add_service_error(exc)
+        return team_response(request, m, ca, status=exc.status, team_form=form)
+    note = _("%(user)s is added to the team.") % {"user": member.user.username}
+    if is_htmx(request):
+        return team_response(request, m, ca, team_note=note)
+    messages.success(request, note)
+    return HttpResponseRedirect(case_url(ca.case, "team"))
+
+
+@require_POST
+@page
+def team_end(request: HttpRequest, m: Membership, case_id: Any, member_id: int) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    team = selectors.team_list(ca)
+    member: TeamMember | None = next((t for t in team if t.pk == member_id), None)
+    if member is None:
+        raise NotFound(_("The team member was not found."))
+    try:
+        services.team_end(actor=m, member=member)
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        return team_response(request, m, ca, status=exc.status, team_error=exc.message, team=team)
+    note = _("%(user)s is no longer on the team.") % {"user": member.user.username}
+    if is_htmx(request):
+        return team_response(request, m, ca, team_note=note)
+    messages.success(request, note)
+    return HttpResponseRedirect(case_url(ca.case, "team"))

@@ -1,0 +1,188 @@
+"""Pages: the dashboard, concern form and receipts, the intake queue and triage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from utvei.access import policy
+from utvei.access.policy import Act
+from utvei.accounts.models import Membership
+from utvei.core.errors import UtveiError
+
+from .. import selectors, services
+from ..forms import (
+    ConcernForm,
+    TriageForm,
+)
+from ..models import TriageOutcome
+from .common import (
+    CASE_LIST_PAGE_SIZE,
+    DASHBOARD_ROWS,
+    case_url,
+    forbidden,
+    not_found,
+    page,
+)
+
+# ---- Dashboard -----------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    m: Membership | None = getattr(request, "membership", None)
+    ctx: dict[str, Any] = {"m": m}
+    if m is not None:
+        ctx["case_role"] = bool(policy.can(m, Act.CASE_LIST))
+        ctx["can_triage"] = bool(policy.can(m, Act.CONCERN_TRIAGE))
+        ctx["can_submit"] = bool(policy.can(m, Act.CONCERN_SUBMIT))
+        ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
+        if ctx["case_role"]:
+            tasks = selectors.my_tasks(actor=m)
+            ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])
+            ctx["overdue_count"] = sum(1 for t in ctx["tasks"] if t.is_overdue)
+            cases = selectors.case_list(actor=m, filters=selectors.CaseFilters(mine=True))
+            ctx["cases"] = list(cases[:DASHBOARD_ROWS])
+        if ctx["can_triage"]:
+            ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
+        ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]
+        if ctx["show_receipts"]:
+            ctx["receipts"] = list(selectors.my_receipts(actor=m)[:DASHBOARD_ROWS])
+    return render(request, "dashboard.html", ctx)
+
+
+# ---- Concerns ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def concern_new(request: HttpRequest, m: Membership) -> HttpResponse:
+    decision = policy.can(m, Act.CONCERN_SUBMIT)
+    if not decision:
+        return forbidden(request, decision.reason)
+    status = 200
+    if request.method == "POST":
+        form = ConcernForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                concern = services.concern_submit(
+                    actor=m,
+                    receiving_org=d["receiving_org"],
+                    description=d["description"],
+                    urgency=d["urgency"],
+                    anonymous=d["anonymous"],
+                    subject_name=d["subject_name"],
+                    subject_national_id=d["subject_national_id"],
+                    subject_birth_date=d["subject_birth_date"],
+                )
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                return HttpResponseRedirect(reverse("concern_receipt", args=[concern.public_id]))
+        else:
+            status = 400
+    else:
+        form = ConcernForm()
+    return render(request, "cases/concern_form.html", {"form": form}, status=status)
+
+
+@require_GET
+@page
+def concern_receipt(request: HttpRequest, m: Membership, concern_id: Any) -> HttpResponse:
+    concern = selectors.concern_get(actor=m, concern_id=concern_id)
+    return render(request, "cases/concern_receipt.html", {"concern": concern})
+
+
+@require_GET
+@page
+def concern_mine(request: HttpRequest, m: Membership) -> HttpResponse:
+    receipts = Paginator(selectors.my_receipts(actor=m), CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/concern_mine.html", {"page_obj": receipts})
+
+
+@require_GET
+@page
+def intake(request: HttpRequest, m: Membership) -> HttpResponse:
+    if not policy.can(m, Act.CONCERN_TRIAGE):
+        return not_found(request)
+    include_triaged = request.GET.get("all") == "1"
+    qs = selectors.intake_queue(actor=m, include_triaged=include_triaged)
+    concerns = Paginator(qs, CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/intake.html",
+        {"page_obj": concerns, "include_triaged": include_triaged, "query": "all=1" if include_triaged else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> HttpResponse:
+    concern = selectors.concern_get(actor=m, concern_id=concern_id, for_triage=True)
+    status = 200
+    if request.method == "POST":
+        form = TriageForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            started = timezone.now()
+            try:
+                done = services.concern_triage(
+                    actor=m,
+                    concern=concern,
+                    outcome=d["outcome"],
+                    rationale=d["rationale"],
+                    track=d["track"] or "prevention",
+                    full_name=d["full_name"],
+                    national_id=d["national_id"],
+                    birth_date=d["birth_date"],
+                    gender=d["gender"] or "unknown",
+                    municipality=d["municipality"],
+                )
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                return _after_triage(request, done, started)
+        else:
+            status = 400
+    else:
+        form = TriageForm(
+            initial={
+                "full_name": concern.subject_name,
+                "national_id": concern.subject_national_id,
+                "birth_date": concern.subject_birth_date or None,
+            }
+        )
+    return render(request, "cases/concern_triage.html", {"concern": concern, "form": form}, status=status)
+
+
+def _after_triage(request: HttpRequest, concern: Any, started: Any) -> HttpResponse:
+    if concern.outcome == TriageOutcome.OPEN_CASE and concern.case is not None:
+        person = concern.case.person
+        if person.created_at < started:
+            messages.warning(
+                request,
+                _(
+                    "The identity number matched a person already registered in Utvei (%(ref)s). "
+                    "The new case is linked to that person; no new person was registered."
+                )
+                % {"ref": person.reference},
+            )
+        else:
+            messages.success(request, _("A new person was registered (%(ref)s).") % {"ref": person.reference})
+        messages.success(request, _("Case %(ref)s is opened.") % {"ref": concern.case.reference})
+        return HttpResponseRedirect(case_url(concern.case))
+    messages.success(request, _("Concern %(ref)s is triaged.") % {"ref": concern.reference})
+    return HttpResponseRedirect(reverse("intake"))

@@ -1,0 +1,151 @@
+"""Pages: writing, reading and editing timeline entries (with revisions and conflicts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from utvei.access import policy
+from utvei.access.policy import Act
+from utvei.accounts.models import Membership
+from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+
+from .. import selectors, services
+from ..forms import (
+    EntryEditForm,
+    EntryForm,
+)
+from .common import (
+    case_url,
+    forbidden,
+    page,
+)
+
+# ---- Timeline ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def entry_new(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    decision = policy.can(m, Act.ENTRY_CREATE, ca.case)
+    if not decision:
+        return forbidden(request, decision.reason)
+    classifications = policy.writable_classifications(m)
+    status = 200
+    if request.method == "POST":
+        form = EntryForm(request.POST, classifications=classifications)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                entry = services.entry_create(
+                    actor=m,
+                    case=ca.case,
+                    kind=d["kind"],
+                    classification=d["classification"],
+                    body=d["body"],
+                    title=d["title"],
+                    category=d["category"],
+                    occurred_at=d["occurred_at"],
+                )
+            except Forbidden:
+                raise
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("The entry is saved."))
+                return HttpResponseRedirect(case_url(ca.case, f"entry-{entry.public_id}"))
+        else:
+            status = 400
+    else:
+        initial: dict[str, Any] = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+        if len(classifications) == 1:
+            initial["classification"] = classifications[0]
+        form = EntryForm(initial=initial, classifications=classifications)
+    return render(request, "cases/entry_form.html", {"ca": ca, "case": ca.case, "form": form}, status=status)
+
+
+@require_GET
+@page
+def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any) -> HttpResponse:
+    item = selectors.entry_get(actor=m, entry_id=entry_id)
+    if str(item.entry.case.public_id) != str(case_id):
+        raise NotFound(_("The entry was not found."))
+    can_edit = policy.can(m, Act.ENTRY_EDIT, item.entry) if item.readable else None
+    ctx = {
+        "item": item,
+        "entry": item.entry,
+        "case": item.entry.case,
+        "revisions": selectors.entry_revisions(item),
+        "can_edit": bool(can_edit),
+    }
+    return render(request, "cases/entry_detail.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def entry_edit(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any) -> HttpResponse:
+    item = selectors.entry_get(actor=m, entry_id=entry_id)
+    entry = item.entry
+    if str(entry.case.public_id) != str(case_id) or not item.readable:
+        raise NotFound(_("The entry was not found."))
+    decision = policy.can(m, Act.ENTRY_EDIT, entry)
+    if not decision:
+        return forbidden(request, decision.reason)
+    classifications = policy.writable_classifications(m)
+    status, current = 200, None
+    if request.method == "POST":
+        form = EntryEditForm(request.POST, classifications=classifications)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                saved = services.entry_update(
+                    actor=m,
+                    entry=entry,
+                    expected_version=d["version"],
+                    body=d["body"],
+                    title=d["title"],
+                    classification=d["classification"],
+                    kind=d["kind"],
+                    category=d["category"],
+                )
+            except Conflict as exc:
+                current = exc.current
+                data = request.POST.copy()
+                data["version"] = str(current.version if current is not None else entry.version)
+                form = EntryEditForm(data, classifications=classifications)
+                form.is_valid()
+                form.add_error(None, str(exc.message))
+                status = 409
+            except Forbidden:
+                raise
+            except UtveiError as exc:
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("The entry is saved (version %(n)d).") % {"n": saved.version})
+                return HttpResponseRedirect(reverse("entry_detail", args=[entry.case.public_id, entry.public_id]))
+        else:
+            status = 400
+    else:
+        form = EntryEditForm(
+            initial={
+                "kind": entry.kind,
+                "category": entry.category,
+                "classification": entry.classification,
+                "title": entry.title,
+                "body": entry.body,
+                "version": entry.version,
+            },
+            classifications=classifications,
+        )
+    ctx = {"item": item, "entry": entry, "case": entry.case, "form": form, "current": current}
+    return render(request, "cases/entry_edit.html", ctx, status=status)
