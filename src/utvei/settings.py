@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "utvei.audit",
     "utvei.access",
     "utvei.people",
+    "utvei.sharing",
     "utvei.cases",
     "utvei.api",
 ]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", include("utvei.api.urls")),
     path("audit/", include("utvei.audit.urls")),
     path("me/", include("utvei.accounts.urls")),
+    path("", include("utvei.sharing.urls")),
     path("", include("utvei.cases.urls")),
 ]

@@ -9,6 +9,7 @@ from .views.auth import TokenView
 from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
 from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
 from .views.entries import EntryDetailView, EntryListView
+from .views.legal_bases import LegalBasisDetailView, LegalBasisListView
 from .views.tasks import TaskDetailView, TaskListView
 from .views.team import TeamMemberView, TeamView
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("cases/<uuid:case_id>/team/<int:member_id>/", TeamMemberView.as_view(), name="team_member"),
     path("tasks/", TaskListView.as_view(), name="task_list"),
     path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
+    path("legal-bases/", LegalBasisListView.as_view(), name="legal_basis_list"),
+    path("legal-bases/<slug:key>/", LegalBasisDetailView.as_view(), name="legal_basis_detail"),
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

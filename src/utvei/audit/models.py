@@ -48,6 +48,8 @@ class Action(models.TextChoices):
     TASK_VIEW = "task.view", _("Task viewed")
     RECEIPT_LIST = "concern.receipts", _("Own concern receipts viewed")
     AUDIT_VIEW = "audit.view", _("Audit log viewed")
+    LEGAL_BASIS_UPDATE = "legal_basis.update", _("Legal basis changed")
+    LEGAL_BASIS_VIEW = "legal_basis.view", _("Legal basis viewed")
 
 
 class AuditEvent(models.Model):
