@@ -1,10 +1,13 @@
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from utvei.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # No e-mail password reset: accounts belong to organisations, whose administrators set new passwords.
+    path("accounts/password/reset/", TemplateView.as_view(template_name="account/password_reset.html")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("utvei.api.urls")),
     path("audit/", include("utvei.audit.urls")),
