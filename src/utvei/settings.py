@@ -189,10 +189,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used under several field names (keeps the names the schema already had).
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "utvei.cases.models.DataCategory",
+        "SenderKindsEnum": "utvei.accounts.models.OrgKind",
+    },
 }
 
 UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
 API_TOKEN_TTL_HOURS = 12
+UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; younger: a guardian (docs/sharing.md)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""Request parsing and response shapes of the legal basis catalogue (legal-bases/)."""
+"""Request parsing and response shapes of sharing: the legal basis catalogue (legal-bases/), consents
+(cases/{id}/consents/) and disclosures (cases/{id}/disclosures/)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from utvei.accounts.models import OrgKind
-from utvei.sharing.models import COUNSEL_NOTE, BasisType, LegalBasis
+from utvei.cases.models import DataCategory
+from utvei.sharing.models import (
+    CONSENT_TEXT_VERSION,
+    COUNSEL_NOTE,
+    BasisType,
+    Consent,
+    Disclosure,
+    Evidence,
+    GivenBy,
+    LegalBasis,
+    Purpose,
+)
 
 from .fields import DateTime, Text, Version
 
@@ -82,3 +94,129 @@ class LegalBasisPatchSerializer(serializers.Serializer):
 
 class LegalBasisFilterSerializer(serializers.Serializer):
     all = serializers.BooleanField(required=False, default=False, help_text=_("1 to include inactive bases."))
+
+
+# ---- Consents ------------------------------------------------------------------------------------------
+
+
+def _categories(**kw: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices),
+        max_length=len(DataCategory.values),
+        help_text=_("Data categories."),
+        **kw,
+    )
+
+
+def _username(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+class ConsentCreateSerializer(serializers.Serializer):
+    given_by = serializers.ChoiceField(choices=GivenBy.choices, help_text=_("The person, or a guardian for a minor."))
+    guardian_name = Text(
+        max_length=200, required=False, allow_blank=True, default="", help_text=_("Required when given by a guardian.")
+    )
+    scope_organisations = serializers.ListField(
+        child=Text(max_length=60),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text=_("Slugs of the organisations the consent covers."),
+    )
+    scope_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrgKind.choices),
+        required=False,
+        default=list,
+        max_length=len(OrgKind.values),
+        help_text=_("Organisation kinds the consent covers."),
+    )
+    categories = _categories()
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Purpose.choices), max_length=len(Purpose.values)
+    )
+    valid_until = DateTime(required=False, allow_null=True, default=None)
+    evidence = serializers.ChoiceField(choices=Evidence.choices)
+    evidence_note = Text(max_length=5000, required=False, allow_blank=True, default="")
+    text_version = Text(max_length=40, required=False, default=CONSENT_TEXT_VERSION)
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    given_by = serializers.ChoiceField(choices=GivenBy.choices, read_only=True)
+    guardian_name = serializers.CharField(read_only=True)
+    scope_organisations = serializers.SerializerMethodField()
+    scope_kinds = serializers.ListField(child=serializers.ChoiceField(choices=OrgKind.choices), read_only=True)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), read_only=True)
+    purposes = serializers.ListField(child=serializers.ChoiceField(choices=Purpose.choices), read_only=True)
+    valid_from = DateTime(read_only=True)
+    valid_until = DateTime(read_only=True)
+    withdrawn_at = DateTime(read_only=True)
+    withdrawn_by = serializers.SerializerMethodField()
+    withdrawal_note = serializers.CharField(read_only=True)
+    evidence = serializers.ChoiceField(choices=Evidence.choices, read_only=True)
+    evidence_note = serializers.CharField(read_only=True)
+    text_version = serializers.CharField(read_only=True)
+    recorded_by = serializers.SerializerMethodField()
+    recorded_by_organisation = serializers.SerializerMethodField()
+    created_at = DateTime(read_only=True)
+    active = serializers.SerializerMethodField(help_text=_("In force now: valid and not withdrawn."))
+
+    def get_scope_organisations(self, obj: Consent) -> list[str]:
+        return sorted(o.slug for o in obj.scope_orgs.all())
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_withdrawn_by(self, obj: Consent) -> str | None:
+        return _username(obj.withdrawn_by)
+
+    def get_recorded_by(self, obj: Consent) -> str:
+        return obj.recorded_by.username
+
+    def get_recorded_by_organisation(self, obj: Consent) -> str:
+        return obj.recorded_by_org.slug
+
+    def get_active(self, obj: Consent) -> bool:
+        return obj.is_active()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    note = Text(max_length=5000, required=False, allow_blank=True, default="")
+
+
+# ---- Disclosures ---------------------------------------------------------------------------------------
+
+
+class DisclosureCreateSerializer(serializers.Serializer):
+    to_organisation = Text(max_length=60, help_text=_("Slug of the receiving organisation."))
+    categories = _categories()
+    legal_basis = Text(max_length=60, help_text=_("Key of the legal basis in the catalogue, e.g. fvl-13b-5."))
+    justification = Text(max_length=5000, required=False, allow_blank=True, default="")
+    expires_at = DateTime(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Default: the maximum duration of the basis from now."),
+    )
+
+
+class DisclosureSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    from_organisation = serializers.SlugField(source="from_org.slug", read_only=True)
+    to_organisation = serializers.SlugField(source="to_org.slug", read_only=True)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), read_only=True)
+    legal_basis = serializers.SlugField(source="legal_basis.key", read_only=True)
+    basis_version = serializers.IntegerField(read_only=True)
+    justification = serializers.CharField(read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True)
+    decided_at = DateTime(read_only=True)
+    expires_at = DateTime(read_only=True)
+    revoked_at = DateTime(read_only=True)
+    revoked_by = serializers.SerializerMethodField()
+    active = serializers.SerializerMethodField(help_text=_("In force now: not expired and not revoked."))
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_revoked_by(self, obj: Disclosure) -> str | None:
+        return _username(obj.revoked_by)
+
+    def get_active(self, obj: Disclosure) -> bool:
+        return obj.is_active()

@@ -10,6 +10,7 @@ from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopen
 from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
 from .views.entries import EntryDetailView, EntryListView
 from .views.legal_bases import LegalBasisDetailView, LegalBasisListView
+from .views.sharing import ConsentListView, ConsentWithdrawView, DisclosureListView, DisclosureRevokeView
 from .views.tasks import TaskDetailView, TaskListView
 from .views.team import TeamMemberView, TeamView
 
@@ -30,6 +31,18 @@ urlpatterns = [
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", EntryDetailView.as_view(), name="entry_detail"),
     path("cases/<uuid:case_id>/team/", TeamView.as_view(), name="team"),
     path("cases/<uuid:case_id>/team/<int:member_id>/", TeamMemberView.as_view(), name="team_member"),
+    path("cases/<uuid:case_id>/consents/", ConsentListView.as_view(), name="consent_list"),
+    path(
+        "cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw/",
+        ConsentWithdrawView.as_view(),
+        name="consent_withdraw",
+    ),
+    path("cases/<uuid:case_id>/disclosures/", DisclosureListView.as_view(), name="disclosure_list"),
+    path(
+        "cases/<uuid:case_id>/disclosures/<uuid:disclosure_id>/revoke/",
+        DisclosureRevokeView.as_view(),
+        name="disclosure_revoke",
+    ),
     path("tasks/", TaskListView.as_view(), name="task_list"),
     path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
     path("legal-bases/", LegalBasisListView.as_view(), name="legal_basis_list"),

@@ -50,6 +50,12 @@ class Action(models.TextChoices):
     AUDIT_VIEW = "audit.view", _("Audit log viewed")
     LEGAL_BASIS_UPDATE = "legal_basis.update", _("Legal basis changed")
     LEGAL_BASIS_VIEW = "legal_basis.view", _("Legal basis viewed")
+    CONSENT_RECORD = "consent.record", _("Consent recorded")
+    CONSENT_WITHDRAW = "consent.withdraw", _("Consent withdrawn")
+    CONSENT_VIEW = "consent.view", _("Consents viewed")
+    DISCLOSURE_RECORD = "disclosure.record", _("Disclosure recorded")
+    DISCLOSURE_REVOKE = "disclosure.revoke", _("Disclosure revoked")
+    DISCLOSURE_VIEW = "disclosure.view", _("Disclosures viewed")
 
 
 class AuditEvent(models.Model):

@@ -1,9 +1,15 @@
-"""Sharing across organisations. So far: the catalogue of legal bases for sharing without consent, as data.
+"""Sharing across organisations: the catalogue of legal bases for sharing without consent, as data; consents;
+disclosures under a legal basis.
 
-Consent, disclosures, referrals, transfers and emergency access (issue 3) arrive in later steps.
+Consents and disclosures are recorded, not yet enforced: the access gate (access.policy.sharing_basis) switches
+to them in a later step. Referrals, transfers and emergency access arrive later too.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from utvei.accounts.models import OrgKind
+from utvei.accounts.models import Organisation, OrgKind
+from utvei.core.crypto import EncryptedTextField
 
 # Shown wherever the catalogue is shown (page, API, data file header).
 COUNSEL_NOTE = _(
@@ -106,3 +113,110 @@ class LegalBasisRevision(models.Model):
     class Meta:
         ordering = ["basis", "version"]
         constraints = [models.UniqueConstraint(fields=["basis", "version"], name="uniq_legal_basis_version")]
+
+
+# ---- Consent -------------------------------------------------------------------------------------------
+
+
+class GivenBy(models.TextChoices):
+    PERSON = "person", _("The person")
+    GUARDIAN = "guardian", _("A guardian")
+
+
+class Purpose(models.TextChoices):
+    COORDINATION = "coordination", _("Coordination")
+    MEASURES = "measures", _("Measures")
+    EVALUATION_RESEARCH = "evaluation_research", _("Evaluation and research")
+
+
+class Evidence(models.TextChoices):
+    SIGNED_FORM = "signed_form", _("Signed form")
+    ORAL = "oral", _("Oral")
+    DIGITAL = "digital", _("Digital")
+
+
+CONSENT_TEXT_VERSION = "samtykke-v1"
+
+
+def _active(start: dt.datetime, until: dt.datetime | None, ended: dt.datetime | None, at: dt.datetime) -> bool:
+    """In force at `at`: started, not past `until`, not ended (withdrawn or revoked)."""
+    return start <= at and (until is None or at < until) and (ended is None or at < ended)
+
+
+class Consent(models.Model):
+    """The person's (or a guardian's) consent to share: organisations and/or kinds × categories × purposes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="consents")
+    given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
+    guardian_name = EncryptedTextField(_("guardian"), blank=True)
+    scope_orgs = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    scope_kinds = models.JSONField(_("organisation kinds"), default=list, blank=True)  # OrgKind values
+    categories = models.JSONField(_("data categories"), default=list)  # DataCategory values
+    purposes = models.JSONField(_("purposes"), default=list)  # Purpose values
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_note = EncryptedTextField(_("withdrawal note"), blank=True)
+    evidence = models.CharField(_("evidence"), max_length=12, choices=Evidence.choices)
+    evidence_note = EncryptedTextField(_("evidence note"), blank=True)
+    text_version = models.CharField(_("consent text version"), max_length=40, default=CONSENT_TEXT_VERSION)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["case", "withdrawn_at"])]
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        return _active(self.valid_from, self.valid_until, self.withdrawn_at, at or timezone.now())
+
+    def scope_org_ids(self) -> set[int]:
+        """The organisations in scope; no query when `scope_orgs` is prefetched."""
+        return {o.pk for o in self.scope_orgs.all()}
+
+    def covers(self, org: Organisation, category: str, purpose: str, at: dt.datetime | None = None) -> bool:
+        """Does this consent let `org` receive `category` for `purpose` at `at`? Query-free with scope_orgs
+        prefetched (`prefetch_related("scope_orgs")`)."""
+        if not self.is_active(at) or category not in self.categories or purpose not in self.purposes:
+            return False
+        return org.kind in self.scope_kinds or org.pk in self.scope_org_ids()
+
+
+# ---- Disclosure ----------------------------------------------------------------------------------------
+
+
+class Disclosure(models.Model):
+    """A share from one organisation to another under a legal basis, without consent."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="disclosures")
+    from_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    to_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    categories = models.JSONField(_("data categories"), default=list)  # DataCategory values
+    legal_basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="disclosures")
+    basis_version = models.PositiveIntegerField()  # the version of the basis the decision was made under
+    justification = EncryptedTextField(_("justification"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["case", "to_org", "revoked_at"])]
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        return _active(self.decided_at, self.expires_at, self.revoked_at, at or timezone.now())
+
+    def covers(self, org: Organisation | Any, category: str, at: dt.datetime | None = None) -> bool:
+        """Does this disclosure let `org` receive `category` at `at`? No queries (compares ids)."""
+        org_id = getattr(org, "pk", org)
+        return self.to_org_id == org_id and category in self.categories and self.is_active(at)
