@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 import uuid
@@ -81,7 +82,7 @@ class Version(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
-class _Lookup(serializers.Field):
+class _Lookup(serializers.Field, abc.ABC):
     """Text that names an object (a slug, a username); resolves to the object or fails as "unknown"."""
 
     pattern = re.compile(r".+")
@@ -98,8 +99,9 @@ class _Lookup(serializers.Field):
             self.fail("unknown")
         return obj
 
-    def lookup(self, value: str) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def lookup(self, value: str) -> Any:
+        """The object named by `value`, or None."""
 
 
 @extend_schema_field(OpenApiTypes.STR)
