@@ -82,3 +82,20 @@ class AuditHead(models.Model):
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "the chain had this hash at this sequence number".
+
+    The chain alone detects any change that leaves the later hashes alone; someone who can write the database
+    could still recompute every hash after a change. A checkpoint is signed (HMAC) with a key from the keyring,
+    which the database does not hold, so a rewritten chain no longer matches its checkpoints.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -11,9 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from utvei.core.crypto import purpose_key
 from utvei.core.middleware import current_request_id
 
-from .models import AuditEvent, AuditHead
+from .models import AuditCheckpoint, AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 FIELDS = (
@@ -117,8 +119,32 @@ class VerifyResult:
     problem: str = ""
 
 
+def _checkpoint_mac(seq: int, chain_hash_value: str, created_at: Any) -> str:
+    message = f"{seq}:{chain_hash_value}:{created_at.astimezone(UTC).isoformat()}".encode()
+    return hmac.new(purpose_key("audit-checkpoint"), message, hashlib.sha256).hexdigest()
+
+
+def audit_checkpoint() -> AuditCheckpoint | None:
+    """Sign the chain's current end. Idempotent: nothing new when the end is already signed or the log is empty."""
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None or head.seq == 0:
+            return None
+        existing = AuditCheckpoint.objects.filter(seq=head.seq).first()
+        if existing is not None:
+            return existing
+        now = timezone.now()
+        return AuditCheckpoint.objects.create(
+            seq=head.seq, hash=head.hash, created_at=now, mac=_checkpoint_mac(head.seq, head.hash, now)
+        )
+
+
 def audit_verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first event whose number, link or hash does not hold."""
+    """Walk the chain in order; report the first event whose number, link, hash or signed checkpoint fails."""
+    checkpoints = {cp.seq: cp for cp in AuditCheckpoint.objects.all()}
+    for cp in checkpoints.values():
+        if not hmac.compare_digest(cp.mac, _checkpoint_mac(cp.seq, cp.hash, cp.created_at)):
+            return VerifyResult(False, 0, cp.seq, "signed checkpoint is not genuine")
     expected_seq = 1
     prev = GENESIS
     checked = 0
@@ -130,10 +156,15 @@ def audit_verify(batch: int = 5000) -> VerifyResult:
             return VerifyResult(False, checked, row["seq"], "link to previous event broken")
         if chain_hash(row) != row["hash"]:
             return VerifyResult(False, checked, row["seq"], "event content changed")
+        signed = checkpoints.get(row["seq"])
+        if signed is not None and signed.hash != row["hash"]:
+            return VerifyResult(False, checked, row["seq"], "chain rewritten: does not match its signed checkpoint")
         prev = row["hash"]
         expected_seq += 1
         checked += 1
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != checked or head.hash != prev):
         return VerifyResult(False, checked, checked + 1, "events missing at the end of the chain")
+    if checkpoints and max(checkpoints) > checked:
+        return VerifyResult(False, checked, checked + 1, "events missing before a signed checkpoint")
     return VerifyResult(True, checked)

@@ -123,6 +123,11 @@ def blind_index(value: str, *, context: str) -> str:
     return mac.hexdigest()
 
 
+def purpose_key(purpose: str) -> bytes:
+    """A 32-byte key for one purpose (e.g. signing audit checkpoints), derived from the keyring's index key."""
+    return hmac.new(keyring().index_key, f"utvei-subkey\x00{purpose}".encode(), hashlib.sha256).digest()
+
+
 class EncryptedTextField(models.TextField):
     """A text column stored as AES-GCM ciphertext; Python code sees plain text."""
 
