@@ -17,7 +17,7 @@ from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.services import user_create
 from utvei.api.models import ApiToken, hash_token
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, Entry, EntryKind, TeamRole, Track
+from utvei.cases.models import Case, Classification, DataCategory, Entry, EntryKind, TeamRole, Track
 from utvei.people.services import person_find_or_create
 
 pytest_plugins = ["tests.browser.support"]
@@ -75,13 +75,41 @@ class World:
         )
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
-    def open_case(self, *, track: str = Track.EXIT, by: str = "kari", name: str = "Test Testesen") -> Case:
+    def open_case(
+        self, *, track: str = Track.EXIT, by: str = "kari", name: str = "Test Testesen", consent: bool = True
+    ) -> Case:
+        """Open a case; by default the person consents to the owning organisation reading what the team shares."""
         person, _ = person_find_or_create(actor=self.m[by], full_name=name)
-        return case_services.case_open(actor=self.m[by], person=person, track=track)
+        case = case_services.case_open(actor=self.m[by], person=person, track=track)
+        if consent:
+            self.consent(case, self.m[by].organisation.slug, by=by)
+        return case
 
-    def add(self, case: Case, username: str, role: str = TeamRole.CASEWORKER, by: str = "kari") -> Any:
+    def add(
+        self, case: Case, username: str, role: str = TeamRole.CASEWORKER, by: str = "kari", consent: bool = True
+    ) -> Any:
+        """Put a user on the team; by default the person also consents to their organisation reading everything
+        for coordination (pass consent=False to test the sharing gate)."""
         m = self.m[username]
-        return case_services.team_add(actor=self.m[by], case=case, user=m.user, organisation=m.organisation, role=role)
+        member = case_services.team_add(
+            actor=self.m[by], case=case, user=m.user, organisation=m.organisation, role=role
+        )
+        if consent:
+            self.consent(case, m.organisation.slug, by=by)
+        return member
+
+    def consent(self, case: Case, *org_slugs: str, categories: Any = None, by: str = "kari") -> Any:
+        from utvei.sharing.services import consent_record
+
+        return consent_record(
+            actor=self.m[by],
+            case=case,
+            given_by="person",
+            scope_org_slugs=org_slugs,
+            categories=categories or DataCategory.values,
+            purposes=["coordination"],
+            evidence="signed_form",
+        )
 
     def entry(self, case: Case, by: str, classification: str = Classification.TEAM, body: str = "Tekst") -> Entry:
         return case_services.entry_create(

@@ -116,6 +116,10 @@ def test_from_a_concern_to_a_compartmented_case(live_server, world, browser_page
     # ---- kari assembles the team across organisations, and writes two entries ----
     add_to_team(kari, "per", "Testby politidistrikt")
     add_to_team(kari, "siri", "Testby videregående skole")
+    # The person consents to the police and the school reading for coordination. Recorded through the service
+    # until the consent pages land; without a consent the team would see restricted markers only (the sharing
+    # gate, tests/access/test_sharing_gate.py).
+    world.consent(case, "politi", "skole")
     a11y.check(kari, "case-team-form")
     kari.locator("#timeline").get_by_role("link", name="New entry").click()
     a11y.check(kari, "entry-form")

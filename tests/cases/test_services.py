@@ -225,7 +225,7 @@ def test_tasks_go_to_team_members_only(world):
 
 def test_every_write_leaves_one_audit_event_with_no_content(world):
     before = AuditEvent.objects.count()
-    case = world.open_case(name="Navnet Som Ikke Skal Logges")
+    case = world.open_case(name="Navnet Som Ikke Skal Logges", consent=False)
     world.entry(case, "kari", body="Innhold som ikke skal logges")
     events = list(AuditEvent.objects.filter(seq__gt=before).values())
     assert [e["action"] for e in events] == ["person.create", "case.create", "entry.create"]

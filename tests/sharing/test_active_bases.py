@@ -18,9 +18,9 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture
 def setup(world, catalogue):
-    case = world.open_case()
-    world.add(case, "siri")
-    world.add(case, "hanne")
+    case = world.open_case(consent=False)
+    world.add(case, "siri", consent=False)
+    world.add(case, "hanne", consent=False)
     kari = world.m["kari"]
     # c1: the school by name, plan + family, coordination, for 30 days
     c1 = services.consent_record(

@@ -22,10 +22,10 @@ from .helpers import assert_no_content, consent_kw, events_since, seq, set_age
 
 @pytest.fixture
 def case(world):
-    case = world.open_case()
-    world.add(case, "siri")
-    world.add(case, "per")
-    world.add(case, "mona", role=TeamRole.MENTOR)
+    case = world.open_case(consent=False)
+    world.add(case, "siri", consent=False)
+    world.add(case, "per", consent=False)
+    world.add(case, "mona", role=TeamRole.MENTOR, consent=False)
     return case
 
 

@@ -21,10 +21,10 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture
 def case(world, catalogue):
-    case = world.open_case()
+    case = world.open_case(consent=False)
     for name in ("siri", "per", "hanne", "nils"):
-        world.add(case, name)
-    world.add(case, "mona", role=TeamRole.MENTOR)
+        world.add(case, name, consent=False)
+    world.add(case, "mona", role=TeamRole.MENTOR, consent=False)
     return case
 
 
@@ -78,9 +78,9 @@ def test_an_ngo_may_not_use_fvl_13b_5(world, catalogue):
     from utvei.accounts.services import user_create
 
     m = user_create(username="nora", password="x" * 20, org_slug="ngo", role="caseworker", validate=False)
-    case = world.open_case()
+    case = world.open_case(consent=False)
     world.m["nora"] = m
-    world.add(case, "nora")
+    world.add(case, "nora", consent=False)
     with pytest.raises(UtveiError) as exc:
         services.disclosure_record(
             actor=m,

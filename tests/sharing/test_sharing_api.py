@@ -35,10 +35,10 @@ DISCLOSURE = {
 
 @pytest.fixture
 def case(world, catalogue):
-    case = world.open_case()
-    world.add(case, "siri")
-    world.add(case, "per")
-    world.add(case, "mona", role=TeamRole.MENTOR)
+    case = world.open_case(consent=False)
+    world.add(case, "siri", consent=False)
+    world.add(case, "per", consent=False)
+    world.add(case, "mona", role=TeamRole.MENTOR, consent=False)
     return case
 
 

@@ -10,8 +10,7 @@ Steps (DESIGN.md §4):
   4. case header -> allow (fields limited by role, see `header_scope`)
   5. the item's classification admits the viewer
   6. the viewer's organisation wrote it -> allow
-  7. a basis for (viewer organisation, category) exists: `sharing_basis` — the one place the consent and
-     disclosure gate of the sharing issue slots in
+  7. a basis for (viewer organisation, category) exists: `sharing_basis` — an active consent or disclosure
   8. otherwise deny; a team member sees a restricted marker
 """
 
@@ -130,9 +129,21 @@ class CaseAccess:
     relation: Relation
     records: dict[str, Any]
 
+    _bases: tuple[list[Any], list[Any]] | None = None
+
     @property
     def full(self) -> bool:
         return has_cap(self.membership.role, Cap.CASE_READ_FULL)
+
+    def bases(self) -> tuple[list[Any], list[Any]]:
+        """The case's consents and disclosures, loaded once per request (two queries) for every item."""
+        if self._bases is None:
+            from utvei.sharing.models import Consent, Disclosure
+
+            consents = list(Consent.objects.filter(case=self.case).prefetch_related("scope_orgs"))
+            disclosures = list(Disclosure.objects.filter(case=self.case))
+            self._bases = (consents, disclosures)
+        return self._bases
 
 
 def case_access(m: Membership | None, case: Case) -> CaseAccess | None:
@@ -178,15 +189,36 @@ def classification_admits(m: Membership, classification: str, author_org_id: int
     return classification in {Classification.TEAM, Classification.MENTOR, Classification.PARTICIPANT}
 
 
-def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision:
-    """Step 7: is there a basis for the viewer's organisation to receive content of this category?
+# The purpose a team reads under. Evaluation and research read through the evidence engine, never here.
+READ_PURPOSE = "coordination"
 
-    Until consent and disclosures land (the sharing issue), a current team member or a coordinator of the
-    owning organisation passes. This function is the single place that gate replaces.
+
+def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision:
+    """Step 7: a basis for the viewer's organisation to receive content of this category from the author's.
+
+    An active consent covering (viewer organisation or its kind, category, coordination), or an active
+    disclosure of the category from the author's organisation to the viewer's. Withdrawn, revoked, expired and
+    not-yet-valid records never count, and nothing is cached across requests: a withdrawal works on the next one.
     """
-    if ca.relation in {Relation.TEAM, Relation.OWNER_COORDINATOR}:
-        return Decision(True, "basis", _("Shared within the case team."), dict(ca.records))
-    return Decision(False, "basis", _("No basis for sharing this with your organisation."), restricted_marker=True)
+    consents, disclosures = ca.bases()
+    now = timezone.now()
+    org = ca.membership.organisation
+    by_consent = [c.public_id for c in consents if c.covers(org, category, READ_PURPOSE, now)]
+    if by_consent:
+        records = {**ca.records, "consent": [str(x) for x in by_consent]}
+        return Decision(True, "basis", _("The person's consent covers your organisation for this."), records)
+    by_disclosure = [
+        d.public_id for d in disclosures if d.from_org_id == author_org_id and d.covers(org, category, now)
+    ]
+    if by_disclosure:
+        records = {**ca.records, "disclosure": [str(x) for x in by_disclosure]}
+        return Decision(True, "basis", _("A recorded disclosure to your organisation covers this."), records)
+    return Decision(
+        False,
+        "basis",
+        _("No consent or disclosure lets your organisation read this kind of information."),
+        restricted_marker=True,
+    )
 
 
 def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:

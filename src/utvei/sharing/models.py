@@ -1,8 +1,8 @@
 """Sharing across organisations: the catalogue of legal bases for sharing without consent, as data; consents;
 disclosures under a legal basis.
 
-Consents and disclosures are recorded, not yet enforced: the access gate (access.policy.sharing_basis) switches
-to them in a later step. Referrals, transfers and emergency access arrive later too.
+Consents and disclosures are what the access gate (access.policy.sharing_basis) asks for before content crosses
+organisations. Referrals, transfers and emergency access arrive later.
 """
 
 from __future__ import annotations

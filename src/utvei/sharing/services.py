@@ -1,6 +1,6 @@
 """Writes to the legal basis catalogue, consents and disclosures: checked, in one transaction, audited.
 
-Consents and disclosures are recorded, not yet enforced: the access gate switches to them in a later step.
+The access gate (access.policy.sharing_basis) reads what these services record, on every request.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def consent_record(
     text_version: str = CONSENT_TEXT_VERSION,
     guardian_name: str = "",
 ) -> Consent:
-    """Record a consent on the case. Recorded, not yet enforced (the gate lands in the next step)."""
+    """Record a consent on the case; the access gate honours it from the next request."""
     _may_record_sharing(actor, case)
     if given_by not in GivenBy.values:
         raise UtveiError(_("Choose who gave the consent: the person or a guardian."), code="invalid_choice")

@@ -1,6 +1,6 @@
 """cases/{id}/consents/ and cases/{id}/disclosures/: recording, listing, withdrawing and revoking.
 
-Recorded, not yet enforced: the access gate switches to consents and disclosures in a later step.
+The access gate (access.policy.sharing_basis) honours what is recorded here from the next request.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..serializers_sharing import (
 )
 from .base import ApiView
 
-NOT_ENFORCED = " Recorded, not yet enforced: the access gate uses consents and disclosures from a later version."
+ENFORCED = " The access gate honours consents and disclosures from the next request."
 
 
 def render_consent(consent: Consent) -> dict[str, Any]:
@@ -42,7 +42,7 @@ class ConsentListView(ApiView):
         operation_id="consents_list",
         summary="The consents of a case",
         description="Newest first, withdrawn and expired ones included (see `active`). Coordinators and team "
-        "members with full read; one audit event." + NOT_ENFORCED,
+        "members with full read; one audit event." + ENFORCED,
         parameters=PAGE_PARAMETERS,
         responses={200: page_of("ConsentPage", ConsentSerializer(many=True)), **errors(401, 403, 404)},
     )
@@ -56,7 +56,7 @@ class ConsentListView(ApiView):
         description=(
             "Coordinators and caseworkers on the case. Scope: `scope_organisations` and/or `scope_kinds`, with "
             "`categories` and `purposes`. Under the age set by UTVEI_CONSENT_OWN_AGE (15) a guardian consents."
-            + NOT_ENFORCED
+            + ENFORCED
         ),
         request=ConsentCreateSerializer,
         responses={201: ConsentSerializer, **errors(400, 401, 403, 404)},
@@ -103,7 +103,7 @@ class DisclosureListView(ApiView):
         operation_id="disclosures_list",
         summary="The disclosures of a case",
         description="Newest first, revoked and expired ones included (see `active`). Coordinators and team "
-        "members with full read; one audit event." + NOT_ENFORCED,
+        "members with full read; one audit event." + ENFORCED,
         parameters=PAGE_PARAMETERS,
         responses={200: page_of("DisclosurePage", DisclosureSerializer(many=True)), **errors(401, 403, 404)},
     )
@@ -118,7 +118,7 @@ class DisclosureListView(ApiView):
             "From your organisation to `to_organisation` under `legal_basis` (a catalogue key). Refused when the "
             "basis requires a justification and none is given, when your organisation's kind may not use the "
             "basis, when it is inactive or a consent/confidentiality entry, or when `expires_at` exceeds its "
-            "maximum duration (the default expiry)." + NOT_ENFORCED
+            "maximum duration (the default expiry)." + ENFORCED
         ),
         request=DisclosureCreateSerializer,
         responses={201: DisclosureSerializer, **errors(400, 401, 403, 404)},

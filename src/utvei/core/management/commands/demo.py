@@ -30,6 +30,7 @@ from utvei.cases.models import (
     Case,
     Concern,
     ConcernStatus,
+    DataCategory,
     Entry,
     EntryRevision,
     PhaseChange,
@@ -41,8 +42,9 @@ from utvei.cases.models import (
 )
 from utvei.core.errors import UtveiError
 from utvei.core.synthetic import synthetic_nin
-from utvei.people.models import Person
+from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
+from utvei.sharing.services import consent_record
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.yaml"
 DEFAULT_PASSWORD = "utvei-demo-2026"
@@ -181,7 +183,23 @@ class DemoLoader:
         PhaseChange.objects.filter(case=case).update(changed_at=opened)
         TeamMember.objects.filter(case=case).update(started_at=opened)
         Person.objects.filter(pk=case.person_id, created_at__gt=opened).update(created_at=opened)
+        self._consent(case, actor, case.owning_org.slug)
         return case, opened
+
+    def _consent(self, case: Case, actor: Membership, org_slug: str) -> None:
+        """The person (or, under the consent age, a guardian) consents to this organisation reading for
+        coordination: the basis the sharing gate needs before anything crosses between organisations."""
+        under_age = case.person.age_band == AgeBand.UNDER_15
+        consent_record(
+            actor=actor,
+            case=case,
+            given_by="guardian" if under_age else "person",
+            guardian_name="Foresatt (oppdiktet)" if under_age else "",
+            scope_org_slugs=[org_slug],
+            categories=DataCategory.values,
+            purposes=["coordination"],
+            evidence="signed_form",
+        )
 
     # ---- A case's story ---------------------------------------------------------------------------------
 
@@ -202,6 +220,7 @@ class DemoLoader:
             actor=self._manager(case, step), case=case, user=m.user, organisation=m.organisation, role=step["role"]
         )
         TeamMember.objects.filter(pk=member.pk).update(started_at=self.clock.at(step["at"]))
+        self._consent(case, self._manager(case, step), m.organisation.slug)
 
     def _step_entry(self, case: Case, step: dict[str, Any]) -> None:
         at = self.clock.at(step["at"])

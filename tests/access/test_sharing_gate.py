@@ -1,0 +1,149 @@
+"""The sharing gate (DESIGN §1 principle 2): content crosses organisations only under a consent or disclosure.
+
+Each test looks at the policy, the case page and the API, and at the request right after a change.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from utvei.access import policy
+from utvei.audit.models import Action, AuditEvent
+from utvei.cases import selectors, services
+from utvei.cases.models import Classification, DataCategory, EntryKind
+from utvei.sharing import services as sharing
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def gate(world):
+    """A case where the school (siri) is on the team with no consent, and kari has written two entries."""
+    case = world.open_case(name="Gate Person")
+    world.add(case, "siri", consent=False)
+    world.add(case, "per")  # police: consented
+
+    def write(by, category, body):
+        return services.entry_create(
+            actor=world.m[by],
+            case=case,
+            kind=EntryKind.NOTE,
+            classification=Classification.TEAM,
+            category=category,
+            body=body,
+        )
+
+    entries = {
+        "plan": write("kari", DataCategory.PLAN, "PLAN-SECRET"),
+        "family": write("kari", DataCategory.FAMILY, "FAMILY-SECRET"),
+        "police_plan": write("per", DataCategory.PLAN, "POLICE-PLAN-SECRET"),
+        "own": write("siri", DataCategory.PLAN, "SIRIS-OWN-NOTE"),
+    }
+    return case, entries
+
+
+def readable(world, username, case):
+    ca = selectors.case_get(actor=world.m[username], case_id=case.public_id, audit=False)
+    return {i.entry.body for i in selectors.timeline(ca) if i.readable}
+
+
+def seen(world, client_for, username, case):
+    """What the case page and the API timeline show the user, as the set of secrets present."""
+    html = client_for(username).get(f"/cases/{case.public_id}/").content.decode()
+    raw = world.api(username).get(f"{API}/cases/{case.public_id}/entries/").content.decode()
+    secrets = {"PLAN-SECRET", "FAMILY-SECRET", "POLICE-PLAN-SECRET", "SIRIS-OWN-NOTE"}
+    in_html = {s for s in secrets if s in html}
+    in_api = {s for s in secrets if s in raw}
+    assert in_html == in_api
+    return in_html
+
+
+def test_without_a_basis_a_team_member_sees_markers_only_but_keeps_their_own(world, client_for, gate):
+    case, entries = gate
+    assert readable(world, "siri", case) == {"SIRIS-OWN-NOTE"}
+    assert seen(world, client_for, "siri", case) == {"SIRIS-OWN-NOTE"}
+    html = client_for("siri").get(f"/cases/{case.public_id}/").content.decode()
+    assert html.count('data-restricted="true"') == 3
+
+
+def test_a_consent_opens_exactly_its_categories(world, client_for, gate):
+    case, _ = gate
+    world.consent(case, "skole", categories=[DataCategory.PLAN])
+    assert seen(world, client_for, "siri", case) == {"PLAN-SECRET", "POLICE-PLAN-SECRET", "SIRIS-OWN-NOTE"}
+
+
+def test_a_consent_by_organisation_kind_counts(world, gate):
+    case, _ = gate
+    sharing.consent_record(
+        actor=world.m["kari"],
+        case=case,
+        given_by="person",
+        scope_kinds=["school"],
+        categories=[DataCategory.FAMILY],
+        purposes=["coordination"],
+        evidence="oral",
+    )
+    assert readable(world, "siri", case) == {"FAMILY-SECRET", "SIRIS-OWN-NOTE"}
+
+
+def test_a_consent_for_research_only_opens_nothing_to_the_team(world, gate):
+    case, _ = gate
+    sharing.consent_record(
+        actor=world.m["kari"],
+        case=case,
+        given_by="person",
+        scope_org_slugs=["skole"],
+        categories=DataCategory.values,
+        purposes=["evaluation_research"],
+        evidence="digital",
+    )
+    assert readable(world, "siri", case) == {"SIRIS-OWN-NOTE"}
+
+
+def test_withdrawal_works_on_the_very_next_request_and_is_audited(world, client_for, gate):
+    case, _ = gate
+    consent = world.consent(case, "skole")
+    assert seen(world, client_for, "siri", case) == {
+        "PLAN-SECRET",
+        "FAMILY-SECRET",
+        "POLICE-PLAN-SECRET",
+        "SIRIS-OWN-NOTE",
+    }
+    sharing.consent_withdraw(actor=world.m["kari"], consent=consent, note="Trakk samtykket muntlig")
+    assert seen(world, client_for, "siri", case) == {"SIRIS-OWN-NOTE"}
+    assert AuditEvent.objects.filter(action=Action.CONSENT_WITHDRAW, case_id=str(case.public_id)).count() == 1
+
+
+def test_a_disclosure_opens_its_categories_from_its_sender_only(world, client_for, gate):
+    case, _ = gate
+    sharing.disclosure_record(
+        actor=world.m["kari"],
+        case=case,
+        to_org_slug="skole",
+        categories=[DataCategory.PLAN],
+        legal_basis_key="fvl-13b-5",
+        justification="Skolen skal tilrettelegge etter planen.",
+    )
+    # The municipality's plan entry, not its family entry, and not the police's plan entry.
+    assert seen(world, client_for, "siri", case) == {"PLAN-SECRET", "SIRIS-OWN-NOTE"}
+
+
+def test_why_can_i_see_this_names_the_consent(world, gate):
+    case, entries = gate
+    consent = world.consent(case, "skole", categories=[DataCategory.PLAN])
+    decision = policy.explain(world.m["siri"], entries["plan"])
+    assert decision.allowed and decision.records["consent"] == [str(consent.public_id)]
+    assert not policy.explain(world.m["siri"], entries["family"]).allowed
+
+
+def test_the_gate_costs_a_fixed_number_of_queries(world, gate, django_assert_max_num_queries):
+    case, _ = gate
+    world.consent(case, "skole")
+    for _ in range(20):
+        services.entry_create(
+            actor=world.m["kari"], case=case, kind=EntryKind.NOTE, classification=Classification.TEAM, body="fyll"
+        )
+    ca = selectors.case_get(actor=world.m["siri"], case_id=case.public_id, audit=False)
+    with django_assert_max_num_queries(4):
+        items = selectors.timeline(ca)
+    assert all(i.readable for i in items)
