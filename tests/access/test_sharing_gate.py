@@ -147,3 +147,10 @@ def test_the_gate_costs_a_fixed_number_of_queries(world, gate, django_assert_max
     with django_assert_max_num_queries(4):
         items = selectors.timeline(ca)
     assert all(i.readable for i in items)
+
+
+def test_the_case_page_names_the_consent_behind_each_readable_entry(world, client_for, gate):
+    case, _ = gate
+    consent = world.consent(case, "skole", categories=[DataCategory.PLAN])
+    html = client_for("siri").get(f"/cases/{case.public_id}/").content.decode()
+    assert html.count(str(consent.public_id)) == 2  # kari's and per's plan entries; siri's own needs no consent
