@@ -76,7 +76,8 @@ class Decision:
 DENY = Decision(False, "default", _("No relation to this case."))
 
 
-def _membership_ok(m: Membership | None) -> bool:
+def membership_ok(m: Membership | None) -> bool:
+    """Step 1: a current membership of an active user."""
     return m is not None and m.is_current and m.user.is_active
 
 
@@ -93,7 +94,7 @@ def _team_q(m: Membership) -> Q:
 
 def visible_cases(m: Membership | None) -> QuerySet[Case]:
     """Steps 1–3 as a queryset: every list, lookup and export starts here."""
-    if not _membership_ok(m) or m is None:
+    if not membership_ok(m) or m is None:
         return Case.objects.none()
     if not has_cap(m.role, Cap.CASE_READ):
         return Case.objects.none()
@@ -105,7 +106,7 @@ def visible_cases(m: Membership | None) -> QuerySet[Case]:
 
 def relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
     """The first relation that holds between the principal and the case, with the record behind it."""
-    if not _membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
         return Relation.NONE, {}
     member = (
         TeamMember.objects.current()
@@ -269,7 +270,7 @@ def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
 
 def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision:
     """May this principal do `action` to `target`? Returns a Decision that says why."""
-    if not _membership_ok(m) or m is None:
+    if not membership_ok(m) or m is None:
         return Decision(False, "membership", _("You have no active membership."))
     role = m.role
     if action == Act.CONCERN_SUBMIT:
@@ -353,14 +354,14 @@ def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
 
 def visible_concerns(m: Membership | None) -> QuerySet[Concern]:
     """Concerns in the principal's intake queue (coordinators of the receiving organisation)."""
-    if not _membership_ok(m) or m is None or not has_cap(m.role, Cap.CONCERN_TRIAGE):
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CONCERN_TRIAGE):
         return Concern.objects.none()
     return Concern.objects.filter(receiving_org_id=m.organisation_id)
 
 
 def own_concerns(m: Membership | None) -> QuerySet[Concern]:
     """Receipts: the concerns this principal submitted."""
-    if not _membership_ok(m) or m is None:
+    if not membership_ok(m) or m is None:
         return Concern.objects.none()
     return Concern.objects.filter(reporter_id=m.user_id, reporter_org_id=m.organisation_id)
 

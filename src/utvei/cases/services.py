@@ -18,6 +18,7 @@ from utvei.audit.services import audit_record
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
+from utvei.core.validation import clean_text
 from utvei.people.models import Person
 from utvei.people.services import person_find_or_create
 
@@ -64,15 +65,7 @@ def _choice(value: str, choices: Any, label: Any) -> str:
 
 
 def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20000) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise UtveiError(_("%(field)s is required.") % {"field": label}, code="required")
-    if len(value) > max_length:
-        raise UtveiError(
-            _("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
-            code="too_long",
-        )
-    return value
+    return clean_text(value, label, required=required, max_length=max_length)
 
 
 EARLIEST = dt.date(1900, 1, 1)

@@ -17,7 +17,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import CaseAccess
+from utvei.access.policy import CaseAccess, membership_ok
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
@@ -28,12 +28,8 @@ from utvei.core.errors import Forbidden, NotFound
 from .models import Consent, Disclosure, LegalBasis
 
 
-def _membership_ok(m: Membership | None) -> bool:
-    return m is not None and m.is_current and m.user.is_active
-
-
 def _bases(actor: Membership | None) -> QuerySet[LegalBasis]:
-    if not _membership_ok(actor):
+    if not membership_ok(actor):
         return LegalBasis.objects.none()
     return LegalBasis.objects.select_related("updated_by").annotate(revision_count=Count("revisions"))
 

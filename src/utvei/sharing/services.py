@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import Act, can, case_access
+from utvei.access.policy import Act, can, case_access, membership_ok
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, DataCategory
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.validation import clean_text
 from utvei.people.models import AgeBand
 
 from . import catalogue
@@ -41,10 +42,6 @@ from .models import (
 EDITABLE = tuple(f for f in catalogue.FIELDS if f != "key")
 
 
-def _membership_ok(m: Membership | None) -> bool:
-    return m is not None and m.is_current and m.user.is_active
-
-
 def legal_basis_usable_by(basis: LegalBasis, org_kind: str) -> bool:
     """May an organisation of this kind send information under this basis? Active, a real basis, kind allowed."""
     if not basis.active or basis.type == BasisType.CONFIDENTIALITY:
@@ -57,7 +54,7 @@ def legal_basis_update(*, actor: Membership, basis: LegalBasis, expected_version
 
     Sending the values the basis already has changes nothing and makes no new version.
     """
-    if not _membership_ok(actor) or not has_cap(actor.role, Cap.ORG_ADMIN):
+    if not membership_ok(actor) or not has_cap(actor.role, Cap.ORG_ADMIN):
         raise Forbidden(_("Only an organisation administrator can edit the catalogue of legal bases."))
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -125,7 +122,7 @@ LATEST = dt.datetime(2100, 12, 31, tzinfo=dt.UTC)
 def _may_record_sharing(actor: Membership, case: Case) -> None:
     """Coordinators with a relation to the case (CASE_MANAGE), or caseworkers on its team (ENTRY_CREATE with
     full read: not mentors). A user without a relation gets NotFound, as everywhere."""
-    if not _membership_ok(actor) or case_access(actor, case) is None:
+    if not membership_ok(actor) or case_access(actor, case) is None:
         raise NotFound(_("The case was not found."))
     if case.is_closed:
         raise Forbidden(_("The case is closed."))
@@ -153,14 +150,7 @@ def _values(values: Iterable[str] | None, choices: Any, what: Any, *, required: 
 
 
 def _note(value: str | None, what: Any, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise UtveiError(_("%(field)s is required.") % {"field": what}, code="required")
-    if len(value) > MAX_NOTE:
-        raise UtveiError(
-            _("%(field)s is too long (at most %(n)d characters).") % {"field": what, "n": MAX_NOTE}, code="too_long"
-        )
-    return value
+    return clean_text(value, what, required=required, max_length=MAX_NOTE)
 
 
 def _future(when: dt.datetime | None, what: Any, now: dt.datetime) -> None:
@@ -312,7 +302,7 @@ def consent_withdraw(*, actor: Membership, consent: Consent, note: str = "") -> 
 
 def _may_record_sharing_open_or_closed(actor: Membership, case: Case) -> None:
     """Withdrawing and revoking narrow sharing, so they are allowed on a closed case too."""
-    if not _membership_ok(actor) or case_access(actor, case) is None:
+    if not membership_ok(actor) or case_access(actor, case) is None:
         raise NotFound(_("The case was not found."))
     if has_cap(actor.role, Cap.CASE_READ_FULL) and has_cap(actor.role, Cap.ENTRY_WRITE):
         return

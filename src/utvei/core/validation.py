@@ -1,0 +1,22 @@
+"""Checks every service applies to what a user typed, with messages in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from .errors import UtveiError
+
+
+def clean_text(value: str | None, label: Any, *, required: bool = True, max_length: int = 20000) -> str:
+    """Stripped text; refused with a clear message when required and empty, or longer than `max_length`."""
+    value = (value or "").strip()
+    if required and not value:
+        raise UtveiError(_("%(field)s is required.") % {"field": label}, code="required")
+    if len(value) > max_length:
+        raise UtveiError(
+            _("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
+            code="too_long",
+        )
+    return value
