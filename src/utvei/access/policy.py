@@ -6,12 +6,17 @@ A forbidden case and a missing one look the same to callers (NotFound).
 Steps (DESIGN.md §4):
   1. an active membership, else deny
   2. the role holds the capability, else deny
-  3. a relation to the case: team member | coordinator of the owning organisation (| referral, emergency: later)
-  4. case header -> allow (fields limited by role, see `header_scope`)
+  3. a relation to the case: team member | accepted referral (a team member in the limited role `referral`)
+     | coordinator of the owning organisation | active emergency access (break-the-glass)
+  4. case header -> allow (fields limited by role and relation, see `header_scope`)
   5. the item's classification admits the viewer
   6. the viewer's organisation wrote it -> allow
-  7. a basis for (viewer organisation, category) exists: `sharing_basis` — an active consent or disclosure
-  8. otherwise deny; a team member sees a restricted marker
+  7. a basis for (viewer organisation, category) exists: `sharing_basis` — an active consent or disclosure;
+     under an active emergency access, the emergency access itself
+  8. otherwise deny; a viewer with a relation sees a restricted marker
+
+Referral recipients and emergency access are limited: they do not manage the case or its team, and an
+emergency access is for reading only.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership
 from utvei.accounts.roles import Cap, Role, has_cap
-from utvei.cases.models import Case, Classification, Concern, Entry, Task, TeamMember
+from utvei.cases.models import Case, Classification, Concern, DataCategory, Entry, Task, TeamMember, TeamRole
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -35,7 +40,13 @@ if TYPE_CHECKING:
 class Relation(StrEnum):
     NONE = "none"
     TEAM = "team"
+    REFERRAL = "referral"  # accepted referral: on the team in the limited role `referral`
     OWNER_COORDINATOR = "owner_coordinator"
+    EMERGENCY = "emergency"  # an active emergency access
+
+
+# Relations that may change the case, its team and its sharing; the others are limited.
+FULL_RELATIONS = frozenset({Relation.TEAM, Relation.OWNER_COORDINATOR})
 
 
 class Act(StrEnum):
@@ -55,6 +66,12 @@ class Act(StrEnum):
     CONCERN_READ = "concern.read"
     CONCERN_TRIAGE = "concern.triage"
     AUDIT_READ = "audit.read"
+    SHARING_RECORD = "sharing.record"  # record or end consents and disclosures
+    CASE_EXPORT = "case.export"  # the printable / CSV record of what the viewer may read
+    REFERRAL_SEND = "referral.send"
+    TRANSFER_SEND = "transfer.send"
+    EMERGENCY_OPEN = "emergency.open"  # may break the glass at all (no target)
+    EMERGENCY_REVIEW = "emergency.review"  # the DPO's review queue
 
 
 # Classifications a mentor may read besides their own notes: goals, appointments, what the person may see.
@@ -92,6 +109,42 @@ def _team_q(m: Membership) -> Q:
     return Q(Exists(team))
 
 
+def _emergency_q(m: Membership) -> Q:
+    from utvei.sharing.models import EmergencyAccess
+
+    now = timezone.now()
+    active = EmergencyAccess.objects.filter(
+        case=OuterRef("pk"),
+        user_id=m.user_id,
+        organisation_id=m.organisation_id,
+        started_at__lte=now,
+        expires_at__gt=now,
+        ended_at__isnull=True,
+    )
+    return Q(Exists(active))
+
+
+def _active_emergency(m: Membership, case: Case) -> Any:
+    """The principal's active emergency access to the case, if their role may hold one."""
+    if not has_cap(m.role, Cap.EMERGENCY_ACCESS):
+        return None
+    from utvei.sharing.models import EmergencyAccess
+
+    now = timezone.now()
+    return (
+        EmergencyAccess.objects.filter(
+            case=case,
+            user_id=m.user_id,
+            organisation_id=m.organisation_id,
+            started_at__lte=now,
+            expires_at__gt=now,
+            ended_at__isnull=True,
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
 def visible_cases(m: Membership | None) -> QuerySet[Case]:
     """Steps 1–3 as a queryset: every list, lookup and export starts here."""
     if not membership_ok(m) or m is None:
@@ -101,6 +154,8 @@ def visible_cases(m: Membership | None) -> QuerySet[Case]:
     q = _team_q(m)
     if m.role == Role.COORDINATOR:
         q |= Q(owning_org_id=m.organisation_id)
+    if has_cap(m.role, Cap.EMERGENCY_ACCESS):
+        q |= _emergency_q(m)
     return Case.objects.filter(q)
 
 
@@ -115,9 +170,17 @@ def relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]
         .first()
     )
     if member is not None:
-        return Relation.TEAM, {"team_member": member.pk, "team_role": member.role, "membership": m.pk}
+        rel = Relation.REFERRAL if member.role == TeamRole.REFERRAL else Relation.TEAM
+        return rel, {"team_member": member.pk, "team_role": member.role, "membership": m.pk}
     if m.role == Role.COORDINATOR and case.owning_org_id == m.organisation_id:
         return Relation.OWNER_COORDINATOR, {"membership": m.pk}
+    emergency = _active_emergency(m, case)
+    if emergency is not None:
+        return Relation.EMERGENCY, {
+            "emergency_access": str(emergency.public_id),
+            "emergency_until": emergency.expires_at.isoformat(),
+            "membership": m.pk,
+        }
     return Relation.NONE, {}
 
 
@@ -157,6 +220,14 @@ def case_access(m: Membership | None, case: Case) -> CaseAccess | None:
 def header_scope(ca: CaseAccess) -> frozenset[str]:
     """Which header fields the principal may see (step 4: the header itself is limited by role)."""
     base = {"reference", "track", "phase", "owning_org", "lead", "opened_at", "closed_at", "team"}
+    if ca.full and ca.relation == Relation.REFERRAL:
+        # A referral recipient sees the person and the orientation only when those categories were shared.
+        owner = ca.case.owning_org_id
+        if sharing_basis(ca, DataCategory.IDENTITY, owner):
+            base |= {"person"}
+        if sharing_basis(ca, DataCategory.IDEOLOGY, owner):
+            base |= {"ideologies"}
+        return frozenset(base)
     if ca.full:
         base |= {
             "ideologies",
@@ -168,7 +239,7 @@ def header_scope(ca: CaseAccess) -> frozenset[str]:
             "previous_case",
             "phase_history",
         }
-        if ca.membership.role == Role.COORDINATOR or ca.relation == Relation.TEAM:
+        if ca.membership.role == Role.COORDINATOR or ca.relation in {Relation.TEAM, Relation.EMERGENCY}:
             base |= {"safety_plan"}
     return frozenset(base)
 
@@ -214,6 +285,10 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
     if by_disclosure:
         records = {**ca.records, "disclosure": [str(x) for x in by_disclosure]}
         return Decision(True, "basis", _("A recorded disclosure to your organisation covers this."), records)
+    if ca.relation == Relation.EMERGENCY:
+        return Decision(
+            True, "emergency", _("Your emergency access lets you read this until it expires."), dict(ca.records)
+        )
     return Decision(
         False,
         "basis",
@@ -260,7 +335,9 @@ def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
     m = ca.membership
     if not task_visible(ca, task):
         return Decision(False, "task", _("Not your task."))
-    if task.assignee_id == m.user_id or has_cap(m.role, Cap.CASE_MANAGE):
+    if ca.relation == Relation.EMERGENCY:
+        return _limited(ca)
+    if task.assignee_id == m.user_id or (has_cap(m.role, Cap.CASE_MANAGE) and ca.relation in FULL_RELATIONS):
         return Decision(True, "task", _relation_reason(ca))
     return Decision(False, "task", _("Only the assignee or a coordinator can change this task."))
 
@@ -275,8 +352,12 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
     role = m.role
     if action == Act.CONCERN_SUBMIT:
         return _cap(m, Cap.CONCERN_SUBMIT)
-    if action == Act.AUDIT_READ:
+    if action in {Act.AUDIT_READ, Act.EMERGENCY_REVIEW}:
         return _cap(m, Cap.AUDIT_READ)
+    if action == Act.EMERGENCY_OPEN:
+        if has_cap(role, Cap.EMERGENCY_ACCESS):
+            return Decision(True, "capability", _("Your role allows emergency access."), {"membership": m.pk})
+        return Decision(False, "capability", _("Your role cannot use emergency access."))
     if action == Act.CONCERN_TRIAGE and target is None:
         return _cap(m, Cap.CONCERN_TRIAGE)  # may see an intake queue at all
     if action in {Act.CONCERN_READ, Act.CONCERN_TRIAGE}:
@@ -293,10 +374,26 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         return DENY
     if action == Act.CASE_VIEW:
         return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if action == Act.CASE_EXPORT:
+        return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
     if action in {Act.CASE_MANAGE, Act.TEAM_MANAGE}:
         if not has_cap(role, Cap.CASE_MANAGE):
             return Decision(False, "capability", _("Only a coordinator can do this."))
+        if ca.relation not in FULL_RELATIONS:
+            return _limited(ca)
         return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if action in {Act.REFERRAL_SEND, Act.TRANSFER_SEND}:
+        return _refer(ca, action)
+    if action == Act.SHARING_RECORD:
+        if ca.relation == Relation.EMERGENCY:
+            return _limited(ca)
+        if not (has_cap(role, Cap.CASE_READ_FULL) and has_cap(role, Cap.ENTRY_WRITE)):
+            return Decision(
+                False, "capability", _("Only a coordinator or a caseworker can record consent and disclosures.")
+            )
+        return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if ca.relation == Relation.EMERGENCY and action in {Act.ENTRY_CREATE, Act.ENTRY_EDIT, Act.TASK_CREATE}:
+        return _limited(ca)
     if action == Act.ENTRY_CREATE:
         if case.is_closed:
             return Decision(False, "closed", _("The case is closed."))
@@ -336,9 +433,35 @@ def _case_of(target: Any) -> Case | None:
     return None
 
 
+def _limited(ca: CaseAccess) -> Decision:
+    if ca.relation == Relation.EMERGENCY:
+        return Decision(False, "relation", _("Emergency access is for reading only."))
+    return Decision(False, "relation", _("You joined this case through a referral, in a limited role."))
+
+
+def _refer(ca: CaseAccess, action: str) -> Decision:
+    """Referrals: coordinators and caseworkers of the team or the owner. Transfers: the owner's coordinators."""
+    m = ca.membership
+    if ca.case.is_closed:
+        return Decision(False, "closed", _("The case is closed."))
+    if ca.relation not in FULL_RELATIONS:
+        return _limited(ca)
+    if action == Act.TRANSFER_SEND:
+        if not has_cap(m.role, Cap.CASE_MANAGE) or m.organisation_id != ca.case.owning_org_id:
+            return Decision(False, "capability", _("Only a coordinator in the owning organisation can transfer it."))
+        return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+    if not (has_cap(m.role, Cap.CASE_READ_FULL) and has_cap(m.role, Cap.ENTRY_WRITE)):
+        return Decision(False, "capability", _("Only a coordinator or a caseworker can refer a case."))
+    return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+
+
 def _relation_reason(ca: CaseAccess) -> Promise | str:
     if ca.relation == Relation.TEAM:
         return _("You are on this case's team.")
+    if ca.relation == Relation.REFERRAL:
+        return _("Your organisation accepted a referral of this case; you are on the team in a limited role.")
+    if ca.relation == Relation.EMERGENCY:
+        return _("You opened this case with emergency access. The use is logged and reviewed.")
     return _("You are a coordinator in the organisation that owns this case.")
 
 

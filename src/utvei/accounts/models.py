@@ -82,3 +82,26 @@ class Membership(models.Model):
     def is_current(self) -> bool:
         now = timezone.now()
         return self.is_active and self.valid_from <= now and (self.valid_until is None or self.valid_until > now)
+
+
+class NotificationKind(models.TextChoices):
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a case")
+    REFERRAL_RECEIVED = "referral_received", _("Referral received")
+    REFERRAL_DECIDED = "referral_decided", _("Referral answered")
+
+
+class Notification(models.Model):
+    """A message in a user's own inbox in Utvei, for one of their memberships. It holds no case content:
+    the text is made from `kind`, and `case` / `ref` point to what it is about (each link goes through access)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ref = models.UUIDField(null=True, blank=True)  # the public id of the emergency access or referral
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "organisation", "read_at"])]

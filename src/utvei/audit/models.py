@@ -56,6 +56,18 @@ class Action(models.TextChoices):
     DISCLOSURE_RECORD = "disclosure.record", _("Disclosure recorded")
     DISCLOSURE_REVOKE = "disclosure.revoke", _("Disclosure revoked")
     DISCLOSURE_VIEW = "disclosure.view", _("Disclosures viewed")
+    REFERRAL_SEND = "referral.send", _("Referral sent")
+    REFERRAL_ACCEPT = "referral.accept", _("Referral accepted")
+    REFERRAL_DECLINE = "referral.decline", _("Referral declined")
+    REFERRAL_WITHDRAW = "referral.withdraw", _("Referral withdrawn")
+    REFERRAL_VIEW = "referral.view", _("Referral viewed")
+    TRANSFER_COMPLETE = "transfer.complete", _("Ownership transferred")
+    EMERGENCY_OPEN = "emergency.open", _("Emergency access opened")
+    EMERGENCY_REFUSED = "emergency.refused", _("Emergency access refused")
+    EMERGENCY_END = "emergency.end", _("Emergency access ended")
+    EMERGENCY_REVIEW = "emergency.review", _("Emergency access reviewed")
+    EMERGENCY_VIEW = "emergency.view", _("Emergency access queue viewed")
+    CASE_EXPORT = "case.export", _("Case record exported")
 
 
 class AuditEvent(models.Model):

@@ -113,6 +113,7 @@ class TeamRole(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     MENTOR = "mentor", _("Mentor")
     ADVISER = "adviser", _("Adviser")
+    REFERRAL = "referral", _("Referral recipient (limited)")
 
 
 class TaskStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 disclosures under a legal basis.
 
 Consents and disclosures are what the access gate (access.policy.sharing_basis) asks for before content crosses
-organisations. Referrals, transfers and emergency access arrive later.
+organisations; referrals and transfers between organisations; emergency access (break-the-glass).
 """
 
 from __future__ import annotations
@@ -220,3 +220,131 @@ class Disclosure(models.Model):
         """Does this disclosure let `org` receive `category` at `at`? No queries (compares ids)."""
         org_id = getattr(org, "pk", org)
         return self.to_org_id == org_id and category in self.categories and self.is_active(at)
+
+
+# ---- Referrals and transfers ---------------------------------------------------------------------------
+
+
+class ReferralKind(models.TextChoices):
+    REFERRAL = "referral", _("Referral")
+    TRANSFER = "transfer", _("Transfer of ownership")
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    COMPLETED = "completed", _("Completed")
+
+
+class ReferralBasis(models.TextChoices):
+    CONSENT = "consent", _("The person's consent")
+    LEGAL_BASIS = "legal_basis", _("A legal basis")
+
+
+class Referral(models.Model):
+    """A referral of a case from one organisation to another, or a transfer of its ownership (the person moves).
+
+    It names the data categories that go with it and their basis: the person's consent (which must cover the
+    recipient for every category) or a legal basis from the catalogue (recorded as a Disclosure on acceptance).
+    The recipient organisation accepts or declines. Accepting a referral adds the accepting user to the team in
+    the limited role `referral`; accepting a transfer makes the recipient the owner and ends the old owner's
+    team memberships, except those the sender chose to keep.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="referrals")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReferralKind.choices, default=ReferralKind.REFERRAL)
+    from_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    to_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals_received")
+    categories = models.JSONField(_("data categories"), default=list)  # DataCategory values
+    basis = models.CharField(_("basis"), max_length=12, choices=ReferralBasis.choices)
+    legal_basis = models.ForeignKey(
+        LegalBasis, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    basis_version = models.PositiveIntegerField(null=True, blank=True)
+    justification = EncryptedTextField(_("justification"), blank=True)
+    message = EncryptedTextField(_("message to the recipient"), blank=True)
+    keep_team_members = models.JSONField(default=list, blank=True)  # transfer: TeamMember ids that stay
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("note on the decision"), blank=True)
+    team_member = models.ForeignKey(
+        "cases.TeamMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(fields=["to_org", "status"]),
+            models.Index(fields=["case", "status"]),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReferralStatus.SENT
+
+
+# ---- Emergency access (break-the-glass) ----------------------------------------------------------------
+
+
+class EmergencyReason(models.TextChoices):
+    LIFE_HEALTH = "life_health", _("Danger to someone's life or health")
+    ACUTE_VIOLENCE = "acute_violence", _("Acute risk of violence or a terrorist act")
+    CHILD_AT_RISK = "child_at_risk", _("A child at serious risk")
+    MISSING = "missing", _("The person is missing")
+    OTHER = "other", _("Other emergency")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    FLAGGED = "flagged", _("Flagged")
+
+
+EMERGENCY_HOURS_DEFAULT = 4
+
+
+class EmergencyAccess(models.Model):
+    """Break-the-glass: a user outside the case opens it for a limited window, with a reason code and a text.
+
+    While active it is a relation to the case (access.policy.relation) and a basis for reading what the
+    classification admits. The case lead and the data protection officer are notified; the DPO reviews every use.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20)
+    reason_code = models.CharField(_("reason"), max_length=20, choices=EmergencyReason.choices)
+    reason_text = EncryptedTextField(_("what is happening"))
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)  # closed early by the user
+    review_status = models.CharField(
+        _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = EncryptedTextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "user", "organisation", "expires_at"]),
+            models.Index(fields=["review_status", "started_at"]),
+        ]
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        return _active(self.started_at, self.expires_at, self.ended_at, at or timezone.now())

@@ -126,11 +126,7 @@ def _may_record_sharing(actor: Membership, case: Case) -> None:
         raise NotFound(_("The case was not found."))
     if case.is_closed:
         raise Forbidden(_("The case is closed."))
-    if can(actor, Act.CASE_MANAGE, case):
-        return
-    if has_cap(actor.role, Cap.CASE_READ_FULL) and can(actor, Act.ENTRY_CREATE, case):
-        return
-    raise Forbidden(_("Only a coordinator or a caseworker on the case team can record consent and disclosures."))
+    _may_record_sharing_open_or_closed(actor, case)
 
 
 def _values(values: Iterable[str] | None, choices: Any, what: Any, *, required: bool = True) -> list[str]:
@@ -304,9 +300,9 @@ def _may_record_sharing_open_or_closed(actor: Membership, case: Case) -> None:
     """Withdrawing and revoking narrow sharing, so they are allowed on a closed case too."""
     if not membership_ok(actor) or case_access(actor, case) is None:
         raise NotFound(_("The case was not found."))
-    if has_cap(actor.role, Cap.CASE_READ_FULL) and has_cap(actor.role, Cap.ENTRY_WRITE):
-        return
-    raise Forbidden(_("Only a coordinator or a caseworker on the case team can record consent and disclosures."))
+    decision = can(actor, Act.SHARING_RECORD, case)
+    if not decision:
+        raise Forbidden(decision.reason)
 
 
 def disclosure_record(
