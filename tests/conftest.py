@@ -49,6 +49,9 @@ USERS = {
     "adam": ("kommune", "org_admin"),
     "atle": ("annen", "coordinator"),  # another municipality: no relation to our cases
     "kjell": ("kommune", "coordinator"),  # coordinator of the owning organisation, not on the team
+    "nora": ("nav", "coordinator"),  # receives referrals to NAV
+    "arne": ("annen", "caseworker"),  # another municipality's caseworker (transfers, emergency access)
+    "dora": ("annen", "dpo"),  # the other municipality's data protection officer
 }
 
 
