@@ -272,3 +272,38 @@ def test_person_fields_are_checked(world):
         person_find_or_create(actor=world.m["kari"], full_name="A", gender="robot")
     with pytest.raises(UtveiError):
         person_find_or_create(actor=world.m["kari"], full_name="A", municipality="x" * 101)
+
+
+def test_activation_needs_a_consent_or_legal_basis_for_every_organisation_on_the_team(world):
+    from utvei.sharing import services as sharing
+
+    case = world.open_case()
+    world.add(case, "per", consent=False)  # police, no basis yet
+    world.add(case, "nils", consent=False)  # NAV, no basis yet
+    kari = world.m["kari"]
+    case = services.case_transition(actor=kari, case=case, to_phase=Phase.ASSESSMENT)
+    case = services.case_transition(actor=kari, case=case, to_phase=Phase.PLANNING)
+    services.entry_create(
+        actor=kari, case=case, kind=EntryKind.DECISION, classification=Classification.TEAM, body="Planen er godkjent."
+    )
+    with pytest.raises(InvalidTransition) as exc, translation.override("en"):
+        services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE)
+    assert "NAV Testby" in str(exc.value) and "Testby politidistrikt" in str(exc.value)
+    consent = world.consent(case, "politi")
+    sharing.disclosure_record(
+        actor=kari,
+        case=case,
+        to_org_slug="nav",
+        categories=["plan"],
+        legal_basis_key="fvl-13b-5",
+        justification="NAV skal gi arbeidstrening.",
+    )
+    case.refresh_from_db()
+    case = services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE)
+    assert case.phase == Phase.ACTIVE
+    # A withdrawn consent no longer counts: stepping back and forth again is refused.
+    case = services.case_transition(actor=kari, case=case, to_phase=Phase.PLANNING)
+    sharing.consent_withdraw(actor=kari, consent=consent)
+    with pytest.raises(InvalidTransition) as exc, translation.override("en"):
+        services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE)
+    assert "Testby politidistrikt" in str(exc.value) and "NAV Testby" not in str(exc.value)
