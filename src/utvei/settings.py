@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "utvei.people",
     "utvei.sharing",
     "utvei.cases",
+    "utvei.assessments",
+    "utvei.plans",
     "utvei.api",
 ]
 
@@ -192,13 +194,20 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set used under several field names (keeps the names the schema already had).
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "utvei.cases.models.DataCategory",
+        "TrackEnum": "utvei.cases.models.Track",  # case track, and the tracks of a measure
         "SenderKindsEnum": "utvei.accounts.models.OrgKind",
+        "ReferralKindEnum": "utvei.sharing.models.ReferralKind",
+        "TypeEnum": "utvei.sharing.models.BasisType",  # legal bases had `type` alone before item types came
+        "ItemTypeEnum": "utvei.assessments.models.ItemType",
+        "AssessmentClassificationEnum": "utvei.api.serializers_assessments.CLASSIFICATIONS",
     },
 }
 
 UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
 API_TOKEN_TTL_HOURS = 12
 UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; younger: a guardian (docs/sharing.md)
+# Break-the-glass: the longest (and default) window of an emergency access, in hours (docs/emergency-access.md).
+UTVEI_EMERGENCY_HOURS = max(1, min(72, int(os.environ.get("UTVEI_EMERGENCY_HOURS", "4").strip() or "4")))
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,11 @@ urlpatterns = [
     path("accounts/password/reset/", TemplateView.as_view(template_name="account/password_reset.html")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("utvei.api.urls")),
+    path("", include("utvei.sharing.urls_emergency")),
     path("audit/", include("utvei.audit.urls")),
     path("me/", include("utvei.accounts.urls")),
     path("", include("utvei.sharing.urls")),
+    path("", include("utvei.assessments.urls")),
+    path("", include("utvei.plans.urls")),
     path("", include("utvei.cases.urls")),
 ]

@@ -154,3 +154,26 @@ def test_the_case_page_names_the_consent_behind_each_readable_entry(world, clien
     consent = world.consent(case, "skole", categories=[DataCategory.PLAN])
     html = client_for("siri").get(f"/cases/{case.public_id}/").content.decode()
     assert html.count(str(consent.public_id)) == 2  # kari's and per's plan entries; siri's own needs no consent
+
+
+def header_seen(world, client_for, username, case):
+    """The header fields of the owner's that the case page and the API show the user."""
+    html = client_for(username).get(f"/cases/{case.public_id}/").content.decode()
+    body = world.api(username).get(f"{API}/cases/{case.public_id}/").json()
+    in_html = {"person"} if "Gate Person" in html else set()
+    in_api = {"person"} if (body.get("person") or {}).get("name") == "Gate Person" else set()
+    assert in_html == in_api, (in_html, in_api)
+    ca = selectors.case_get(actor=world.m[username], case_id=case.public_id, audit=False)
+    scope = policy.header_scope(ca)
+    return in_html | (scope & {"ideologies", "motivation_stage"})
+
+
+def test_the_header_follows_the_gate_for_another_organisation(world, client_for, gate):
+    case, _ = gate
+    # The owner's own people see who the person is; the school, on the team without a basis, does not.
+    assert header_seen(world, client_for, "kari", case) == {"person", "ideologies", "motivation_stage"}
+    assert header_seen(world, client_for, "siri", case) == set()
+    consent = world.consent(case, "skole", categories=[DataCategory.IDENTITY, DataCategory.IDEOLOGY])
+    assert header_seen(world, client_for, "siri", case) == {"person", "ideologies"}
+    sharing.consent_withdraw(actor=world.m["kari"], consent=consent, note="Trakk samtykket")
+    assert header_seen(world, client_for, "siri", case) == set()

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.plans.helpers import allow_planning, approved_plan
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, EntryKind, Phase
+from utvei.cases.models import Case, Phase
 from utvei.people.services import person_find_or_create
 
 from .api_helpers import API, CaseWorld, assert_error, audit_seq, last_events, send
@@ -222,13 +223,13 @@ def test_transitions_follow_the_state_machine(cw: CaseWorld) -> None:
     # A stale version is refused with the saved header.
     data = assert_error(send(kari, "post", cw.url + "transition/", {"to_phase": "planning", "version": v}), 409)
     assert data["current"]["version"] == v + 1
-    # planning -> active needs a plan decision on the timeline.
+    # planning -> active needs an approved individual plan.
+    allow_planning(cw.world, cw.case)
     assert send(kari, "post", cw.url + "transition/", {"to_phase": "planning", "version": v + 1}).status_code == 200
     data = assert_error(send(kari, "post", cw.url + "transition/", {"to_phase": "active", "version": v + 2}), 409)
     assert data["error"] == "invalid_transition"
-    case_services.entry_create(
-        actor=cw.world.m["kari"], case=cw.case, kind=EntryKind.DECISION, classification=Classification.TEAM, body="Plan"
-    )
+    cw.case.refresh_from_db()
+    approved_plan(cw.world, cw.case)
     assert send(kari, "post", cw.url + "transition/", {"to_phase": "active", "version": v + 2}).status_code == 200
 
 

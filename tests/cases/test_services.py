@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from tests.plans.helpers import approved_plan, to_planning
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
 from utvei.cases.models import (
@@ -103,18 +104,12 @@ def test_the_phase_machine_refuses_skipping_and_names_what_is_missing(world):
     case = world.open_case()
     with pytest.raises(InvalidTransition):
         services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
-    case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ASSESSMENT)
-    case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.PLANNING)
+    case = to_planning(world, case)
     with pytest.raises(InvalidTransition) as exc, translation.override("en"):
         services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
-    assert "decision" in str(exc.value)
-    services.entry_create(
-        actor=world.m["kari"],
-        case=case,
-        kind=EntryKind.DECISION,
-        classification=Classification.TEAM,
-        body="Planen er godkjent i ansvarsgruppen.",
-    )
+    assert "plan" in str(exc.value)
+    approved_plan(world, case)  # planning -> active needs an approved individual plan
+    case.refresh_from_db()
     case = services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ACTIVE)
     case = services.case_transition(
         actor=world.m["kari"], case=case, to_phase=Phase.FOLLOW_UP, measures_ended_on=dt.date(2026, 1, 31)
@@ -281,11 +276,9 @@ def test_activation_needs_a_consent_or_legal_basis_for_every_organisation_on_the
     world.add(case, "per", consent=False)  # police, no basis yet
     world.add(case, "nils", consent=False)  # NAV, no basis yet
     kari = world.m["kari"]
-    case = services.case_transition(actor=kari, case=case, to_phase=Phase.ASSESSMENT)
-    case = services.case_transition(actor=kari, case=case, to_phase=Phase.PLANNING)
-    services.entry_create(
-        actor=kari, case=case, kind=EntryKind.DECISION, classification=Classification.TEAM, body="Planen er godkjent."
-    )
+    case = to_planning(world, case)
+    approved_plan(world, case)
+    case.refresh_from_db()
     with pytest.raises(InvalidTransition) as exc, translation.override("en"):
         services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE)
     assert "NAV Testby" in str(exc.value) and "Testby politidistrikt" in str(exc.value)

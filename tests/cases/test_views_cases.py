@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.plans.helpers import to_active, to_planning
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
-from utvei.cases.models import Case, Classification, EntryKind, Phase, TeamMember, TeamRole, Track
+from utvei.cases.models import Case, Classification, Phase, TeamMember, TeamRole, Track
 
 POLICE_SECRET = "POLITIETS-OPPLYSNING-OM-VAPEN"
 TEAM_NOTE = "Samtale med familien gikk bra"
@@ -236,14 +237,12 @@ def test_phase_buttons_move_the_case(world, browse, case):
 
 
 def test_a_refused_transition_shows_the_blockers_with_409(world, browse, case):
-    kari = world.m["kari"]
-    services.case_transition(actor=kari, case=case, to_phase=Phase.ASSESSMENT)
-    services.case_transition(actor=kari, case=case, to_phase=Phase.PLANNING)
+    to_planning(world, case)
     case.refresh_from_db()
     response = browse("kari").post(url(case, "phase/"), {"to_phase": "active", "version": case.version})
     assert response.status_code == 409
     body = response.content.decode()
-    assert "The phase was not changed." in body and "decision" in body
+    assert "The phase was not changed." in body and "Approve the individual plan" in body
     case.refresh_from_db()
     assert case.phase == Phase.PLANNING
 
@@ -273,11 +272,7 @@ def test_track_change(world, browse, case):
 
 
 def test_the_follow_up_phase_schedules_tasks_from_the_given_date(world, browse, case):
-    kari = world.m["kari"]
-    services.case_transition(actor=kari, case=case, to_phase=Phase.ASSESSMENT)
-    services.case_transition(actor=kari, case=case, to_phase=Phase.PLANNING)
-    services.entry_create(actor=kari, case=case, kind=EntryKind.DECISION, classification="team", body="Plan godkjent")
-    services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE)
+    to_active(world, case)  # through planning, with an approved plan
     case.refresh_from_db()
     client = browse("kari")
     assert 'id="measures-ended-on"' in client.get(url(case)).content.decode()

@@ -74,6 +74,7 @@ def test_bulk_cases_keep_the_workflow_rules(debug: None) -> None:
         assert case.lead_id is not None
         assert TeamMember.objects.filter(case=case, role=TeamRole.LEAD).exists()
         assert case.entries.filter(kind=EntryKind.DECISION).exists()
+        assert case.plans.filter(status="approved").exists()  # planning -> active needs an approved plan
     for case in _synth_cases().filter(phase=Phase.CLOSED):
         assert case.closure_reason and case.closure_summary and case.closed_at
 

@@ -14,6 +14,7 @@ Steps (DESIGN.md §4):
   7. a basis for (viewer organisation, category) exists: `sharing_basis` — an active consent or disclosure;
      under an active emergency access, the emergency access itself
   8. otherwise deny; a viewer with a relation sees a restricted marker
+Steps 5–8 for an item are the ordered rules of access/table.py, looked up by `entry_decision` (docs/policy-table.md).
 
 Referral recipients and emergency access are limited: they do not manage the case or its team, and an
 emergency access is for reading only.
@@ -23,26 +24,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership
+from utvei.accounts.models import Membership
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, Classification, Concern, DataCategory, Entry, Task, TeamMember, TeamRole
 
+from . import table
+from .table import CROSS_ORG, Basis, Outcome, Relation, Rule
+
 if TYPE_CHECKING:
     from django.utils.functional import Promise
-
-
-class Relation(StrEnum):
-    NONE = "none"
-    TEAM = "team"
-    REFERRAL = "referral"  # accepted referral: on the team in the limited role `referral`
-    OWNER_COORDINATOR = "owner_coordinator"
-    EMERGENCY = "emergency"  # an active emergency access
 
 
 # Relations that may change the case, its team and its sharing; the others are limited.
@@ -75,7 +71,20 @@ class Act(StrEnum):
 
 
 # Classifications a mentor may read besides their own notes: goals, appointments, what the person may see.
-MENTOR_READABLE = frozenset({Classification.MENTOR, Classification.PARTICIPANT})
+MENTOR_READABLE = table.MENTOR_CLASSIFICATIONS
+
+
+class CaseItem(Protocol):
+    """What steps 5–8 read from an item of a case: a timeline entry, an assessment, ..."""
+
+    @property
+    def author_id(self) -> Any: ...
+    @property
+    def author_org_id(self) -> Any: ...
+    @property
+    def classification(self) -> str: ...
+    @property
+    def category(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -217,101 +226,161 @@ def case_access(m: Membership | None, case: Case) -> CaseAccess | None:
     return CaseAccess(m, case, rel, records)
 
 
+# Header fields that carry a data category of the owning organisation's, for step 7.
+_HEADER_CATEGORIES = {
+    "person": DataCategory.IDENTITY,
+    "ideologies": DataCategory.IDEOLOGY,
+    "motivation_stage": DataCategory.ASSESSMENT,
+}
+
+
 def header_scope(ca: CaseAccess) -> frozenset[str]:
     """Which header fields the principal may see (step 4: the header itself is limited by role)."""
     base = {"reference", "track", "phase", "owning_org", "lead", "opened_at", "closed_at", "team"}
-    if ca.full and ca.relation == Relation.REFERRAL:
-        # A referral recipient sees the person and the orientation only when those categories were shared.
-        owner = ca.case.owning_org_id
-        if sharing_basis(ca, DataCategory.IDENTITY, owner):
-            base |= {"person"}
-        if sharing_basis(ca, DataCategory.IDEOLOGY, owner):
-            base |= {"ideologies"}
+    if not ca.full:
         return frozenset(base)
-    if ca.full:
-        base |= {
-            "ideologies",
-            "motivation_stage",
-            "threat_clarified_at",
-            "closure_reason",
-            "closure_summary",
-            "person",
-            "previous_case",
-            "phase_history",
-        }
+    if ca.relation == Relation.REFERRAL:
+        gated = {"person", "ideologies"}
+    else:
+        gated = set(_HEADER_CATEGORIES)
+        base |= {"threat_clarified_at", "closure_reason", "closure_summary", "previous_case", "phase_history"}
         if ca.membership.role == Role.COORDINATOR or ca.relation in {Relation.TEAM, Relation.EMERGENCY}:
             base |= {"safety_plan"}
+    owner = ca.case.owning_org_id
+    if ca.membership.organisation_id == owner or ca.relation == Relation.EMERGENCY:
+        return frozenset(base | gated)
+    # Another organisation sees who the person is, their orientation and the judged stage only while a consent
+    # or disclosure covers that category: step 7 applies to the header as it does to the timeline.
+    base |= {field for field in gated if sharing_basis(ca, _HEADER_CATEGORIES[field], owner)}
     return frozenset(base)
 
 
 # ---- Items (entries, tasks) ----------------------------------------------------------------------------
+#
+# Steps 5–8 for timeline entries are the rules of access/table.py: entry_decision works out the viewer's basis
+# for the entry and looks it up there. See docs/policy-table.md.
 
 
 def classification_admits(m: Membership, classification: str, author_org_id: int) -> bool:
-    """Step 5 alone: does the compartment admit this viewer's organisation and role?"""
-    kind = m.organisation.kind
-    if not has_cap(m.role, Cap.CASE_READ_FULL) and classification not in MENTOR_READABLE:
+    """Step 5 alone, read off the table: would the compartment let this viewer read an item, given a basis?"""
+    if not has_cap(m.role, Cap.CASE_READ) or classification not in Classification.values:
         return False
-    if classification == Classification.OWN_ORG:
-        return m.organisation_id == author_org_id
-    if classification == Classification.POLICE:
-        return kind in POLICE_KINDS
-    if classification == Classification.HEALTH:
-        return kind in HEALTH_KINDS
-    return classification in {Classification.TEAM, Classification.MENTOR, Classification.PARTICIPANT}
+    basis = Basis.OWN_ORG if m.organisation_id == author_org_id else Basis.CONSENT
+    verdict = table.outcome(
+        role=m.role,
+        sector=table.sector_of(m.organisation.kind),
+        relation=Relation.TEAM,
+        classification=classification,
+        category=DataCategory.PLAN,  # a wildcard in every rule: the category counts through the basis
+        basis=basis,
+    )
+    return verdict == Outcome.READ
 
 
 # The purpose a team reads under. Evaluation and research read through the evidence engine, never here.
 READ_PURPOSE = "coordination"
 
 
-def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision:
-    """Step 7: a basis for the viewer's organisation to receive content of this category from the author's.
+def basis_state(ca: CaseAccess, category: str, author_org_id: int) -> tuple[Basis, dict[str, Any]]:
+    """The viewer organisation's basis to receive `category` from the author's organisation, and its records.
 
-    An active consent covering (viewer organisation or its kind, category, coordination), or an active
-    disclosure of the category from the author's organisation to the viewer's. Withdrawn, revoked, expired and
-    not-yet-valid records never count, and nothing is cached across requests: a withdrawal works on the next one.
+    consent: an active consent covering (viewer organisation or its kind, category, coordination); disclosure:
+    an active disclosure of the category from the author's organisation to the viewer's; lapsed: one of those
+    exists but is not in force now (withdrawn, revoked, expired, not yet valid); none. No queries once the case's
+    records are loaded (`ca.bases()`, once per request), and nothing is cached across requests: a withdrawal
+    works on the next one.
     """
     consents, disclosures = ca.bases()
     now = timezone.now()
     org = ca.membership.organisation
     by_consent = [c.public_id for c in consents if c.covers(org, category, READ_PURPOSE, now)]
     if by_consent:
-        records = {**ca.records, "consent": [str(x) for x in by_consent]}
-        return Decision(True, "basis", _("The person's consent covers your organisation for this."), records)
-    by_disclosure = [
-        d.public_id for d in disclosures if d.from_org_id == author_org_id and d.covers(org, category, now)
-    ]
+        return Basis.CONSENT, {"consent": [str(x) for x in by_consent]}
+    mine = [d for d in disclosures if d.from_org_id == author_org_id]
+    by_disclosure = [d.public_id for d in mine if d.covers(org, category, now)]
     if by_disclosure:
-        records = {**ca.records, "disclosure": [str(x) for x in by_disclosure]}
-        return Decision(True, "basis", _("A recorded disclosure to your organisation covers this."), records)
-    if ca.relation == Relation.EMERGENCY:
-        return Decision(
-            True, "emergency", _("Your emergency access lets you read this until it expires."), dict(ca.records)
-        )
-    return Decision(
-        False,
-        "basis",
-        _("No consent or disclosure lets your organisation read this kind of information."),
-        restricted_marker=True,
+        return Basis.DISCLOSURE, {"disclosure": [str(x) for x in by_disclosure]}
+    # Would have covered it while in force (each record is asked at its own start).
+    lapsed = any(c.covers(org, category, READ_PURPOSE, c.valid_from) for c in consents) or any(
+        d.covers(org, category, d.decided_at) for d in mine
     )
+    return (Basis.LAPSED if lapsed else Basis.NONE), {}
 
 
-def entry_decision(ca: CaseAccess, entry: Entry) -> Decision:
-    """Steps 5–8 for one timeline entry. Makes no queries when entry.author_org is loaded."""
+_CLASSIFICATION_REASON = _("The classification of this entry does not include you.")
+_CONSENT_REASON = _("The person's consent covers your organisation for this.")
+_DISCLOSURE_REASON = _("A recorded disclosure to your organisation covers this.")
+_EMERGENCY_REASON = _("Your emergency access lets you read this until it expires.")
+_NO_BASIS_REASON = _("No consent or disclosure lets your organisation read this kind of information.")
+
+
+def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision:
+    """Step 7: a basis for the viewer's organisation to receive content of this category from the author's.
+
+    An active consent or disclosure (`basis_state`); under an active emergency access, the access itself.
+    Withdrawn, revoked, expired and not-yet-valid records never count. (Timeline entries go through the table,
+    `entry_decision`; this is for the case header, `header_scope`.)
+    """
+    basis, found = basis_state(ca, category, author_org_id)
+    if basis == Basis.CONSENT:
+        return Decision(True, "basis", _CONSENT_REASON, {**ca.records, **found})
+    if basis == Basis.DISCLOSURE:
+        return Decision(True, "basis", _DISCLOSURE_REASON, {**ca.records, **found})
+    if ca.relation == Relation.EMERGENCY:
+        return Decision(True, "emergency", _EMERGENCY_REASON, dict(ca.records))
+    return Decision(False, "basis", _NO_BASIS_REASON, restricted_marker=True)
+
+
+def entry_decision(ca: CaseAccess, entry: CaseItem) -> Decision:
+    """Steps 5–8 for one timeline entry: the viewer's basis for it, looked up in the table (access/table.py).
+
+    Makes no queries when entry.author_org is loaded; the case's consents and disclosures are loaded (once per
+    request) only when the rule depends on them.
+    """
     m = ca.membership
     if entry.author_id == m.user_id and entry.author_org_id == m.organisation_id:
-        return Decision(True, "author", _("You wrote this entry."), dict(ca.records))
-    if not classification_admits(m, entry.classification, entry.author_org_id):
-        return Decision(
-            False,
-            "classification",
-            _("The classification of this entry does not include you."),
-            restricted_marker=True,
-        )
-    if m.organisation_id == entry.author_org_id:
-        return Decision(True, "own_org", _("Your organisation wrote this entry."), dict(ca.records))
-    return sharing_basis(ca, entry.category, entry.author_org_id)
+        bases: frozenset[str] = frozenset({Basis.SELF})
+    elif entry.author_org_id == m.organisation_id:
+        bases = frozenset({Basis.OWN_ORG})
+    else:
+        bases = CROSS_ORG
+    facts = {
+        "role": m.role,
+        "sector": table.sector_of(m.organisation.kind),
+        "relation": ca.relation,
+        "classification": entry.classification,
+        "category": entry.category,
+    }
+    found: dict[str, Any] = {}
+    try:
+        rule = table.first_rule(**facts, bases=bases)
+        if rule is None:  # the sharing records decide
+            basis, found = basis_state(ca, entry.category, entry.author_org_id)
+            rule = table.rule_for(**facts, basis=basis)
+    except ValueError:  # a value the table does not know: deny
+        return Decision(False, "classification", _CLASSIFICATION_REASON, restricted_marker=ca.full)
+    return _item_decision(ca, rule, found)
+
+
+def _item_decision(ca: CaseAccess, rule: Rule, found: dict[str, Any]) -> Decision:
+    """The table's verdict as a Decision: the step, a sentence for "why can I see this?", and the records."""
+    marker = rule.outcome == Outcome.MARKER
+    if rule.outcome != Outcome.READ:
+        if rule.step == "classification":
+            reason: Any = _CLASSIFICATION_REASON
+        elif rule.step == "basis":
+            reason = _NO_BASIS_REASON
+        else:  # a no_case rule: cannot happen with a CaseAccess, but deny all the same
+            reason = DENY.reason
+        return Decision(False, rule.step, reason, restricted_marker=marker)
+    records = {**ca.records, **found}
+    if rule.step == "author":
+        return Decision(True, rule.step, _("You wrote this entry."), records)
+    if rule.step == "own_org":
+        return Decision(True, rule.step, _("Your organisation wrote this entry."), records)
+    if rule.step == "emergency":
+        return Decision(True, rule.step, _EMERGENCY_REASON, records)
+    return Decision(True, rule.step, _CONSENT_REASON if "consent" in found else _DISCLOSURE_REASON, records)
 
 
 def writable_classifications(m: Membership) -> list[str]:
@@ -385,7 +454,7 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
     if action in {Act.REFERRAL_SEND, Act.TRANSFER_SEND}:
         return _refer(ca, action)
     if action == Act.SHARING_RECORD:
-        if ca.relation == Relation.EMERGENCY:
+        if ca.relation in {Relation.EMERGENCY, Relation.REFERRAL}:
             return _limited(ca)
         if not (has_cap(role, Cap.CASE_READ_FULL) and has_cap(role, Cap.ENTRY_WRITE)):
             return Decision(

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from .notifications import unread_count
 from .roles import Cap, has_cap
 
 
@@ -16,4 +18,6 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "memberships": getattr(request, "memberships", []),
         "caps": caps,
         "DEMO": settings.DEMO,
+        # A callable: the template calls it (one query) only where it shows the count.
+        "unread_notifications": functools.partial(unread_count, m) if m is not None else 0,
     }

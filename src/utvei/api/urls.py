@@ -5,11 +5,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from .errors import not_found
+from .urls_assessments import urlpatterns as assessment_urls
+from .urls_plans import urlpatterns as plan_urls
 from .views.auth import TokenView
 from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
 from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
+from .views.emergency import EmergencyAccessEndView, EmergencyAccessListView, EmergencyAccessReviewView
 from .views.entries import EntryDetailView, EntryListView
+from .views.export import CaseExportView
 from .views.legal_bases import LegalBasisDetailView, LegalBasisListView
+from .views.referrals import (
+    CaseReferralListView,
+    ReferralAcceptView,
+    ReferralDeclineView,
+    ReferralDetailView,
+    ReferralListView,
+    ReferralWithdrawView,
+)
 from .views.sharing import ConsentListView, ConsentWithdrawView, DisclosureListView, DisclosureRevokeView
 from .views.tasks import TaskDetailView, TaskListView
 from .views.team import TeamMemberView, TeamView
@@ -27,6 +39,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/transition/", CaseTransitionView.as_view(), name="case_transition"),
     path("cases/<uuid:case_id>/close/", CaseCloseView.as_view(), name="case_close"),
     path("cases/<uuid:case_id>/reopen/", CaseReopenView.as_view(), name="case_reopen"),
+    path("cases/<uuid:case_id>/export/", CaseExportView.as_view(), name="case_export"),
     path("cases/<uuid:case_id>/entries/", EntryListView.as_view(), name="entry_list"),
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", EntryDetailView.as_view(), name="entry_detail"),
     path("cases/<uuid:case_id>/team/", TeamView.as_view(), name="team"),
@@ -43,10 +56,25 @@ urlpatterns = [
         DisclosureRevokeView.as_view(),
         name="disclosure_revoke",
     ),
+    path("cases/<uuid:case_id>/referrals/", CaseReferralListView.as_view(), name="case_referral_list"),
+    path("referrals/", ReferralListView.as_view(), name="referral_list"),
+    path("referrals/<uuid:referral_id>/", ReferralDetailView.as_view(), name="referral_detail"),
+    path("referrals/<uuid:referral_id>/accept/", ReferralAcceptView.as_view(), name="referral_accept"),
+    path("referrals/<uuid:referral_id>/decline/", ReferralDeclineView.as_view(), name="referral_decline"),
+    path("referrals/<uuid:referral_id>/withdraw/", ReferralWithdrawView.as_view(), name="referral_withdraw"),
+    path("emergency-access/", EmergencyAccessListView.as_view(), name="emergency_access_list"),
+    path("emergency-access/<uuid:access_id>/end/", EmergencyAccessEndView.as_view(), name="emergency_access_end"),
+    path(
+        "emergency-access/<uuid:access_id>/review/",
+        EmergencyAccessReviewView.as_view(),
+        name="emergency_access_review",
+    ),
     path("tasks/", TaskListView.as_view(), name="task_list"),
     path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
     path("legal-bases/", LegalBasisListView.as_view(), name="legal_basis_list"),
     path("legal-bases/<slug:key>/", LegalBasisDetailView.as_view(), name="legal_basis_detail"),
+    *assessment_urls,
+    *plan_urls,
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

@@ -145,8 +145,18 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         "filter_qs": urlencode(params),
         "page_qs": urlencode(page_params),
         "verification": _last_verification(request),
+        "emergency": _case_emergency(m, query, result),
     }
     return render(request, "audit/report.html", context)
+
+
+def _case_emergency(m: Membership, query: selectors.AuditQuery, result: selectors.AuditResult | None) -> Any:
+    """When the search is for a case: its emergency accesses (docs/emergency-access.md); else None."""
+    if result is None or not query.case.strip():
+        return None
+    from utvei.sharing.emergency import case_emergency_accesses
+
+    return case_emergency_accesses(actor=m, case_ids=result.case_ids)
 
 
 def _last_verification(request: HttpRequest) -> dict[str, Any] | None:

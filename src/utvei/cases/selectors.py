@@ -26,6 +26,13 @@ def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
         audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
+def _read_reason(ca: CaseAccess, reason: str = "") -> str:
+    """Reads under an emergency access carry the reason `emergency`, so the DPO can tell them apart."""
+    if ca.relation == policy.Relation.EMERGENCY:
+        return f"emergency;{reason}" if reason else "emergency"
+    return reason
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
@@ -91,7 +98,7 @@ def case_get(
         _audit(actor, Action.CASE_DENIED, object_type="case", object_id=str(pk or "")[:64], case=case)
         raise NotFound(_("The case was not found."))
     if audit:
-        _audit(actor, audit_action, obj=case, case=case)
+        _audit(actor, audit_action, obj=case, case=case, reason=_read_reason(ca))
     return ca
 
 
@@ -133,7 +140,8 @@ def entry_get(
         _audit(actor, Action.CASE_DENIED, obj=entry, case=entry.case)
         raise NotFound(_("The entry was not found."))
     if audit:
-        _audit(actor, audit_action, obj=entry, case=entry.case, reason="" if decision else "restricted")
+        reason = _read_reason(ca, "" if decision else "restricted")
+        _audit(actor, audit_action, obj=entry, case=entry.case, reason=reason)
     return TimelineItem(entry, decision)
 
 
@@ -183,7 +191,7 @@ def task_get(*, actor: Membership | None, task_id: Any, audit: bool = True) -> t
         _audit(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
         raise NotFound(_("The task was not found."))
     if audit:
-        _audit(actor, Action.TASK_VIEW, obj=task, case=task.case)
+        _audit(actor, Action.TASK_VIEW, obj=task, case=task.case, reason=_read_reason(ca))
     return task, ca
 
 

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/export/", views.case_export, name="case_export"),
     path("cases/<uuid:case_id>/phase/", views.case_phase, name="case_phase"),
     path("cases/<uuid:case_id>/track/", views.case_track, name="case_track"),
     path("cases/<uuid:case_id>/close/", views.case_close, name="case_close"),

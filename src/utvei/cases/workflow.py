@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Case, EntryKind, Phase, TeamMember
+from .models import Case, Phase, TeamMember
 
 Check = Callable[[Case], "str | None"]  # returns a message when the precondition fails
 
@@ -18,13 +18,19 @@ def _has_lead(case: Case) -> str | None:
     return None
 
 
-def _plan_decision_recorded(case: Case) -> str | None:
-    # Until individual plans land, the approved plan is a decision entry written in the planning phase.
-    planning_started = case.phase_changes.filter(to_phase=Phase.PLANNING).order_by("-changed_at").first()
-    if planning_started is None:
-        return str(_("The case has not been through planning."))
-    if not case.entries.filter(kind=EntryKind.DECISION, created_at__gte=planning_started.changed_at).exists():
-        return str(_("Record the plan decision on the timeline (an entry of kind «decision») before activating."))
+def _assessed_or_reason_recorded(case: Case) -> str | None:
+    """Planning builds on a final assessment, or on a coordinator's recorded reason why there is none."""
+    from utvei.assessments.checks import planning_blocker
+
+    return planning_blocker(case)
+
+
+def _plan_approved(case: Case) -> str | None:
+    """An approved individual plan (plans app) is in force: the plan the active phase carries out."""
+    from utvei.plans.models import Plan, PlanStatus
+
+    if not Plan.objects.filter(case=case, status=PlanStatus.APPROVED).exists():
+        return str(_("Approve the individual plan before activating the case (the «Plan» section)."))
     return None
 
 
@@ -72,11 +78,11 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(Phase.INTAKE, Phase.ASSESSMENT),
-    Transition(Phase.ASSESSMENT, Phase.PLANNING, (_has_lead,)),
+    Transition(Phase.ASSESSMENT, Phase.PLANNING, (_has_lead, _assessed_or_reason_recorded)),
     Transition(
         Phase.PLANNING,
         Phase.ACTIVE,
-        (_has_lead, _team_has_other_org, _every_team_org_has_basis, _plan_decision_recorded),
+        (_has_lead, _team_has_other_org, _every_team_org_has_basis, _plan_approved),
     ),
     Transition(Phase.ACTIVE, Phase.FOLLOW_UP),
     # Stepping back is allowed where work has to be redone; history keeps every step.

@@ -30,6 +30,7 @@ from utvei.access.policy import writable_classifications
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.roles import Role
 from utvei.accounts.services import org_create, user_create
+from utvei.assessments.services import assessment_skip_record
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record_many
 from utvei.cases import services as case_services
@@ -57,6 +58,8 @@ from utvei.core.dates import add_months
 from utvei.core.models import Counter
 from utvei.people.models import Gender, Person, age_band_for
 from utvei.people.services import NIN_CONTEXT, person_find_or_create
+from utvei.plans.synthetic import bulk_plans, synth_plan
+from utvei.sharing.services import consent_record
 
 # ---- Synthetic identity numbers ------------------------------------------------------------------------
 
@@ -238,6 +241,15 @@ def synth_services(*, world: SynthWorld, persons: int, rng: random.Random) -> in
                 actor=coord, case=case, user=member.user, organisation=member.organisation, role=role
             )
             team.append(member)
+            consent_record(  # the basis planning -> active asks for, for every organisation on the team
+                actor=coord,
+                case=case,
+                given_by="person",
+                scope_org_slugs=[member.organisation.slug],
+                categories=DataCategory.values,
+                purposes=["coordination"],
+                evidence="signed_form",
+            )
         now = timezone.now()
         for _ in range(rng.randint(2, 6)):
             author = rng.choice(team)
@@ -264,10 +276,13 @@ def synth_services(*, world: SynthWorld, persons: int, rng: random.Random) -> in
                     actor=coord, case=case, reason=rng.choice(ClosureReason.values), summary=_body(rng)
                 )
                 break
+            if phase == Phase.PLANNING:  # no synthetic assessments: planning starts on a recorded reason
+                assessment_skip_record(actor=coord, case=case, reason="other", explanation="Syntetiske data.")
             if phase == Phase.ACTIVE:
                 case_services.entry_create(
                     actor=coord, case=case, kind=EntryKind.DECISION, classification="team", body="Plan vedtatt."
                 )
+                synth_plan(actor=coord, case=case, rng=rng)  # planning -> active needs an approved plan
             case = case_services.case_transition(actor=coord, case=case, to_phase=phase)
     return persons
 
@@ -377,6 +392,7 @@ class _BulkBatch:
         self.phases(stories)
         entries = self.entries(stories)
         tasks = self.tasks(stories)
+        self.plans(stories)
         stats.persons += n
         stats.entries += entries
         stats.tasks += tasks
@@ -516,6 +532,15 @@ class _BulkBatch:
         for e in rows:
             self.event(Action.ENTRY_CREATE, e, case=e.case, by=by_user[e.author_id])
         return len(rows)
+
+    def plans(self, stories: list[_Story]) -> int:
+        """An approved plan for every case that reached the active phase, approved when it got there."""
+        rows = [
+            (s.case, s.stamps[s.path.index(Phase.ACTIVE)], Phase.FOLLOW_UP in s.path or s.case.phase == Phase.CLOSED)
+            for s in stories
+            if Phase.ACTIVE in s.path
+        ]
+        return bulk_plans(rows, coord=self.coord, rng=self.rng, event=self.event)
 
     def tasks(self, stories: list[_Story]) -> int:
         rng, today, rows = self.rng, timezone.localdate(), []

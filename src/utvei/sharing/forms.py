@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.accounts.models import Organisation
+from utvei.accounts.models import Organisation, OrgKind
 from utvei.cases.forms import DATE_WIDGET, TEXT_MAX, UtveiForm
 from utvei.cases.models import DataCategory
 
@@ -48,7 +48,17 @@ class ConsentForm(UtveiForm):
         help_text=_("Only when a guardian consents for a minor."),
     )
     organisations = forms.MultipleChoiceField(
-        label=_("Organisations the consent covers"), choices=(), widget=forms.CheckboxSelectMultiple
+        label=_("Organisations the consent covers"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Also every organisation of these kinds"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Also those that join later, e.g. a new school. The printed form asks the same."),
     )
     categories = forms.MultipleChoiceField(
         label=_("Data categories"), choices=DataCategory.choices, widget=forms.CheckboxSelectMultiple
@@ -74,7 +84,11 @@ class ConsentForm(UtveiForm):
     def __init__(self, *args: Any, organisations: Iterable[Organisation] = (), **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "consent")
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].choices = _org_choices(organisations)  # type: ignore[attr-defined]
+        orgs = list(organisations)
+        self.fields["organisations"].choices = _org_choices(orgs)  # type: ignore[attr-defined]
+        # The kinds of the organisations offered, as on the printed form (the API takes any kind).
+        present = {o.kind for o in orgs}
+        self.fields["kinds"].choices = [(v, label) for v, label in OrgKind.choices if v in present]  # type: ignore[attr-defined]
 
     def clean_valid_until(self) -> dt.date | None:
         return _date_in_range(self.cleaned_data.get("valid_until"))

@@ -305,32 +305,21 @@ def _may_record_sharing_open_or_closed(actor: Membership, case: Case) -> None:
         raise Forbidden(decision.reason)
 
 
-def disclosure_record(
+def check_disclosure(
     *,
-    actor: Membership,
-    case: Case,
-    to_org_slug: str,
-    categories: Iterable[str],
+    from_org: Organisation,
     legal_basis_key: str,
     justification: str = "",
     expires_at: dt.datetime | None = None,
-) -> Disclosure:
-    """Record a share from the actor's organisation to another under a legal basis from the catalogue.
+    now: dt.datetime | None = None,
+) -> tuple[LegalBasis, str, dt.datetime | None]:
+    """The one check of a share under a legal basis, for disclosures and referrals alike.
 
-    Refused when: the basis is unknown, inactive, a consent or confidentiality entry, or not usable by the
-    sender's organisation kind; it requires a justification and none is given; the expiry is past or beyond the
-    basis's maximum duration; the recipient is the sender. Without `expires_at` it expires after the maximum
-    duration (never, if the basis has none).
+    Returns (basis, cleaned justification, expiry). Refused when the basis is unknown, inactive, a consent or
+    confidentiality entry, or not usable by the sender's organisation kind; when it requires a justification and
+    none is given; when the expiry is past or beyond the basis's maximum duration. Without `expires_at` the share
+    expires after the maximum duration (never, if the basis has none).
     """
-    _may_record_sharing(actor, case)
-    from_org = actor.organisation
-    slug = to_org_slug.strip() if isinstance(to_org_slug, str) else ""
-    to_org = Organisation.objects.filter(slug=slug).first() if slug else None
-    if to_org is None:
-        raise UtveiError(_("There is no organisation with that slug."), code="unknown_organisation")
-    if to_org.pk == from_org.pk:
-        raise UtveiError(_("A disclosure goes to another organisation than your own."), code="same_organisation")
-    cats = _values(categories, DataCategory, _("data categories"))
     key = legal_basis_key.strip() if isinstance(legal_basis_key, str) else ""
     basis = LegalBasis.objects.filter(key=key).first() if key else None
     if basis is None:
@@ -364,7 +353,7 @@ def disclosure_record(
             _("%(basis)s requires a justification: explain why sharing is necessary in this case.") % {"basis": label},
             code="justification_required",
         )
-    now = timezone.now()
+    now = now or timezone.now()
     _future(expires_at, _("Expiry"), now)
     if basis.max_duration_days:
         longest = now + dt.timedelta(days=basis.max_duration_days)
@@ -376,6 +365,39 @@ def disclosure_record(
                 % {"basis": label, "days": basis.max_duration_days},
                 code="expiry_too_late",
             )
+    return basis, text, expires_at
+
+
+def disclosure_record(
+    *,
+    actor: Membership,
+    case: Case,
+    to_org_slug: str,
+    categories: Iterable[str],
+    legal_basis_key: str,
+    justification: str = "",
+    expires_at: dt.datetime | None = None,
+) -> Disclosure:
+    """Record a share from the actor's organisation to another under a legal basis from the catalogue.
+
+    Refused when: the basis is unknown, inactive, a consent or confidentiality entry, or not usable by the
+    sender's organisation kind; it requires a justification and none is given; the expiry is past or beyond the
+    basis's maximum duration; the recipient is the sender. Without `expires_at` it expires after the maximum
+    duration (never, if the basis has none).
+    """
+    _may_record_sharing(actor, case)
+    from_org = actor.organisation
+    slug = to_org_slug.strip() if isinstance(to_org_slug, str) else ""
+    to_org = Organisation.objects.filter(slug=slug).first() if slug else None
+    if to_org is None:
+        raise UtveiError(_("There is no organisation with that slug."), code="unknown_organisation")
+    if to_org.pk == from_org.pk:
+        raise UtveiError(_("A disclosure goes to another organisation than your own."), code="same_organisation")
+    cats = _values(categories, DataCategory, _("data categories"))
+    now = timezone.now()
+    basis, text, expires_at = check_disclosure(
+        from_org=from_org, legal_basis_key=legal_basis_key, justification=justification, expires_at=expires_at, now=now
+    )
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
             case=case,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from utvei.access.policy import CaseAccess
+from utvei.access.policy import Act, CaseAccess, can
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.cases.models import Case, DataCategory
 from utvei.cases.views import page
@@ -64,6 +64,7 @@ def _render(
     _ca, consents = selectors.case_consents(actor=m, case_id=case.public_id)
     _ca, disclosures = selectors.case_disclosures(actor=m, case_id=case.public_id)
     now = timezone.now()
+    may_end = bool(can(m, Act.SHARING_RECORD, case))
     context = {
         "ca": ca,
         "case": case,
@@ -83,8 +84,12 @@ def _render(
         or DisclosureForm(organisations=[o for o in orgs if o.pk != m.organisation_id], bases=_usable_bases(m)),
         "withdraw_form": WithdrawForm(),
         "action_error": action_error,
-        "may_record": not case.is_closed,
+        "may_end": may_end,
+        "may_record": may_end and not case.is_closed,
     }
+    from .views_referrals import case_referrals_context  # the Referrals section (views_referrals imports this)
+
+    context.update(case_referrals_context(m, ca))
     return render(request, "sharing/case_sharing.html", context, status=status)
 
 
@@ -131,6 +136,7 @@ def case_sharing(request: HttpRequest, m: Membership, case_id: Any) -> HttpRespo
             given_by=c["given_by"],
             guardian_name=c["guardian_name"],
             scope_org_slugs=c["organisations"],
+            scope_kinds=c["kinds"],
             categories=c["categories"],
             purposes=c["purposes"],
             valid_until=end_of_day(c["valid_until"]),

@@ -14,12 +14,14 @@ from .cases import (
 from .common import page
 from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, dashboard, intake
 from .entries import entry_detail, entry_edit, entry_new
+from .export import case_export
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
     "case_close",
     "case_detail",
     "case_edit",
+    "case_export",
     "case_list",
     "case_phase",
     "case_reopen",

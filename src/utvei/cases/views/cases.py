@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +17,7 @@ from utvei.access import policy
 from utvei.access.policy import Act, CaseAccess, Relation
 from utvei.accounts.models import Membership
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.sharing.explain import explain_items
 
 from .. import selectors, services, workflow
 from ..forms import (
@@ -73,6 +76,10 @@ def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
 def relation_label(ca: CaseAccess) -> Any:
     if ca.relation == Relation.TEAM:
         return _("team member")
+    if ca.relation == Relation.EMERGENCY:
+        return _("emergency access (read only, time-limited)")
+    if ca.relation == Relation.REFERRAL:
+        return _("accepted referral (limited role)")
     return _("coordinator of the organisation that owns the case")
 
 
@@ -92,7 +99,7 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "scope": scope,
         "why": policy.explain(m, case),
         "relation_label": relation_label(ca),
-        "timeline": selectors.timeline(ca),
+        "timeline": explain_items(m, case, selectors.timeline(ca)),  # each entry with its readable reasons
         "team": team,
         "task_rows": task_rows(ca, selectors.case_tasks(ca)),
         "history": selectors.phase_history(ca),
@@ -114,9 +121,19 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "team_error": None,
         "task_error": None,
         "reopen_error": None,
+        "emergency": emergency_banner(ca),
     }
     ctx.update(extra)
     return ctx
+
+
+def emergency_banner(ca: CaseAccess) -> dict[str, Any] | None:
+    """Under an emergency access: which access, and until when (for the banner and its End button)."""
+    if ca.relation != Relation.EMERGENCY:
+        return None
+    until = dt.datetime.fromisoformat(ca.records["emergency_until"])
+    same_day = timezone.localtime(until).date() == timezone.localdate()
+    return {"id": ca.records.get("emergency_access"), "until": until, "same_day": same_day}
 
 
 def phase_buttons(case: Case) -> list[dict[str, Any]]:

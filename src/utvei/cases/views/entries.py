@@ -16,6 +16,7 @@ from utvei.access import policy
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.sharing.explain import explain_items
 
 from .. import selectors, services
 from ..forms import (
@@ -82,6 +83,7 @@ def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: An
     can_edit = policy.can(m, Act.ENTRY_EDIT, item.entry) if item.readable else None
     ctx = {
         "item": item,
+        "why": explain_items(m, item.entry.case, [item])[0].why,
         "entry": item.entry,
         "case": item.entry.case,
         "revisions": selectors.entry_revisions(item),

@@ -252,15 +252,38 @@ class DemoLoader:
             cs.task_set_status(actor=assignee or self.m[step["by"]], task=task, status=TaskStatus.DONE)
             Task.objects.filter(pk=task.pk).update(completed_at=self.clock.at(step["done"]))
 
+    def _step_plan(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.plans.demo import plan_step  # an individual plan, approved: what planning -> active needs
+
+        plan_step(self, case, step)
+
     def _step_phase(self, case: Case, step: dict[str, Any]) -> None:
         at = self.clock.at(step["at"])
         ended = self.clock.date(-step["ended"]) if "ended" in step else None
         actor = self._manager(case, step)
+        if step["to"] == "planning":
+            self._planning_reason(case, actor, at)
         cs.case_transition(
             actor=actor, case=case, to_phase=step["to"], note=step.get("note", ""), measures_ended_on=ended
         )
         PhaseChange.objects.filter(case=case, to_phase=step["to"], changed_at__gt=at).update(changed_at=at)
         Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP, created_at__gt=at).update(created_at=at)
+
+    def _planning_reason(self, case: Case, actor: Membership, at: dt.datetime) -> None:
+        """Planning needs a final assessment or a recorded reason; until the story has assessments, a reason."""
+        from utvei.assessments.checks import planning_blocker
+        from utvei.assessments.models import AssessmentSkip
+        from utvei.assessments.services import assessment_skip_record
+
+        if planning_blocker(case) is None:
+            return
+        skip = assessment_skip_record(
+            actor=actor,
+            case=case,
+            reason="assessed_elsewhere",
+            explanation="Kartleggingen ble gjort før kommunen tok i bruk kartleggingen i Utvei.",
+        )
+        AssessmentSkip.objects.filter(pk=skip.pk).update(recorded_at=at)
 
     def _step_update(self, case: Case, step: dict[str, Any]) -> None:
         cs.case_update(

@@ -1,0 +1,770 @@
+"""Every write to the measure catalogue and to individual plans: checked first, in one transaction, audited.
+
+Audit events name the plan, goal or item and the case, never their text. Every change to a plan or to its goals,
+ratings and items raises the plan's `version`, so an approval is refused when the plan changed after the approver
+last saw it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from utvei.access.plans import (
+    PlanView,
+    item_status_decision,
+    plan_approve_decision,
+    plan_read_decision,
+    plan_view,
+    plan_write_decision,
+)
+from utvei.access.policy import CaseAccess, case_access, membership_ok
+from utvei.accounts.models import Membership, Organisation, User
+from utvei.accounts.roles import Cap, has_cap
+from utvei.audit.models import Action
+from utvei.audit.services import audit_record
+from utvei.cases.models import Case, TeamMember
+from utvei.core.dates import add_months
+from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.validation import clean_text
+
+from . import catalogue
+from .models import (
+    PLAN_CLASSIFICATIONS,
+    Attainment,
+    EvidenceBasis,
+    Goal,
+    GoalDomain,
+    GoalRating,
+    ItemStatus,
+    Measure,
+    MeasureRevision,
+    Participation,
+    Plan,
+    PlanItem,
+    PlanReview,
+    PlanStatus,
+    RevisionSource,
+)
+
+REVIEW_MONTHS = 3  # the default review interval of an approved plan
+GOAL_MAX = 2000
+NOTE_MAX = 5000
+LOCAL_POSITION = 100_000  # local measures come after the data file's
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+class NotDraft(UtveiError):
+    """Only a draft's goals and items change; an approved plan changes through a new version."""
+
+    code = "plan_not_draft"
+    status = 409
+
+
+def _audit(actor: Membership, action: str, **kw: Any) -> None:
+    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
+
+
+def _require(decision: Any) -> None:
+    if not decision:
+        raise Forbidden(decision.reason)
+
+
+def _choice(value: Any, choices: Any, label: Any) -> Any:
+    if value not in choices.values:
+        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
+    return value
+
+
+def _date(value: dt.date | None, label: Any) -> None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
+
+
+def _standing(actor: Membership, case: Case) -> CaseAccess:
+    """The principal's standing on the plan's case; none at all is NotFound, as everywhere."""
+    ca = case_access(actor, case) if membership_ok(actor) else None
+    if ca is None:
+        raise NotFound(_("The plan was not found."))
+    return ca
+
+
+def _readable(ca: CaseAccess, plan: Plan) -> PlanView:
+    view = plan_view(ca, plan)
+    if view == PlanView.NONE and not ca.full:
+        raise NotFound(_("The plan was not found."))
+    return view
+
+
+def _lock(plan: Plan, expected_version: int | None = None) -> Plan:
+    locked = Plan.objects.select_for_update().select_related("case", "author_org").get(pk=plan.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _("Someone else changed this plan after you opened it. Reload it and try again."), current=locked
+        )
+    return locked
+
+
+def _draft(plan: Plan) -> None:
+    if plan.status != PlanStatus.DRAFT:
+        raise NotDraft(_("Only a draft can be changed. Start a new version of the plan to change it."))
+
+
+def _bump(plan: Plan) -> None:
+    Plan.objects.filter(pk=plan.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    plan.refresh_from_db(fields=["version", "updated_at"])
+
+
+# ---- The catalogue -------------------------------------------------------------------------------------
+
+
+def measures_sync(*, path: Path | None = None) -> catalogue.SyncSummary:
+    """Load the data file into the national catalogue (`utvei measures sync`). Each change is audited."""
+    entries = catalogue.load_entries(path) if path is not None else catalogue.load_entries()
+
+    def audit(measure: Measure, what: str) -> None:
+        audit_record(
+            action=Action.MEASURE_UPDATE,
+            object_type="measure",
+            object_id=measure.key,
+            reason=f"data-file {what} v{measure.version}",
+        )
+
+    return catalogue.sync_entries(entries, measure_model=Measure, revision_model=MeasureRevision, on_change=audit)
+
+
+def _may_keep_local(actor: Membership) -> None:
+    if not membership_ok(actor) or not has_cap(actor.role, Cap.CASE_MANAGE):
+        raise Forbidden(_("Only a coordinator can add or change local measures."))
+
+
+def _clean_local(raw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return catalogue.clean_entry(raw, "measure", local=True)
+    except catalogue.CatalogueError as exc:
+        raise UtveiError(_("The measure is not valid: %(problem)s") % {"problem": str(exc)}) from exc
+
+
+def _local_key(org: Organisation, name: str) -> str:
+    org_part = slugify(org.slug.replace("_", "-"))[:30].strip("-") or "org"
+    name_part = slugify(name)[:40].strip("-") or "measure"
+    base = f"{catalogue.LOCAL_PREFIX}{org_part}-{name_part}"
+    key, n = base, 1
+    while Measure.objects.filter(key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    return key
+
+
+def measure_create_local(
+    *,
+    actor: Membership,
+    name_nb: str,
+    sector: str,
+    tracks: Iterable[str],
+    evidence_nb: str,
+    evidence_basis: str = EvidenceBasis.PRACTICE,
+    name_en: str = "",
+    description_nb: str = "",
+    description_en: str = "",
+    provider_kinds: Iterable[str] = (),
+    duration_nb: str = "",
+    duration_en: str = "",
+    evidence_en: str = "",
+) -> Measure:
+    """A coordinator adds a measure their organisation offers. It belongs to that organisation."""
+    _may_keep_local(actor)
+    raw = {
+        "key": "local-x",
+        "name_nb": name_nb,
+        "name_en": name_en,
+        "description_nb": description_nb,
+        "description_en": description_en,
+        "sector": sector,
+        "tracks": list(tracks),
+        "provider_kinds": list(provider_kinds),
+        "duration_nb": duration_nb,
+        "duration_en": duration_en,
+        "evidence_basis": evidence_basis,
+        "evidence_nb": evidence_nb,
+        "evidence_en": evidence_en,
+        "active": True,
+    }
+    entry = _clean_local(raw)
+    now = timezone.now()
+    with transaction.atomic():
+        entry["key"] = _local_key(actor.organisation, entry["name_nb"])
+        measure = Measure.objects.create(
+            **entry,
+            owner_org=actor.organisation,
+            position=LOCAL_POSITION,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            updated_by=actor.user,
+        )
+        MeasureRevision.objects.create(
+            measure=measure, version=1, snapshot=entry, saved_by=actor.user, saved_at=now, source=RevisionSource.LOCAL
+        )
+        _audit(actor, Action.MEASURE_CREATE, object_type="measure", object_id=measure.key)
+    return measure
+
+
+EDITABLE = tuple(f for f in catalogue.FIELDS if f != "key")
+
+
+def measure_update_local(*, actor: Membership, measure: Measure, expected_version: int, **fields: Any) -> Measure:
+    """The owning organisation's coordinators change a local measure; every change is a new version."""
+    _may_keep_local(actor)
+    if measure.owner_org_id is None:
+        raise Forbidden(_("The national catalogue changes only through its data file."))
+    if measure.owner_org_id != actor.organisation_id:
+        raise Forbidden(_("Only the organisation that added a local measure can change it."))
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise UtveiError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        current = Measure.objects.select_for_update().get(pk=measure.pk)
+        if current.version != expected_version:
+            raise Conflict(
+                _("Someone else changed this measure after you read it. Read it again and repeat your change."),
+                current=current,
+            )
+        cleaned = _clean_local({**catalogue.snapshot(current), **fields})
+        if cleaned == catalogue.snapshot(current):
+            return current
+        for name in EDITABLE:
+            setattr(current, name, cleaned[name])
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.updated_by = actor.user
+        current.save()
+        MeasureRevision.objects.create(
+            measure=current,
+            version=current.version,
+            snapshot=catalogue.snapshot(current),
+            saved_by=actor.user,
+            saved_at=current.updated_at,
+            source=RevisionSource.LOCAL,
+        )
+        _audit(actor, Action.MEASURE_UPDATE, object_type="measure", object_id=current.key, reason=f"v{current.version}")
+    return current
+
+
+# ---- Plans ---------------------------------------------------------------------------------------------
+
+
+def plan_create(*, actor: Membership, case: Case) -> Plan:
+    """Start the case's plan: an empty first draft, or a new draft version copied from the approved plan."""
+    ca = _standing(actor, case)
+    _require(plan_write_decision(ca))
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).first()  # one new version at a time per case
+        plans = Plan.objects.filter(case=case).select_related("author_org")
+        if plans.filter(status=PlanStatus.DRAFT).exists():
+            raise Conflict(_("The plan already has a draft. Finish that one first."))
+        approved = plans.filter(status=PlanStatus.APPROVED).first()
+        if approved is not None and not plan_read_decision(ca, approved):
+            raise Forbidden(_("You may not read the approved plan, so you cannot start a new version of it."))
+        number = (plans.aggregate(n=Max("number"))["n"] or 0) + 1
+        now = timezone.now()
+        plan = Plan.objects.create(
+            case=case,
+            number=number,
+            status=PlanStatus.DRAFT,
+            classification=approved.classification if approved else PLAN_CLASSIFICATIONS[0],
+            review_due=approved.review_due if approved else None,
+            based_on=approved,
+            author=actor.user,
+            author_org=actor.organisation,
+            created_at=now,
+            updated_at=now,
+        )
+        if approved is not None:
+            _copy(approved, plan, actor.user)
+        _audit(actor, Action.PLAN_CREATE, obj=plan, case=case, reason=f"v{number}")
+    return plan
+
+
+def _copy(source: Plan, target: Plan, user: User) -> None:
+    """Goals (with their ratings) and items of `source`, copied into the draft `target`."""
+    goals = {}
+    for g in source.goals.order_by("position", "pk"):
+        goals[g.pk] = Goal.objects.create(
+            plan=target,
+            position=g.position,
+            text=g.text,
+            domain=g.domain,
+            target_date=g.target_date,
+            origin=g,
+            created_by=user,
+        )
+    GoalRating.objects.bulk_create(
+        [
+            GoalRating(
+                goal=goals[r.goal_id],
+                rating=r.rating,
+                rated_on=r.rated_on,
+                rated_by_id=r.rated_by_id,
+                rated_by_org_id=r.rated_by_org_id,
+                note=r.note,
+                created_at=r.created_at,
+            )
+            for r in GoalRating.objects.filter(goal__plan=source).order_by("rated_on", "pk")
+        ]
+    )
+    for i in source.items.order_by("position", "pk"):
+        PlanItem.objects.create(
+            plan=target,
+            position=i.position,
+            measure_id=i.measure_id,
+            goal=goals.get(i.goal_id) if i.goal_id else None,
+            responsible_org_id=i.responsible_org_id,
+            responsible_user_id=i.responsible_user_id,
+            start_on=i.start_on,
+            end_on=i.end_on,
+            status=i.status,
+            note=i.note,
+            origin=i,
+            created_by=user,
+        )
+
+
+def plan_update(
+    *,
+    actor: Membership,
+    plan: Plan,
+    expected_version: int,
+    participation: str | None = None,
+    participation_note: str | None = None,
+    classification: str | None = None,
+    review_due: dt.date | None = None,
+) -> Plan:
+    """Change a draft's participation record, classification or review date."""
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    if participation is not None:
+        _choice(participation, Participation, _("participation"))
+    if classification is not None and classification not in PLAN_CLASSIFICATIONS:
+        raise UtveiError(
+            _("A plan is classified «may be shown to the person», «team and mentor» or «team»."),
+            code="invalid_choice",
+        )
+    _date(review_due, _("Next review"))
+    note = clean_text(participation_note, _("About the participation"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked = _lock(plan, expected_version)
+        _draft(locked)
+        changed = False
+        if participation is not None and participation != locked.participation:
+            locked.participation, changed = participation, True
+        if participation_note is not None and note != locked.participation_note:
+            locked.participation_note, changed = note, True
+        if classification is not None and classification != locked.classification:
+            locked.classification, changed = classification, True
+        if review_due is not None and review_due != locked.review_due:
+            locked.review_due, changed = review_due, True
+        if not changed:
+            return locked
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        _audit(actor, Action.PLAN_UPDATE, obj=locked, case=locked.case)
+    return locked
+
+
+def plan_problems(plan: Plan) -> list[str]:
+    """What keeps a draft from being approved (empty when it may be)."""
+    problems = []
+    if not plan.goals.exists():
+        problems.append(str(_("Add at least one goal, in the person's own words.")))
+    if not plan.participation:
+        problems.append(str(_("Record whether the person (or a guardian) took part in making the plan.")))
+    elif plan.participation == Participation.DID_NOT_TAKE_PART and not plan.participation_note.strip():
+        problems.append(str(_("Say why the person did not take part.")))
+    return problems
+
+
+def plan_approve(*, actor: Membership, plan: Plan, expected_version: int, review_due: dt.date | None = None) -> Plan:
+    """A coordinator approves the draft: it becomes the plan in force and the one before it is superseded."""
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_approve_decision(ca, plan))
+    _date(review_due, _("Next review"))
+    today = timezone.localdate()
+    if review_due is not None and review_due <= today:
+        raise UtveiError(_("The next review must be after today."), code="review_in_past")
+    with transaction.atomic():
+        locked = _lock(plan, expected_version)
+        _draft(locked)
+        problems = plan_problems(locked)
+        if problems:
+            raise UtveiError(" ".join(problems), code="plan_incomplete")
+        now = timezone.now()
+        Plan.objects.filter(case=locked.case, status=PlanStatus.APPROVED).update(
+            status=PlanStatus.SUPERSEDED, superseded_at=now
+        )
+        if review_due is None:
+            keep = locked.review_due is not None and locked.review_due > today
+            review_due = locked.review_due if keep else add_months(today, REVIEW_MONTHS)
+        locked.status = PlanStatus.APPROVED
+        locked.approved_by = actor.user
+        locked.approved_org = actor.organisation
+        locked.approved_at = now
+        locked.review_due = review_due
+        locked.version += 1
+        locked.updated_at = now
+        locked.save()
+        _audit(actor, Action.PLAN_APPROVE, obj=locked, case=locked.case, reason=f"v{locked.number}")
+    return locked
+
+
+def plan_review(
+    *,
+    actor: Membership,
+    plan: Plan,
+    reviewed_on: dt.date | None = None,
+    next_review_due: dt.date | None = None,
+    note: str = "",
+) -> PlanReview:
+    """Record a review of the plan in force and set the next one (default: three months on)."""
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    today = timezone.localdate()
+    reviewed_on = reviewed_on or today
+    _date(reviewed_on, _("Reviewed on"))
+    _date(next_review_due, _("Next review"))
+    if reviewed_on > today:
+        raise UtveiError(_("A review cannot be dated in the future."), code="future_date")
+    next_due = next_review_due or add_months(reviewed_on, REVIEW_MONTHS)
+    if next_due <= reviewed_on:
+        raise UtveiError(_("The next review must come after this one."), code="review_order")
+    note = clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked = _lock(plan)
+        if locked.status != PlanStatus.APPROVED:
+            raise NotDraft(_("Only the approved plan in force is reviewed."), code="plan_not_approved")
+        review = PlanReview.objects.create(
+            plan=locked,
+            reviewed_on=reviewed_on,
+            reviewed_by=actor.user,
+            reviewed_by_org=actor.organisation,
+            note=note,
+            next_review_due=next_due,
+        )
+        Plan.objects.filter(pk=locked.pk).update(review_due=next_due)
+        _bump(locked)
+        _audit(actor, Action.PLAN_REVIEW, obj=locked, case=locked.case)
+    return review
+
+
+# ---- Goals ---------------------------------------------------------------------------------------------
+
+
+def _goal_fields(text: str, domain: str, target_date: dt.date | None) -> str:
+    _choice(domain, GoalDomain, _("domain"))
+    _date(target_date, _("Target date"))
+    return clean_text(text, _("Goal"), max_length=GOAL_MAX)
+
+
+def goal_add(*, actor: Membership, plan: Plan, text: str, domain: str, target_date: dt.date | None = None) -> Goal:
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    text = _goal_fields(text, domain, target_date)
+    with transaction.atomic():
+        locked = _lock(plan)
+        _draft(locked)
+        position = (locked.goals.aggregate(n=Max("position"))["n"] or 0) + 1
+        goal = Goal.objects.create(
+            plan=locked, position=position, text=text, domain=domain, target_date=target_date, created_by=actor.user
+        )
+        _bump(locked)
+        _audit(actor, Action.PLAN_GOAL_ADD, obj=goal, case=locked.case)
+    return goal
+
+
+def goal_update(
+    *,
+    actor: Membership,
+    goal: Goal,
+    expected_version: int,
+    text: str,
+    domain: str,
+    target_date: dt.date | None,
+) -> Goal:
+    """Replace a draft goal's text, domain and target date; a stale version is a Conflict with the saved goal."""
+    plan = goal.plan
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    text = _goal_fields(text, domain, target_date)
+    with transaction.atomic():
+        locked_plan = _lock(plan)
+        _draft(locked_plan)
+        locked = Goal.objects.select_for_update().get(pk=goal.pk)
+        if locked.version != expected_version:
+            _audit(actor, Action.PLAN_CONFLICT, obj=locked, case=locked_plan.case)
+            raise Conflict(
+                _("Someone else saved this goal while you were editing it. Compare and save again."), current=locked
+            )
+        if (locked.text, locked.domain, locked.target_date) == (text, domain, target_date):
+            return locked
+        locked.text, locked.domain, locked.target_date = text, domain, target_date
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        _bump(locked_plan)
+        _audit(actor, Action.PLAN_GOAL_EDIT, obj=locked, case=locked_plan.case)
+    return locked
+
+
+def goal_remove(*, actor: Membership, goal: Goal) -> None:
+    """Remove a goal from a draft. Items linked to it stay, unlinked. Approved versions keep theirs."""
+    plan = goal.plan
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    with transaction.atomic():
+        locked = _lock(plan)
+        _draft(locked)
+        public_id = str(goal.public_id)
+        Goal.objects.filter(pk=goal.pk).delete()
+        _bump(locked)
+        _audit(actor, Action.PLAN_GOAL_REMOVE, object_type="goal", object_id=public_id, case=locked.case)
+
+
+def goal_rate(
+    *, actor: Membership, goal: Goal, rating: int, rated_on: dt.date | None = None, note: str = ""
+) -> GoalRating:
+    """Rate how far a goal is reached (−2…+2) on a date. Drafts and the approved plan; not superseded ones."""
+    plan = goal.plan
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in Attainment.values:
+        raise UtveiError(_("A rating is a whole number from −2 to +2."), code="invalid_rating")
+    today = timezone.localdate()
+    rated_on = rated_on or today
+    _date(rated_on, _("Rated on"))
+    if rated_on > today:
+        raise UtveiError(_("A rating cannot be dated in the future."), code="future_date")
+    note = clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked = _lock(plan)
+        if locked.status == PlanStatus.SUPERSEDED:
+            raise NotDraft(_("This version of the plan has been superseded. Rate the goals of the plan in force."))
+        row = GoalRating.objects.create(
+            goal=goal,
+            rating=rating,
+            rated_on=rated_on,
+            rated_by=actor.user,
+            rated_by_org=actor.organisation,
+            note=note,
+        )
+        _bump(locked)
+        _audit(actor, Action.PLAN_GOAL_RATE, obj=goal, case=locked.case)
+    return row
+
+
+# ---- Items ---------------------------------------------------------------------------------------------
+
+
+def _check_item(
+    *,
+    plan: Plan,
+    measure: Measure,
+    goal: Goal | None,
+    responsible_org: Organisation | None,
+    responsible_user: User | None,
+    start_on: dt.date | None,
+    end_on: dt.date | None,
+    status: str,
+    was: PlanItem | None = None,
+) -> Organisation | None:
+    """Validate an item's fields; returns the responsible organisation (from the team when only a user is given)."""
+    if not measure.active and (was is None or was.measure_id != measure.pk):
+        raise UtveiError(_("That measure is no longer in the catalogue."), code="measure_inactive")
+    if goal is not None and goal.plan_id != plan.pk:
+        raise UtveiError(_("Link the item to a goal of this plan."), code="goal_not_in_plan")
+    _choice(status, ItemStatus, _("status"))
+    _date(start_on, _("Start"))
+    _date(end_on, _("End"))
+    if start_on and end_on and end_on < start_on:
+        raise UtveiError(_("The end cannot be before the start."), code="end_before_start")
+    if responsible_org is None and responsible_user is None:
+        raise UtveiError(
+            _("Name the organisation or the person responsible for the item."), code="responsible_required"
+        )
+    if responsible_user is not None:
+        members = TeamMember.objects.current().filter(case_id=plan.case_id, user=responsible_user)
+        if responsible_org is not None:
+            members = members.filter(organisation=responsible_org)
+        member = members.select_related("organisation").first()
+        if member is None:
+            raise UtveiError(
+                _("The person responsible must be on the case's team (for that organisation)."),
+                code="responsible_not_on_team",
+            )
+        return member.organisation
+    return responsible_org
+
+
+def item_add(
+    *,
+    actor: Membership,
+    plan: Plan,
+    measure: Measure,
+    goal: Goal | None = None,
+    responsible_org: Organisation | None = None,
+    responsible_user: User | None = None,
+    start_on: dt.date | None = None,
+    end_on: dt.date | None = None,
+    status: str = ItemStatus.PLANNED,
+    note: str = "",
+) -> PlanItem:
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    org = _check_item(
+        plan=plan,
+        measure=measure,
+        goal=goal,
+        responsible_org=responsible_org,
+        responsible_user=responsible_user,
+        start_on=start_on,
+        end_on=end_on,
+        status=status,
+    )
+    note = clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked = _lock(plan)
+        _draft(locked)
+        position = (locked.items.aggregate(n=Max("position"))["n"] or 0) + 1
+        item = PlanItem.objects.create(
+            plan=locked,
+            position=position,
+            measure=measure,
+            goal=goal,
+            responsible_org=org,
+            responsible_user=responsible_user,
+            start_on=start_on,
+            end_on=end_on,
+            status=status,
+            note=note,
+            created_by=actor.user,
+        )
+        _bump(locked)
+        _audit(actor, Action.PLAN_ITEM_ADD, obj=item, case=locked.case, reason=measure.key[:64])
+    return item
+
+
+def item_update(
+    *,
+    actor: Membership,
+    item: PlanItem,
+    expected_version: int,
+    measure: Measure,
+    goal: Goal | None,
+    responsible_org: Organisation | None,
+    responsible_user: User | None,
+    start_on: dt.date | None,
+    end_on: dt.date | None,
+    status: str,
+    note: str,
+) -> PlanItem:
+    """Replace every field of a draft's item; a stale version is a Conflict with the saved item."""
+    plan = item.plan
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    org = _check_item(
+        plan=plan,
+        measure=measure,
+        goal=goal,
+        responsible_org=responsible_org,
+        responsible_user=responsible_user,
+        start_on=start_on,
+        end_on=end_on,
+        status=status,
+        was=item,
+    )
+    note = clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked_plan = _lock(plan)
+        _draft(locked_plan)
+        locked = PlanItem.objects.select_for_update().get(pk=item.pk)
+        if locked.version != expected_version:
+            _audit(actor, Action.PLAN_CONFLICT, obj=locked, case=locked_plan.case)
+            raise Conflict(
+                _("Someone else saved this item while you were editing it. Compare and save again."), current=locked
+            )
+        locked.measure, locked.goal, locked.responsible_org = measure, goal, org
+        locked.responsible_user, locked.start_on, locked.end_on = responsible_user, start_on, end_on
+        locked.status, locked.note = status, note
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        _bump(locked_plan)
+        _audit(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case)
+    return locked
+
+
+def item_set_status(
+    *,
+    actor: Membership,
+    item: PlanItem,
+    status: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> PlanItem:
+    """Carry out the plan: the person responsible (a mentor too) or the plan's writers update status and note."""
+    plan = item.plan
+    ca = _standing(actor, plan.case)
+    view = _readable(ca, plan)
+    _require(item_status_decision(ca, plan, item, view))
+    _choice(status, ItemStatus, _("status"))
+    cleaned = None if note is None else clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
+    with transaction.atomic():
+        locked_plan = _lock(plan)
+        if locked_plan.status == PlanStatus.SUPERSEDED:
+            raise NotDraft(_("This version of the plan has been superseded."))
+        locked = PlanItem.objects.select_for_update().get(pk=item.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(_("Someone else changed this item after you read it. Reload and try again."), current=locked)
+        if locked.status == status and (cleaned is None or cleaned == locked.note):
+            return locked
+        locked.status = status
+        if cleaned is not None:
+            locked.note = cleaned
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        _bump(locked_plan)
+        _audit(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case, reason=status)
+    return locked
+
+
+def item_remove(*, actor: Membership, item: PlanItem) -> None:
+    plan = item.plan
+    ca = _standing(actor, plan.case)
+    _readable(ca, plan)
+    _require(plan_write_decision(ca, plan))
+    with transaction.atomic():
+        locked = _lock(plan)
+        _draft(locked)
+        public_id = str(item.public_id)
+        PlanItem.objects.filter(pk=item.pk).delete()
+        _bump(locked)
+        _audit(actor, Action.PLAN_ITEM_REMOVE, object_type="planitem", object_id=public_id, case=locked.case)
