@@ -14,17 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-from django.db import transaction
 from django.utils import timezone
 
-from utvei.sharing.catalogue import CatalogueError, SyncSummary
+from utvei.core.catalogue import CatalogueError, SyncSummary, load_list, sync_versioned
 
 __all__ = ["DATA_FILE", "FIELDS", "CatalogueError", "SyncSummary", "clean_entry", "load_entries", "sync_entries"]
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "measures.yaml"
 LOCAL_PREFIX = "local-"
-DATA_FILE_SOURCE = "data-file"
 
 # The fields a measure carries, in the file, in every revision's snapshot and in a local measure (minus key).
 FIELDS = (
@@ -131,15 +128,7 @@ def clean_entry(raw: Any, where: str = "entry", *, local: bool = False) -> dict[
 
 def load_entries(path: Path = DATA_FILE) -> list[dict[str, Any]]:
     """Every measure of the data file, in file order, checked; keys unique."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, list):
-        raise CatalogueError(f"{path.name}: expected a list of measures")
-    entries = [clean_entry(raw, f"{path.name} entry {i + 1}") for i, raw in enumerate(data)]
-    keys = [e["key"] for e in entries]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise CatalogueError(f"{path.name}: duplicate keys {duplicates}")
-    return entries
+    return load_list(path, clean_entry, "measures")
 
 
 def snapshot(measure: Any) -> dict[str, Any]:
@@ -155,48 +144,13 @@ def sync_entries(
     on_change: Callable[[Any, str], None] | None = None,
 ) -> SyncSummary:
     """Bring the national catalogue in line with the file's entries (see the module docstring). One transaction."""
-    summary = SyncSummary()
-    now = timezone.now()
-    with transaction.atomic():
-        existing = {
-            m.key: m for m in measure_model.objects.select_for_update().filter(owner_org__isnull=True).order_by("pk")
-        }
-        for position, entry in enumerate(entries, start=1):
-            measure = existing.get(entry["key"])
-            if measure is None:
-                measure = measure_model.objects.create(
-                    position=position, version=1, created_at=now, updated_at=now, **entry
-                )
-                revision_model.objects.create(
-                    measure=measure, version=1, snapshot=entry, saved_at=now, source=DATA_FILE_SOURCE
-                )
-                summary.created.append(measure.key)
-                if on_change:
-                    on_change(measure, "created")
-                continue
-            last = revision_model.objects.filter(measure=measure, source=DATA_FILE_SOURCE).order_by("-version").first()
-            current = snapshot(measure)
-            said_before = last.snapshot if last is not None else current
-            if said_before == entry:
-                if measure.position != position:  # order only: no new version
-                    measure_model.objects.filter(pk=measure.pk).update(position=position)
-                summary.unchanged.append(measure.key)
-                continue
-            if current != said_before:
-                summary.admin_edits_replaced.append(measure.key)
-            for name, value in entry.items():
-                setattr(measure, name, value)
-            measure.position = position
-            measure.version += 1
-            measure.updated_at = now
-            measure.updated_by = None
-            measure.save()
-            revision_model.objects.create(
-                measure=measure, version=measure.version, snapshot=entry, saved_at=now, source=DATA_FILE_SOURCE
-            )
-            summary.updated.append(measure.key)
-            if on_change:
-                on_change(measure, "updated")
-        in_file = {e["key"] for e in entries}
-        summary.not_in_file = sorted(k for k in existing if k not in in_file)
-    return summary
+    return sync_versioned(
+        entries,
+        model=measure_model,
+        revision_model=revision_model,
+        parent="measure",
+        fields=FIELDS,
+        filters={"owner_org__isnull": True},
+        create_extra={"created_at": timezone.now()},
+        on_change=on_change,
+    )

@@ -32,6 +32,7 @@ from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, TeamMember
+from utvei.core.catalogue import save_edit
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_text
@@ -240,22 +241,17 @@ def measure_update_local(*, actor: Membership, measure: Measure, expected_versio
                 current=current,
             )
         cleaned = _clean_local({**catalogue.snapshot(current), **fields})
-        if cleaned == catalogue.snapshot(current):
-            return current
-        for name in EDITABLE:
-            setattr(current, name, cleaned[name])
-        current.version += 1
-        current.updated_at = timezone.now()
-        current.updated_by = actor.user
-        current.save()
-        MeasureRevision.objects.create(
-            measure=current,
-            version=current.version,
-            snapshot=catalogue.snapshot(current),
-            saved_by=actor.user,
-            saved_at=current.updated_at,
+        if not save_edit(
+            current,
+            cleaned,
+            fields=catalogue.FIELDS,
+            editable=EDITABLE,
+            user=actor.user,
+            revision_model=MeasureRevision,
+            parent="measure",
             source=RevisionSource.LOCAL,
-        )
+        ):
+            return current
         _audit(actor, Action.MEASURE_UPDATE, object_type="measure", object_id=current.key, reason=f"v{current.version}")
     return current
 

@@ -10,13 +10,12 @@ will refer to them); deactivate them in the file with `active: false`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from django.db import transaction
-from django.utils import timezone
+from utvei.core.catalogue import DATA_FILE_SOURCE, CatalogueError, SyncSummary, load_list, sync_versioned
+
+__all__ = ["DATA_FILE", "DATA_FILE_SOURCE", "FIELDS", "CatalogueError", "SyncSummary", "load_entries", "sync_entries"]
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "legal_bases.yaml"
 
@@ -50,11 +49,6 @@ TEXT_LIMITS = {
     "conditions_nb": 5000,
     "conditions_en": 5000,
 }
-DATA_FILE_SOURCE = "data-file"
-
-
-class CatalogueError(ValueError):
-    """The data file is not valid; the message names the entry and the field."""
 
 
 def _kinds_and_types() -> tuple[set[str], set[str]]:
@@ -106,45 +100,12 @@ def clean_entry(raw: Any, where: str = "entry") -> dict[str, Any]:
 
 def load_entries(path: Path = DATA_FILE) -> list[dict[str, Any]]:
     """Every entry of the data file, in file order, checked; keys unique."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, list):
-        raise CatalogueError(f"{path.name}: expected a list of entries")
-    entries = [clean_entry(raw, f"{path.name} entry {i + 1}") for i, raw in enumerate(data)]
-    keys = [e["key"] for e in entries]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise CatalogueError(f"{path.name}: duplicate keys {duplicates}")
-    return entries
+    return load_list(path, clean_entry)
 
 
 def snapshot(basis: Any) -> dict[str, Any]:
     """All fields of a basis, as stored in a revision."""
     return {name: getattr(basis, name) for name in FIELDS}
-
-
-@dataclass
-class SyncSummary:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    admin_edits_replaced: list[str] = field(default_factory=list)  # updated keys whose admin edit the file replaced
-    not_in_file: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def lines(self) -> list[str]:
-        out = [
-            f"created: {len(self.created)}" + (f" ({', '.join(self.created)})" if self.created else ""),
-            f"updated: {len(self.updated)}" + (f" ({', '.join(self.updated)})" if self.updated else ""),
-            f"unchanged: {len(self.unchanged)}",
-        ]
-        if self.admin_edits_replaced:
-            out.append("the data file replaced administrators' edits of: " + ", ".join(self.admin_edits_replaced))
-        if self.not_in_file:
-            out.append("kept, not in the data file: " + ", ".join(self.not_in_file))
-        return out
 
 
 def sync_entries(
@@ -154,47 +115,7 @@ def sync_entries(
     revision_model: Any,
     on_change: Callable[[Any, str], None] | None = None,
 ) -> SyncSummary:
-    """Bring the catalogue in line with the file's entries (see the module docstring). One transaction."""
-    summary = SyncSummary()
-    now = timezone.now()
-    with transaction.atomic():
-        existing = {b.key: b for b in basis_model.objects.select_for_update().order_by("pk")}
-        for position, entry in enumerate(entries, start=1):
-            basis = existing.get(entry["key"])
-            if basis is None:
-                basis = basis_model.objects.create(position=position, version=1, updated_at=now, **entry)
-                revision_model.objects.create(
-                    basis=basis, version=1, snapshot=entry, saved_at=now, source=DATA_FILE_SOURCE
-                )
-                summary.created.append(basis.key)
-                if on_change:
-                    on_change(basis, "created")
-                continue
-            last_from_file = (
-                revision_model.objects.filter(basis=basis, source=DATA_FILE_SOURCE).order_by("-version").first()
-            )
-            current = snapshot(basis)
-            said_before = last_from_file.snapshot if last_from_file is not None else current
-            if said_before == entry:
-                if basis.position != position:  # order only: not a change of content, no new version
-                    basis_model.objects.filter(pk=basis.pk).update(position=position)
-                summary.unchanged.append(basis.key)
-                continue
-            if current != said_before:
-                summary.admin_edits_replaced.append(basis.key)
-            for name, value in entry.items():
-                setattr(basis, name, value)
-            basis.position = position
-            basis.version += 1
-            basis.updated_at = now
-            basis.updated_by = None
-            basis.save()
-            revision_model.objects.create(
-                basis=basis, version=basis.version, snapshot=entry, saved_at=now, source=DATA_FILE_SOURCE
-            )
-            summary.updated.append(basis.key)
-            if on_change:
-                on_change(basis, "updated")
-        in_file = {e["key"] for e in entries}
-        summary.not_in_file = sorted(k for k in existing if k not in in_file)
-    return summary
+    """Bring the catalogue in line with the file's entries (see utvei.core.catalogue). One transaction."""
+    return sync_versioned(
+        entries, model=basis_model, revision_model=revision_model, parent="basis", fields=FIELDS, on_change=on_change
+    )

@@ -20,6 +20,7 @@ from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, DataCategory
+from utvei.core.catalogue import save_edit
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_text
 from utvei.people.models import AgeBand
@@ -71,22 +72,17 @@ def legal_basis_update(*, actor: Membership, basis: LegalBasis, expected_version
             cleaned = catalogue.clean_entry(proposed, "legal basis")
         except CatalogueError as exc:
             raise UtveiError(_("The change is not valid: %(problem)s") % {"problem": str(exc)}) from exc
-        if cleaned == catalogue.snapshot(current):
-            return current
-        for name in EDITABLE:
-            setattr(current, name, cleaned[name])
-        current.version += 1
-        current.updated_at = timezone.now()
-        current.updated_by = actor.user
-        current.save()
-        LegalBasisRevision.objects.create(
-            basis=current,
-            version=current.version,
-            snapshot=catalogue.snapshot(current),
-            saved_by=actor.user,
-            saved_at=current.updated_at,
+        if not save_edit(
+            current,
+            cleaned,
+            fields=catalogue.FIELDS,
+            editable=EDITABLE,
+            user=actor.user,
+            revision_model=LegalBasisRevision,
+            parent="basis",
             source=RevisionSource.ADMIN,
-        )
+        ):
+            return current
         audit_record(
             action=Action.LEGAL_BASIS_UPDATE,
             actor=actor.user,
