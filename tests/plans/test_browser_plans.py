@@ -1,6 +1,7 @@
-"""The toolbox and an individual plan in Chromium, with axe-core on every new page.
+"""The toolbox and an individual plan in Chromium, with axe-core on every new page: issue 4's acceptance walk.
 
-kari (coordinator) reads the catalogue, starts the plan from the case page, adds the person's goal and a measure
+The case starts in «Assessment» with ola's assessment filled in: kari (coordinator) finalises it, moves the case
+to «Planning», reads the catalogue, starts the plan from the case page, adds the person's goal and a measure
 for mona (mentor) through htmx, records the participation, approves the plan, moves the case to «Active» and opens
 the printable plan. mona then sees the goal and her own measure, and nothing else of the plan.
 """
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.assessments.helpers import fill, start
 from tests.browser.support import A11yLog, give_totp, log_in, screenshot
-from tests.plans.helpers import to_planning
+from utvei.assessments.services import instruments_sync
+from utvei.cases import services as case_services
 from utvei.cases.models import Phase, TeamRole
 from utvei.plans.models import Plan, PlanStatus
 from utvei.plans.services import measures_sync
@@ -30,12 +33,24 @@ def test_a_plan_from_the_toolbox_to_the_mentor(live_server, world, browser_page)
     case = world.open_case(name="Aslak Plansen")
     world.add(case, "nils")
     world.add(case, "mona", role=TeamRole.MENTOR)
-    case = to_planning(world, case)
+    case = case_services.case_transition(actor=world.m["kari"], case=case, to_phase=Phase.ASSESSMENT)
+    instruments_sync()
+    assessment = fill(world, start(world, case, by="kari"), by="kari")
     case_url = f"{base}/cases/{case.public_id}/"
 
-    # ---- the toolbox ----
+    # ---- assessment -> planning: the assessment is finalised, then the phase changes ----
     kari = browser_page()
     log_in(kari, base, "kari", secrets["kari"])
+    kari.goto(f"{base}/cases/{case.public_id}/assessments/{assessment.public_id}/finalise/")
+    kari.get_by_role("button", name="Finalise the assessment").click()
+    expect(kari.locator("#summary")).to_contain_text("SAMMENFATNING-HEMMELIG")
+    kari.goto(case_url)
+    kari.get_by_role("button", name="Move to «Planning»").click()
+    expect(kari.get_by_role("status").filter(has_text="The case is now in the phase «Planning».")).to_be_visible()
+    case.refresh_from_db()
+    assert case.phase == Phase.PLANNING
+
+    # ---- the toolbox ----
     kari.goto(f"{base}/measures/")
     expect(kari.get_by_role("heading", level=1)).to_have_text("Toolbox: measures")
     expect(kari.locator("#evidence-note")).to_contain_text("Nobody knows which exit measures work.")
