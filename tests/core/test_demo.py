@@ -8,10 +8,21 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from utvei.access.policy import Act, can, case_access, entry_decision, visible_cases
-from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership, Organisation, OrgKind
+from utvei.access.policy import Act, Relation, can, case_access, entry_decision, visible_cases
+from utvei.accounts.models import (
+    HEALTH_KINDS,
+    POLICE_KINDS,
+    Membership,
+    Notification,
+    NotificationKind,
+    Organisation,
+    OrgKind,
+)
 from utvei.accounts.roles import Role
+from utvei.assessments.display import compare
+from utvei.assessments.models import Assessment, AssessmentSkip, AssessmentStatus
 from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_verify
 from utvei.cases.models import (
@@ -23,12 +34,17 @@ from utvei.cases.models import (
     Phase,
     Task,
     TaskStatus,
+    TeamMember,
+    TeamRole,
     Track,
     TriageOutcome,
     Urgency,
 )
 from utvei.core.management.commands.demo import DEFAULT_PASSWORD, load_story
 from utvei.people.models import Person
+from utvei.sharing.emergency import case_emergency_accesses, review_queue
+from utvei.sharing.models import EmergencyAccess, Referral, ReferralBasis, ReferralStatus, ReviewStatus
+from utvei.sharing.referrals import referral_inbox
 
 
 def _load(**opts: Any) -> str:
@@ -95,8 +111,6 @@ def test_cases_cover_every_phase_and_track_with_a_reopened_case(demo: str) -> No
 
 
 def test_the_timeline_spreads_over_the_last_year_and_a_half(demo: str) -> None:
-    from django.utils import timezone
-
     oldest = Entry.objects.order_by("occurred_at").first()
     assert oldest is not None and (timezone.now() - oldest.occurred_at).days > 365
     assert Case.objects.filter(phase=Phase.CLOSED, closed_at__isnull=False).count() >= 2
@@ -181,3 +195,75 @@ def test_a_chosen_password_is_used_for_every_account(db: Any, settings: Any) -> 
     out = _load(password="annet-passord-123")
     assert "annet-passord-123" in out
     assert _m("nav").user.check_password("annet-passord-123")
+
+
+# ---- Referrals, emergency access and assessments --------------------------------------------------------
+
+
+def test_a_referral_to_nav_was_accepted_with_the_nav_caseworker_on_the_team(demo: str) -> None:
+    accepted = Referral.objects.select_related("case", "team_member__user").get(status=ReferralStatus.ACCEPTED)
+    assert (accepted.from_org.slug, accepted.to_org.slug) == ("fjordvik-kommune", "nav-fjordvik")
+    assert accepted.basis == ReferralBasis.CONSENT and accepted.decided_by == _m("nav-koordinator").user
+    member = accepted.team_member
+    assert member is not None and member.user.username == "nav" and member.role == TeamRole.REFERRAL
+    ca = case_access(_m("nav"), accepted.case)
+    assert ca is not None and ca.relation == Relation.REFERRAL
+    assert accepted.decided_at is not None and accepted.sent_at < accepted.decided_at == member.started_at
+
+
+def test_a_referral_to_nav_waits_for_the_nav_coordinator(demo: str) -> None:
+    waiting = Referral.objects.get(status=ReferralStatus.SENT)
+    nav = _m("nav-koordinator")
+    assert waiting.to_org_id == nav.organisation_id and waiting.case.phase != Phase.CLOSED
+    assert waiting in referral_inbox(actor=nav, audit=False)
+    assert Notification.objects.filter(
+        user=nav.user, kind=NotificationKind.REFERRAL_RECEIVED, ref=waiting.public_id, read_at__isnull=True
+    ).exists()
+    assert case_access(nav, waiting.case) is None  # the case itself stays hidden until NAV accepts
+    assert "1 referral waiting" in demo
+
+
+def test_an_emergency_access_by_someone_outside_the_case_waits_for_the_dpos_review(demo: str) -> None:
+    dpo = _m("personvern")
+    pending = list(review_queue(actor=dpo, status=ReviewStatus.PENDING, audit=False))
+    assert len(pending) == 1
+    access = pending[0]
+    assert access.expires_at < timezone.now() and not access.is_active()  # the window is over
+    assert not TeamMember.objects.filter(case=access.case, user=access.user).exists()
+    user = Membership.objects.select_related("user", "organisation").get(
+        user=access.user, organisation=access.organisation
+    )
+    assert case_access(user, access.case) is None  # no relation any more
+    assert access in case_emergency_accesses(actor=dpo, case_ids=[str(access.case.public_id)])
+    assert Notification.objects.filter(
+        user=dpo.user, kind=NotificationKind.EMERGENCY_ACCESS, ref=access.public_id, read_at__isnull=True
+    ).exists()
+    approved = EmergencyAccess.objects.get(review_status=ReviewStatus.APPROVED)
+    assert approved.reviewed_by == dpo.user and approved.reviewed_at and approved.reviewed_at >= approved.expires_at
+    assert "1 emergency access to review" in demo
+
+
+def test_cases_have_final_assessments_a_reassessment_with_changes_and_a_draft(demo: str) -> None:
+    finals = Assessment.objects.filter(status=AssessmentStatus.FINAL).select_related("case")
+    assert finals.count() >= 4
+    phases = {a.case.phase for a in finals}
+    assert len({a.case_id for a in finals}) >= 3 and phases & {Phase.PLANNING, Phase.ACTIVE}
+    for a in finals:
+        items = list(a.items.all())
+        assert items and all(i.rating and i.evidence.strip() for i in items), a.case.reference
+        assert all(i.confidence for i in items if i.rating != "unknown"), a.case.reference
+        assert a.summary_level and a.summary_judgement and a.formulation and a.management
+        assert a.finalised_at is not None and (timezone.now() - a.finalised_at).days > 7  # dated in the story
+        assert not AssessmentSkip.objects.filter(case=a.case).exists()  # planning rests on the assessment
+    again = finals.get(previous__isnull=False)
+    before = again.previous
+    assert before is not None and before.case_id == again.case_id and before.is_final
+    assert before.finalised_at is not None and again.finalised_at is not None
+    assert before.finalised_at < again.created_at and again.changes_since_last
+    changes = compare(
+        again.instrument_version, list(again.items.all()), before.instrument_version, list(before.items.all())
+    )
+    assert sum(c.changed for c in changes) >= 5
+    draft = Assessment.objects.get(status=AssessmentStatus.DRAFT)
+    assert draft.case.phase == Phase.ASSESSMENT
+    assert draft.items.exclude(rating="").exists() and draft.items.filter(rating="").exists()

@@ -1,11 +1,12 @@
 """`utvei demo`: load the fictional municipality of Fjordvik and print the demo accounts (demo mode only).
 
-The story lives in utvei/core/data/demo.yaml. Every record is written by the domain services (accounts,
-people, cases), so it is access-checked, encrypted and audited like real work. Services stamp their rows with
-the current time; to make the case list and timelines read like 18 months of work, the loader afterwards
-moves the timestamps those services set to "now" (opened_at, closed_at, received_at, triaged_at, changed_at,
-started_at, created_at, saved_at, completed_at) to the story's date. It touches no content and no audit event:
-the audit log keeps the true time of loading.
+The story lives in utvei/core/data/demo.yaml. Every record is written by the domain services (accounts, people,
+cases, sharing, plans, assessments), so it is access-checked, encrypted and audited like real work. Services
+stamp their rows with the current time; to make the case list and timelines read like 18 months of work, the
+loader afterwards moves the timestamps those services set to "now" (opened_at, closed_at, received_at,
+triaged_at, changed_at, started_at, created_at, saved_at, completed_at, valid_from, sent_at, decided_at,
+expires_at, reviewed_at, finalised_at) to the story's date. It touches no content and no audit event: the audit
+log keeps the true time of loading.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from utvei.access.policy import own_concerns, visible_cases, visible_concerns
@@ -44,6 +46,7 @@ from utvei.core.errors import UtveiError
 from utvei.core.synthetic import synthetic_nin
 from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
+from utvei.sharing.models import Consent, EmergencyAccess, Referral, ReferralStatus, ReviewStatus
 from utvei.sharing.services import consent_record
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.yaml"
@@ -183,14 +186,15 @@ class DemoLoader:
         PhaseChange.objects.filter(case=case).update(changed_at=opened)
         TeamMember.objects.filter(case=case).update(started_at=opened)
         Person.objects.filter(pk=case.person_id, created_at__gt=opened).update(created_at=opened)
-        self._consent(case, actor, case.owning_org.slug)
+        self._consent(case, actor, case.owning_org.slug, at=opened)
         return case, opened
 
-    def _consent(self, case: Case, actor: Membership, org_slug: str) -> None:
+    def _consent(self, case: Case, actor: Membership, org_slug: str, *, at: dt.datetime | None = None) -> None:
         """The person (or, under the consent age, a guardian) consents to this organisation reading for
-        coordination: the basis the sharing gate needs before anything crosses between organisations."""
+        coordination: the basis the sharing gate needs before anything crosses between organisations. Consents
+        are recorded per organisation; `at` is the story's date it was given."""
         under_age = case.person.age_band == AgeBand.UNDER_15
-        consent_record(
+        consent = consent_record(
             actor=actor,
             case=case,
             given_by="guardian" if under_age else "person",
@@ -200,6 +204,8 @@ class DemoLoader:
             purposes=["coordination"],
             evidence="signed_form",
         )
+        if at is not None:
+            Consent.objects.filter(pk=consent.pk).update(valid_from=at, created_at=at)
 
     # ---- A case's story ---------------------------------------------------------------------------------
 
@@ -219,8 +225,9 @@ class DemoLoader:
         member = cs.team_add(
             actor=self._manager(case, step), case=case, user=m.user, organisation=m.organisation, role=step["role"]
         )
-        TeamMember.objects.filter(pk=member.pk).update(started_at=self.clock.at(step["at"]))
-        self._consent(case, self._manager(case, step), m.organisation.slug)
+        started = self.clock.at(step["at"])
+        TeamMember.objects.filter(pk=member.pk).update(started_at=started)
+        self._consent(case, self._manager(case, step), m.organisation.slug, at=started)
 
     def _step_entry(self, case: Case, step: dict[str, Any]) -> None:
         at = self.clock.at(step["at"])
@@ -257,6 +264,21 @@ class DemoLoader:
 
         plan_step(self, case, step)
 
+    def _step_referral(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.sharing.demo import referral_step  # sent, and perhaps answered, by the receiving coordinator
+
+        referral_step(self, case, step)
+
+    def _step_emergency(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.sharing.demo import emergency_step  # break-the-glass by someone outside the case, in the past
+
+        emergency_step(self, case, step)
+
+    def _step_assessment(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.assessments.demo import assessment_step  # structured professional judgement, draft or final
+
+        assessment_step(self, case, step)
+
     def _step_phase(self, case: Case, step: dict[str, Any]) -> None:
         at = self.clock.at(step["at"])
         ended = self.clock.date(-step["ended"]) if "ended" in step else None
@@ -270,7 +292,8 @@ class DemoLoader:
         Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP, created_at__gt=at).update(created_at=at)
 
     def _planning_reason(self, case: Case, actor: Membership, at: dt.datetime) -> None:
-        """Planning needs a final assessment or a recorded reason; until the story has assessments, a reason."""
+        """Planning needs a final assessment or a recorded reason: a story without an assessment step records
+        that the assessment was made before the municipality used Utvei for it."""
         from utvei.assessments.checks import planning_blocker
         from utvei.assessments.models import AssessmentSkip
         from utvei.assessments.services import assessment_skip_record
@@ -344,6 +367,18 @@ def _counts(m: Membership) -> str:
         parts.append(f"{queue} new concerns")
     if m.role == "reporter":
         parts.append(f"{own_concerns(m).count()} receipts")
+    if m.role == "coordinator":
+        waiting = Referral.objects.filter(to_org_id=m.organisation_id, status=ReferralStatus.SENT).count()
+        if waiting:
+            parts.append(f"{waiting} referral{'s' if waiting != 1 else ''} waiting")
+    if m.role == "dpo":
+        pending = (
+            EmergencyAccess.objects.filter(review_status=ReviewStatus.PENDING)
+            .filter(Q(case__owning_org_id=m.organisation_id) | Q(organisation_id=m.organisation_id))
+            .count()
+        )
+        if pending:
+            parts.append(f"{pending} emergency access{'es' if pending != 1 else ''} to review")
     return f"{', '.join(parts)} · " if parts else ""
 
 
