@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("utvei.sharing.urls")),
     path("", include("utvei.assessments.urls")),
     path("", include("utvei.plans.urls")),
+    path("", include("utvei.meetings.urls")),
     path("", include("utvei.cases.urls")),
 ]

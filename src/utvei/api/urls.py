@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 from .errors import not_found
 from .urls_assessments import urlpatterns as assessment_urls
+from .urls_meetings import urlpatterns as meeting_urls
 from .urls_plans import urlpatterns as plan_urls
 from .views.auth import TokenView
 from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
@@ -75,6 +76,7 @@ urlpatterns = [
     path("legal-bases/<slug:key>/", LegalBasisDetailView.as_view(), name="legal_basis_detail"),
     *assessment_urls,
     *plan_urls,
+    *meeting_urls,
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
