@@ -88,6 +88,13 @@ class NotificationKind(models.TextChoices):
     EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a case")
     REFERRAL_RECEIVED = "referral_received", _("Referral received")
     REFERRAL_DECIDED = "referral_decided", _("Referral answered")
+    TASK_OVERDUE = "task_overdue", _("Overdue task")
+    REVIEW_OVERDUE = "review_overdue", _("Overdue plan review")
+    REASSESSMENT_OVERDUE = "reassessment_overdue", _("Overdue reassessment")
+
+
+# The kinds a reminder is (cases/reminders.py): something on a case the user leads is past its date.
+REMINDER_KINDS = (NotificationKind.TASK_OVERDUE, NotificationKind.REVIEW_OVERDUE, NotificationKind.REASSESSMENT_OVERDUE)
 
 
 class Notification(models.Model):
@@ -105,3 +112,39 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "organisation", "read_at"])]
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("To be sent")
+    SENT = "sent", _("Sent")
+    NO_ADDRESS = "no_address", _("No e-mail address")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not sent: no longer the case lead")
+
+
+class Reminder(models.Model):
+    """The key that makes a reminder happen once: one row per (kind, item, due date, user), written in the same
+    transaction as its notification. A second pass, or a second worker at the same moment, meets the unique
+    constraint and skips. A new due date is a new reminder. Like the notification it holds no case content: `ref`
+    is the public id of the task, plan or assessment. The e-mail's delivery is tracked here too, so that it is
+    sent once, and retried a few times if the mail server fails."""
+
+    kind = models.CharField(max_length=30, choices=[(k.value, k.label) for k in REMINDER_KINDS])
+    ref = models.UUIDField()
+    due_on = models.DateField()
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    notification = models.OneToOneField(Notification, on_delete=models.PROTECT, related_name="reminder")
+    created_at = models.DateTimeField(default=timezone.now)
+    email_status = models.CharField(max_length=12, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)  # a worker is sending it (stale after a while)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "ref", "due_on", "user"], name="uniq_reminder"),
+        ]
+        indexes = [models.Index(fields=["email_status", "created_at"])]

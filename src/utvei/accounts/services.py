@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -38,17 +39,24 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     validate: bool = True,
+    email: str = "",
 ) -> Membership:
-    """Create a user with one membership, or add a membership to an existing user."""
+    """Create a user with one membership, or add a membership to an existing user. The e-mail address (for
+    reminders) is set on a new user only."""
     if role not in Role.values:
         raise UtveiError(_("Unknown role. Choose one of: %(r)s") % {"r": ", ".join(Role.values)})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise UtveiError(_("Enter a valid e-mail address."), code="invalid_email") from exc
     org = Organisation.objects.filter(slug=org_slug).first()
     if org is None:
         raise NotFound(_("No organisation with that slug."))
     with transaction.atomic():
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, first_name=first_name, last_name=last_name)
+            user = User(username=username, first_name=first_name, last_name=last_name, email=email)
             if validate:
                 try:
                     validate_password(password, user)

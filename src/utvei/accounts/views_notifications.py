@@ -55,6 +55,23 @@ def _referral_link(n: Notification) -> str:
         return ""
 
 
+# Reminders (cases/reminders.py): the lead is told what kind of thing is overdue in which case, never more.
+REMINDER_TEXTS: dict[str, Any] = {
+    NotificationKind.TASK_OVERDUE: _("You have an overdue task in case %(ref)s."),
+    NotificationKind.REVIEW_OVERDUE: _("You have an overdue plan review in case %(ref)s."),
+    NotificationKind.REASSESSMENT_OVERDUE: _("You have an overdue reassessment in case %(ref)s."),
+}
+
+
+def _reminder_link(n: Notification) -> str:
+    """The overdue item's own page (it checks access when followed)."""
+    from utvei.cases.overdue import item_url
+
+    if n.case is None or n.ref is None:
+        return ""
+    return item_url(n.kind, n.case.public_id, n.ref)
+
+
 def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
     """Text and link for each notification: two queries however many there are."""
     accesses = _emergency_accesses({n.ref for n in notes if n.kind == NotificationKind.EMERGENCY_ACCESS and n.ref})
@@ -83,6 +100,9 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
         elif n.kind == NotificationKind.REFERRAL_DECIDED:
             text = _("A referral of case %(ref)s was answered.") % {"ref": ref}
             link = _referral_link(n) or link
+        elif n.kind in REMINDER_TEXTS:
+            text = REMINDER_TEXTS[n.kind] % {"ref": ref}
+            link = _reminder_link(n) if link else ""
         else:
             text = n.get_kind_display()
         rows.append({"obj": n, "text": text, "link": link, "unread": n.read_at is None})

@@ -19,7 +19,7 @@ from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import UtveiError
 
-from .. import selectors, services
+from .. import overdue, selectors, services
 from ..forms import (
     ConcernForm,
     TriageForm,
@@ -53,6 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ctx["overdue_count"] = sum(1 for t in ctx["tasks"] if t.is_overdue)
             cases = selectors.case_list(actor=m, filters=selectors.CaseFilters(mine=True))
             ctx["cases"] = list(cases[:DASHBOARD_ROWS])
+            attention = overdue.attention(m)
+            ctx["attention"] = attention[:DASHBOARD_ROWS]
+            ctx["attention_more"] = len(attention) - len(ctx["attention"])
         if ctx["can_triage"]:
             ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
         ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]

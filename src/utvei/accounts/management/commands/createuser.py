@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--username", required=True)
         parser.add_argument("--org", required=True, help="organisation slug")
         parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--email", default="", help="for reminder e-mails (a new user only)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         password = os.environ.get("UTVEI_PASSWORD")
@@ -26,7 +27,13 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("give a password in UTVEI_PASSWORD or on standard input")
         try:
-            m = user_create(username=opts["username"], password=password, org_slug=opts["org"], role=opts["role"])
+            m = user_create(
+                username=opts["username"],
+                password=password,
+                org_slug=opts["org"],
+                role=opts["role"],
+                email=opts["email"],
+            )
         except UtveiError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"user {m.user.username} is {m.role} in {m.organisation.slug}")

@@ -1,0 +1,160 @@
+"""What is overdue on the cases a user leads: open tasks past their due date, plan reviews and reassessments.
+
+One read serves the dashboard's "Needs attention" and the reminder pass (cases/reminders.py), so both always say
+the same. It goes through access: only cases the principal may see (`policy.visible_cases`) and leads, and only
+the items the principal may read there (`policy.task_visible`, the plan's full view, `assessment_decision`) — a
+mentor never hears of a plan review or an assessment. Each item carries its kind, case, public id and due date:
+no content. A constant number of queries however many cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from utvei.access import policy
+from utvei.access.assessments import assessment_decision
+from utvei.access.plans import PlanView, plan_view
+from utvei.access.policy import Act
+from utvei.accounts.models import Membership, NotificationKind
+from utvei.assessments.models import Assessment, AssessmentStatus
+from utvei.audit.models import Action
+from utvei.audit.services import audit_record
+from utvei.plans.models import Plan, PlanStatus
+
+from .models import Case, Phase, Task, TaskStatus
+
+Kind = NotificationKind
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """One overdue thing on a case: what it is, which one (public id) and when it was due."""
+
+    kind: str  # NotificationKind.TASK_OVERDUE, REVIEW_OVERDUE or REASSESSMENT_OVERDUE
+    case: Case
+    ref: uuid.UUID
+    due_on: dt.date
+
+    @property
+    def label(self) -> str:
+        return str(Kind(self.kind).label)
+
+    @property
+    def url(self) -> str:
+        return item_url(self.kind, self.case.public_id, self.ref)
+
+
+@dataclass(frozen=True)
+class CaseAttention:
+    """A case the user leads, and what on it is overdue, oldest first."""
+
+    case: Case
+    items: list[Overdue]
+
+
+def item_url(kind: str, case_id: uuid.UUID, ref: uuid.UUID) -> str:
+    """Where an overdue item is shown; the page checks access when it is opened."""
+    if kind == Kind.REVIEW_OVERDUE:
+        return reverse("plan_detail", args=[case_id, ref])
+    if kind == Kind.REASSESSMENT_OVERDUE:
+        return reverse("assessment_detail", args=[case_id, ref])
+    return reverse("case_detail", args=[case_id]) + f"#task-{ref}"
+
+
+# ---- What counts as overdue (one place for the dashboard and the pass) ----------------------------------
+
+
+def late_tasks(today: dt.date) -> QuerySet[Task]:
+    return Task.objects.filter(status=TaskStatus.OPEN, due_on__lt=today)
+
+
+def late_reviews(today: dt.date) -> QuerySet[Plan]:
+    """The plan in force whose next review date has passed."""
+    return Plan.objects.filter(status=PlanStatus.APPROVED, review_due__lt=today)
+
+
+def late_reassessments(today: dt.date) -> QuerySet[Assessment]:
+    """Final assessments past their reassessment date that no later final assessment with the same instrument
+    has followed: the case has not been reassessed yet."""
+    later = Assessment.objects.filter(
+        case_id=OuterRef("case_id"),
+        status=AssessmentStatus.FINAL,
+        instrument_version__instrument_id=OuterRef("instrument_version__instrument_id"),
+        finalised_at__gt=OuterRef("finalised_at"),
+    )
+    return Assessment.objects.filter(status=AssessmentStatus.FINAL, reassessment_due__lt=today).exclude(Exists(later))
+
+
+def led_cases_with_something_late(today: dt.date) -> QuerySet[Case]:
+    """Open cases with a lead and anything overdue: whose leads the reminder pass asks about (system read)."""
+    late = (
+        Q(Exists(late_tasks(today).filter(case_id=OuterRef("pk"))))
+        | Q(Exists(late_reviews(today).filter(case_id=OuterRef("pk"))))
+        | Q(Exists(late_reassessments(today).filter(case_id=OuterRef("pk"))))
+    )
+    return Case.objects.filter(lead__isnull=False).exclude(phase=Phase.CLOSED).filter(late)
+
+
+# ---- The principal's list --------------------------------------------------------------------------------
+
+# The fields the lists and the access decisions read; encrypted content is never loaded.
+_CASE_FIELDS = ("pk", "public_id", "reference", "owning_org_id", "lead_id", "phase")
+_ITEM_FIELDS = ("pk", "public_id", "case_id", "author_id", "author_org_id", "classification", "status")
+
+
+def overdue_for(m: Membership | None, *, today: dt.date | None = None, audit: bool = True) -> list[Overdue]:
+    """Everything overdue on the open cases the principal leads and may see, that they may read; oldest first.
+
+    audit=True (the dashboard) writes one `case.list` event with the reason `overdue` when there is anything to
+    show; the reminder pass audits each reminder it sends instead.
+    """
+    if m is None or not policy.can(m, Act.CASE_LIST):
+        return []
+    today = today or timezone.localdate()
+    led = policy.visible_cases(m).filter(lead_id=m.user_id).exclude(phase=Phase.CLOSED)
+    ids = led.values("pk")
+    tasks = list(late_tasks(today).filter(case_id__in=ids).only("pk", "public_id", "case_id", "assignee_id", "due_on"))
+    plans = list(late_reviews(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "review_due"))
+    assessments = list(late_reassessments(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "reassessment_due"))
+    if not (tasks or plans or assessments):
+        return []
+    wanted = {t.case_id for t in tasks} | {p.case_id for p in plans} | {a.case_id for a in assessments}
+    cases = Case.objects.filter(pk__in=wanted).only(*_CASE_FIELDS)
+    access = policy.case_accesses(m, cases)
+    items: list[Overdue] = []
+    for task in tasks:
+        ca = access.get(task.case_id)
+        if ca is not None and task.due_on is not None and policy.task_visible(ca, task):
+            items.append(Overdue(Kind.TASK_OVERDUE, ca.case, task.public_id, task.due_on))
+    for plan in plans:
+        ca = access.get(plan.case_id)
+        # The review date is part of the plan as coordinators and caseworkers see it, not of a mentor's view.
+        if ca is not None and plan.review_due is not None and plan_view(ca, plan) == PlanView.FULL:
+            items.append(Overdue(Kind.REVIEW_OVERDUE, ca.case, plan.public_id, plan.review_due))
+    for a in assessments:
+        ca = access.get(a.case_id)
+        if ca is not None and a.reassessment_due is not None and assessment_decision(ca, a):
+            items.append(Overdue(Kind.REASSESSMENT_OVERDUE, ca.case, a.public_id, a.reassessment_due))
+    items.sort(key=_order)
+    if audit and items:
+        audit_record(action=Action.CASE_LIST, actor=m.user, organisation=m.organisation, reason="overdue")
+    return items
+
+
+def _order(item: Overdue) -> tuple[Any, ...]:
+    return (item.due_on, item.case.reference, item.kind, str(item.ref))
+
+
+def attention(m: Membership | None, *, today: dt.date | None = None) -> list[CaseAttention]:
+    """The dashboard's "Needs attention": the overdue items grouped by case, the case with the oldest first."""
+    groups: dict[int, CaseAttention] = {}
+    for item in overdue_for(m, today=today):
+        groups.setdefault(item.case.pk, CaseAttention(item.case, [])).items.append(item)
+    return list(groups.values())
