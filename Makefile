@@ -41,7 +41,7 @@ test-pg: install system
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
 test-browser: install system
-	$(BIN)/pytest -m browser -p no:cacheprovider
+	$(BIN)/pytest -m browser -n 2 -p no:cacheprovider
 
 test: install system lint types test-sqlite test-pg test-browser
 	@echo "make test: all stages passed"

@@ -24,16 +24,26 @@ cd "$ROOT/src/utvei"
 "$UTVEI" makemessages -l nb --no-obsolete \
   --ignore=.venv --ignore=var --ignore=tests --ignore=bench \
   --ignore='api/*' --ignore='src/utvei/api/*'
-
 "$UTVEI" compilemessages -l nb --ignore=.venv --ignore='api/*'
 
-# Fail loudly on format errors, untranslated or fuzzy entries.
-msgfmt --check-format --statistics -o /dev/null locale/nb/LC_MESSAGES/django.po
-if msgattrib --only-fuzzy locale/nb/LC_MESSAGES/django.po | grep -q '^msgid'; then
-  echo "locale/nb/LC_MESSAGES/django.po has fuzzy entries: review them" >&2
-  exit 1
-fi
-if msgattrib --untranslated locale/nb/LC_MESSAGES/django.po | grep -q '^msgid'; then
-  echo "locale/nb/LC_MESSAGES/django.po has untranslated entries: translate them" >&2
-  exit 1
-fi
+# The API's own catalog, from the API's own sources.
+(cd api && "$UTVEI" makemessages -l nb --no-obsolete && "$UTVEI" compilemessages -l nb)
+
+# Fail loudly on format errors, untranslated or fuzzy entries. (The output is captured, not piped into
+# `grep -q`: with pipefail, grep's early exit would make msgattrib fail and the check pass silently.)
+status=0
+for po in locale/nb/LC_MESSAGES/django.po api/locale/nb/LC_MESSAGES/django.po; do
+  msgfmt --check-format --statistics -o /dev/null "$po"
+  fuzzy="$(msgattrib --only-fuzzy --no-obsolete "$po")"
+  if [ -n "$fuzzy" ]; then
+    echo "$po has fuzzy entries: review them" >&2
+    status=1
+  fi
+  untranslated="$(msgattrib --untranslated --no-obsolete "$po")"
+  if [ -n "$untranslated" ]; then
+    echo "$po has untranslated entries: translate them" >&2
+    printf '%s\n' "$untranslated" | grep '^msgid' | head -n 20 >&2
+    status=1
+  fi
+done
+exit "$status"

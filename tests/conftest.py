@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.services import user_create
@@ -136,6 +136,14 @@ def world(db: Any) -> World:
 @pytest.fixture(autouse=True)
 def _demo_mode_off(settings: Any) -> None:
     settings.DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Any:
+    """Code called outside a request speaks English in tests, whatever test ran before on this thread (a request
+    leaves its language active). Pages pick their own language per request; tests of bokmål ask for it."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

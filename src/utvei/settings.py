@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "utvei.cases",
     "utvei.assessments",
     "utvei.plans",
+    "utvei.meetings",
     "utvei.api",
 ]
 
@@ -200,6 +201,12 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "utvei.sharing.models.BasisType",  # legal bases had `type` alone before item types came
         "ItemTypeEnum": "utvei.assessments.models.ItemType",
         "AssessmentClassificationEnum": "utvei.api.serializers_assessments.CLASSIFICATIONS",
+        # Case meetings reuse the entries' classification and the tasks' status under the names they had.
+        "EntryClassificationEnum": "utvei.cases.models.Classification",
+        "TaskStatusStatusEnum": "utvei.cases.models.TaskStatus",
+        "MeetingKindEnum": "utvei.meetings.models.MeetingKind",
+        "MeetingStatusEnum": "utvei.meetings.models.MeetingStatus",
+        "DecisionStateEnum": "utvei.meetings.models.DecisionState",
     },
 }
 
@@ -209,6 +216,22 @@ UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; yo
 # Break-the-glass: the longest (and default) window of an emergency access, in hours (docs/emergency-access.md).
 UTVEI_EMERGENCY_HOURS = max(1, min(72, int(os.environ.get("UTVEI_EMERGENCY_HOURS", "4").strip() or "4")))
 
+# Reminders (docs/reminders.md): the worker's pass runs every so many minutes; e-mails link back to this address.
+UTVEI_REMINDER_INTERVAL = max(1, int(os.environ.get("UTVEI_REMINDER_INTERVAL", "15").strip() or "15"))
+UTVEI_BASE_URL = os.environ.get("UTVEI_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+# E-mail: printed to the console unless an SMTP server is configured (UTVEI_EMAIL_HOST) or a backend is named.
+EMAIL_HOST = os.environ.get("UTVEI_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "UTVEI_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("UTVEI_EMAIL_PORT", "587").strip() or "587")
+EMAIL_HOST_USER = os.environ.get("UTVEI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("UTVEI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("UTVEI_EMAIL_TLS", "1").strip().lower() in {"1", "true", "yes", "on"}
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("UTVEI_EMAIL_FROM", "Utvei <utvei@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -216,5 +239,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     # Request lines carry paths only; paths carry opaque ids only.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The worker's runs (counts only) and failures (the exception's class, never its message).
+        "utvei.worker": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "utvei.reminders": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action, AuditEvent
@@ -15,6 +16,12 @@ from utvei.audit.models import Action, AuditEvent
 pytestmark = pytest.mark.django_db
 
 GOOD = "a long and unusual passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """The commands speak the site's language (bokmål) when nothing else is asked for, as on a console."""
+    translation.deactivate()
 
 
 def run(*args: str, stdin: str | None = None, monkeypatch=None) -> str:

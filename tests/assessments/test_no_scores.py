@@ -87,6 +87,6 @@ def test_no_response_carries_a_score_or_a_rank(world, cases):
     assert not {k for k in keys if "score" in k or "rank" in k or "total" in k or "weight" in k}
     detail = payloads[1]
     assert detail["summary_level"] == "moderate"  # what the assessor entered, nothing derived
-    assert "not a score" in detail["descriptive_counts"]["note"].lower() or "ikke en skår" in (
+    assert "not a score" in detail["descriptive_counts"]["note"].lower() or "ikke en poengsum" in (
         detail["descriptive_counts"]["note"].lower()
     )

@@ -94,6 +94,18 @@ class Action(models.TextChoices):
     PLAN_CONFLICT = "plan.conflict", _("Plan edit conflict")
     MEASURE_CREATE = "measure.create", _("Local measure added")
     MEASURE_UPDATE = "measure.update", _("Measure changed")
+    MEETING_CREATE = "meeting.create", _("Meeting planned")
+    MEETING_VIEW = "meeting.view", _("Meeting viewed")
+    MEETING_LIST = "meeting.list", _("Meetings listed")
+    MEETING_UPDATE = "meeting.update", _("Meeting changed")
+    MEETING_HOLD = "meeting.hold", _("Meeting recorded as held")
+    MEETING_CANCEL = "meeting.cancel", _("Meeting cancelled")
+    MEETING_PRINT = "meeting.print", _("Meeting minutes printed")
+    MEETING_CONFLICT = "meeting.conflict", _("Meeting edit conflict")
+    MEETING_DECISION_ADD = "meeting.decision_add", _("Meeting decision recorded")
+    MEETING_DECISION_EDIT = "meeting.decision_edit", _("Meeting decision changed")
+    MEETING_DECISION_REMOVE = "meeting.decision_remove", _("Proposed meeting decision removed")
+    REMINDER_SEND = "reminder.send", _("Reminder sent")
 
 
 class AuditEvent(models.Model):

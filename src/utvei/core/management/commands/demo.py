@@ -264,6 +264,11 @@ class DemoLoader:
 
         plan_step(self, case, step)
 
+    def _step_meeting(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.meetings.demo import meeting_step  # a case meeting: attendees, minutes, decisions as tasks
+
+        meeting_step(self, case, step)
+
     def _step_referral(self, case: Case, step: dict[str, Any]) -> None:
         from utvei.sharing.demo import referral_step  # sent, and perhaps answered, by the receiving coordinator
 
