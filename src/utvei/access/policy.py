@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Membership
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, Classification, Concern, DataCategory, Entry, Task, TeamMember, TeamRole
+from utvei.core.errors import Forbidden, NotFound
 
 from . import table
 from .table import CROSS_ORG, Basis, Outcome, Relation, Rule
@@ -101,6 +102,14 @@ class Decision:
 
 
 DENY = Decision(False, "default", _("No relation to this case."))
+
+
+def require(decision: Decision, *, hide: bool = False) -> None:
+    """Raise unless the decision allows: 403 with its reason, or with `hide`, 404 as if the object were missing."""
+    if not decision:
+        if hide:
+            raise NotFound(_("Not found."))
+        raise Forbidden(decision.reason)
 
 
 def membership_ok(m: Membership | None) -> bool:

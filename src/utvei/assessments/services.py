@@ -19,12 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access import assessments as access
 from utvei.access.policy import CaseAccess, case_access
+from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
+from utvei.audit.services import audit_by as _audit
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, Phase, TeamMember, TeamRole
 from utvei.core.dates import add_months
-from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
 from utvei.core.validation import clean_text
 
 from . import instruments
@@ -69,20 +71,11 @@ class ItemInput:
     evidence: str | None = None
 
 
-def _audit(actor: Membership, action: str, **kw: Any) -> None:
-    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
 def _access(actor: Membership, case: Case) -> CaseAccess:
     ca = case_access(actor, case)
     if ca is None:
         raise NotFound(_("The case was not found."))
     return ca
-
-
-def _require(decision: Any) -> None:
-    if not decision:
-        raise Forbidden(decision.reason)
 
 
 def _text(value: str, label: Any, *, max_length: int = TEXT_MAX) -> str:

@@ -71,6 +71,11 @@ def audit_record(
     return _append([row])[0]
 
 
+def audit_by(actor: Any, action: str, **kw: Any) -> AuditEvent:
+    """Append one event by a user acting in a membership (the services' usual case)."""
+    return audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
+
+
 def audit_record_many(rows: list[dict[str, Any]]) -> int:
     """Append many events at once (bulk loads). Each row holds the keys audit_record builds."""
     return len(_append(rows)) if rows else 0

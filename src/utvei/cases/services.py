@@ -11,13 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import Act, can, writable_classifications
+from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by as _audit
 from utvei.core.dates import add_months
-from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.core.errors import Conflict, Forbidden, InvalidTransition, UtveiError
 from utvei.core.models import next_reference
+from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
 from utvei.people.models import Person
 from utvei.people.services import person_find_or_create
@@ -45,23 +47,6 @@ from .models import (
     TriageOutcome,
     Urgency,
 )
-
-
-def _audit(actor: Membership, action: str, **kw: Any) -> None:
-    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _require(decision: Any, *, hide: bool = False) -> None:
-    if not decision:
-        if hide:
-            raise NotFound(_("Not found."))
-        raise Forbidden(decision.reason)
-
-
-def _choice(value: str, choices: Any, label: Any) -> str:
-    if value not in choices.values:
-        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
-    return value
 
 
 def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20000) -> str:

@@ -20,3 +20,10 @@ def clean_text(value: str | None, label: Any, *, required: bool = True, max_leng
             code="too_long",
         )
     return value
+
+
+def clean_choice(value: Any, choices: Any, label: Any) -> Any:
+    """The value if it is one of the `TextChoices` values, else a message that names the field."""
+    if not isinstance(value, str) or value not in choices.values:
+        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
+    return value

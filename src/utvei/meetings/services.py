@@ -31,12 +31,14 @@ from utvei.access.meetings import (
     takes_part,
 )
 from utvei.access.policy import CaseAccess, case_access, membership_ok
+from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by as _audit
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, DataCategory, Task, TaskOrigin, TeamMember
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Conflict, NotFound, UtveiError
+from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
 
 from .models import (
@@ -67,21 +69,6 @@ class NotDraft(UtveiError):
 
     code = "meeting_not_draft"
     status = 409
-
-
-def _audit(actor: Membership, action: str, **kw: Any) -> None:
-    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _require(decision: Any) -> None:
-    if not decision:
-        raise Forbidden(decision.reason)
-
-
-def _choice(value: Any, choices: Any, label: Any) -> Any:
-    if not isinstance(value, str) or value not in choices.values:
-        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
-    return value
 
 
 def _in_range(value: dt.date | dt.datetime | None, label: Any) -> None:

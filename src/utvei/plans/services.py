@@ -27,14 +27,17 @@ from utvei.access.plans import (
     plan_write_decision,
 )
 from utvei.access.policy import CaseAccess, case_access, membership_ok
+from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
+from utvei.audit.services import audit_by as _audit
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, TeamMember
 from utvei.core.catalogue import save_edit
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
 
 from . import catalogue
@@ -69,21 +72,6 @@ class NotDraft(UtveiError):
 
     code = "plan_not_draft"
     status = 409
-
-
-def _audit(actor: Membership, action: str, **kw: Any) -> None:
-    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _require(decision: Any) -> None:
-    if not decision:
-        raise Forbidden(decision.reason)
-
-
-def _choice(value: Any, choices: Any, label: Any) -> Any:
-    if value not in choices.values:
-        raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
-    return value
 
 
 def _date(value: dt.date | None, label: Any) -> None:

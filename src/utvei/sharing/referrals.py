@@ -33,7 +33,7 @@ from utvei.accounts.models import Membership, NotificationKind, Organisation, Us
 from utvei.accounts.notifications import notify
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by as _audit
 from utvei.cases.models import Case, DataCategory, TeamMember, TeamRole
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
@@ -44,10 +44,6 @@ from .services import _note, _values, check_disclosure
 
 READ_PURPOSE = "coordination"  # the purpose a referral's consent must cover: the team's reading
 CATEGORY_LABELS = dict(DataCategory.choices)
-
-
-def _audit(actor: Membership, action: str, **kw: Any) -> None:
-    audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
 def _labels(values: Iterable[str]) -> str:
