@@ -90,3 +90,27 @@ def test_no_response_carries_a_score_or_a_rank(world, cases):
     assert "not a score" in detail["descriptive_counts"]["note"].lower() or "ikke en poengsum" in (
         detail["descriptive_counts"]["note"].lower()
     )
+
+
+def test_no_model_stores_a_score_and_only_the_display_counts_ratings():
+    """A guard on the code itself: no table has a score, rank or weight column, and the only module that counts
+    assessment ratings is assessments/display.py, whose per-domain counts are labelled descriptive."""
+    from pathlib import Path
+
+    from django.apps import apps
+
+    words = ("score", "rank", "weight", "risk_level", "points")
+    columns = [
+        f"{m._meta.label}.{f.name}" for m in apps.get_models() for f in m._meta.get_fields() if hasattr(f, "column")
+    ]
+    assert [c for c in columns if any(w in c.lower() for w in words)] == []
+    src = Path(services.__file__).resolve().parents[1]
+    counting = []
+    for path in src.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "AssessmentItem" in text or "assessment_items" in text or ".items.filter(rating" in text:
+            if any(f in text for f in ("Sum(", "Avg(", "sum(", "Counter(", "statistics.")):
+                counting.append(str(path.relative_to(src)))
+    assert counting == ["assessments/display.py"], counting
