@@ -97,3 +97,14 @@ def test_synthetic_identity_numbers_are_marked_and_well_formed(born: dt.date, ma
     assert d[9] == (0 if k1 == 11 else k1)
     k2 = 11 - sum(x * w for x, w in zip(d[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=True)) % 11
     assert d[10] == (0 if k2 == 11 else k2)
+
+
+def test_in_bulk_on_a_database_without_the_toolbox_it_loads_the_toolbox_first(debug: None) -> None:
+    from utvei.plans.models import Measure, MeasureRevision, PlanItem
+
+    PlanItem.objects.all().delete()
+    MeasureRevision.objects.all().delete()
+    Measure.objects.all().delete()  # as in a flushed benchmark database
+    _synth("--persons", "60", "--seed", "3")
+    assert _synth_cases().count() == 60
+    assert Measure.objects.filter(owner_org__isnull=True).count() >= 22 and PlanItem.objects.exists()

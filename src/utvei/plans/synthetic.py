@@ -28,6 +28,9 @@ GOALS = (
 
 
 def _measures() -> list[Measure]:
+    """The built-in toolbox, loaded from its data file first if the database has none (a fresh or flushed one)."""
+    if not Measure.objects.filter(owner_org__isnull=True).exists():
+        services.measures_sync()
     return list(Measure.objects.filter(active=True, owner_org__isnull=True).order_by("position"))
 
 
