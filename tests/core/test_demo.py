@@ -287,3 +287,17 @@ def test_meetings_are_held_with_decisions_that_became_tasks_and_one_is_planned(d
     assert any(t.status == TaskStatus.OPEN and t.due_on and t.due_on < today for t in tasks)  # one is overdue
     planned = Meeting.objects.get(status=MeetingStatus.DRAFT)
     assert planned.starts_at.date() > today and not planned.decisions.exists()
+
+
+def test_the_demo_lead_gets_one_reminder_and_one_email_per_overdue_item_however_often_it_runs(demo: str) -> None:
+    from django.core import mail
+
+    from utvei.cases.reminders import reminders_run
+
+    first = reminders_run()
+    assert first.recorded >= 5 and first.emailed == first.recorded and first.email_failed == 0
+    assert {m.to[0] for m in mail.outbox} >= {"koordinator@demo.utvei.example"}
+    sent = len(mail.outbox)
+    again = reminders_run()
+    assert (again.recorded, again.emailed) == (0, 0) and again.already == first.recorded
+    assert len(mail.outbox) == sent

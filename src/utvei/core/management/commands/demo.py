@@ -100,6 +100,7 @@ class DemoLoader:
                 role=a["role"],
                 first_name=first,
                 last_name=last,
+                email=f"{username}@demo.utvei.example",  # reserved domain: reminders print to the console
                 validate=False,
             )
             self.m[username] = Membership.objects.select_related("user", "organisation").get(pk=m.pk)
