@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "utvei.assessments",
     "utvei.plans",
     "utvei.meetings",
+    "utvei.network",
     "utvei.api",
 ]
 
@@ -207,6 +208,11 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "utvei.meetings.models.MeetingKind",
         "MeetingStatusEnum": "utvei.meetings.models.MeetingStatus",
         "DecisionStateEnum": "utvei.meetings.models.DecisionState",
+        # The network map (docs/network.md).
+        "RelationKindEnum": "utvei.network.models.RelationKind",
+        "ValenceEnum": "utvei.network.models.Valence",
+        "ClosenessEnum": "utvei.network.models.Closeness",
+        "FrequencyEnum": "utvei.network.models.Frequency",
     },
 }
 

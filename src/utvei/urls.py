@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("utvei.assessments.urls")),
     path("", include("utvei.plans.urls")),
     path("", include("utvei.meetings.urls")),
+    path("", include("utvei.network.urls")),
     path("", include("utvei.cases.urls")),
 ]

@@ -301,3 +301,34 @@ def test_the_demo_lead_gets_one_reminder_and_one_email_per_overdue_item_however_
     again = reminders_run()
     assert (again.recorded, again.emailed) == (0, 0) and again.already == first.recorded
     assert len(mail.outbox) == sent
+
+
+def test_networks_change_over_a_year_in_several_cases_and_the_gate_holds(demo: str) -> None:
+    """The network map: at least three cases whose network changed in the last year (ties ended, new ones, changed
+    valence or closeness), two of them told over more than a year; a mentor sees only what is classified for
+    mentors; the other municipality finds nothing."""
+    import datetime as dt
+
+    from utvei.network import selectors as network
+    from utvei.network.models import Observation
+
+    today = timezone.localdate()
+    koordinator = _m("koordinator")
+    changed, long_stories = [], []
+    for case in Case.objects.filter(network_contacts__isnull=False).distinct():
+        ca = case_access(koordinator, case)
+        assert ca is not None
+        comparison = network.load(ca).compare(today - dt.timedelta(days=365), today)
+        kinds = {c.kind for c in comparison.changes if c.tie.contact is not None}
+        if "ended" in kinds and kinds & {"valence", "closeness"}:
+            changed.append(case.reference)
+        dates = list(Observation.objects.filter(contact__case=case).values_list("observed_on", flat=True))
+        if max(dates) - min(dates) >= dt.timedelta(days=365):
+            long_stories.append(case.reference)
+    assert len(changed) >= 3 and len(long_stories) >= 2, (changed, long_stories)
+    henrik = Case.objects.get(person__protected_identity=True)
+    mentor = case_access(_m("mentor"), henrik)
+    assert mentor is not None
+    seen = network.load(mentor)
+    assert seen.open and seen.contacts and all(cv.contact.classification == "mentor" for cv in seen.contacts)
+    assert case_access(_m("tindvik-koordinator"), henrik) is None

@@ -104,6 +104,14 @@ class Decision:
 DENY = Decision(False, "default", _("No relation to this case."))
 
 
+def read_reason(ca: CaseAccess, reason: str = "") -> str:
+    """The audit reason of a read: reads under an emergency access carry `emergency`, so the DPO can tell them
+    apart."""
+    if ca.relation == Relation.EMERGENCY:
+        return f"emergency;{reason}" if reason else "emergency"
+    return reason
+
+
 def require(decision: Decision, *, hide: bool = False) -> None:
     """Raise unless the decision allows: 403 with its reason, or with `hide`, 404 as if the object were missing."""
     if not decision:

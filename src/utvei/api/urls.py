@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from .errors import not_found
 from .urls_assessments import urlpatterns as assessment_urls
 from .urls_meetings import urlpatterns as meeting_urls
+from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
 from .views.auth import TokenView
 from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
@@ -77,6 +78,7 @@ urlpatterns = [
     *assessment_urls,
     *plan_urls,
     *meeting_urls,
+    *network_urls,
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

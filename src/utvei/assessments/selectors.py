@@ -6,7 +6,6 @@ unaudited, like the catalogue of legal bases. Loading them is audited (services.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Forbidden, NotFound
+from utvei.core.validation import parse_uuid as _uuid
 
 from . import display
 from .models import Assessment, AssessmentItem, AssessmentSkip, AssessmentStatus, Instrument, InstrumentVersion
@@ -29,13 +29,6 @@ from .models import Assessment, AssessmentItem, AssessmentSkip, AssessmentStatus
 def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
     if actor is not None:
         audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # ---- Instruments ---------------------------------------------------------------------------------------

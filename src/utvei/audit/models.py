@@ -106,6 +106,14 @@ class Action(models.TextChoices):
     MEETING_DECISION_EDIT = "meeting.decision_edit", _("Meeting decision changed")
     MEETING_DECISION_REMOVE = "meeting.decision_remove", _("Proposed meeting decision removed")
     REMINDER_SEND = "reminder.send", _("Reminder sent")
+    NETWORK_VIEW = "network.view", _("Network map viewed")
+    NETWORK_COMPARE = "network.compare", _("Network map compared between two dates")
+    NETWORK_LIST = "network.list", _("Network contacts listed")
+    CONTACT_VIEW = "contact.view", _("Network contact viewed")
+    CONTACT_CREATE = "contact.create", _("Network contact added")
+    CONTACT_UPDATE = "contact.update", _("Network contact changed")
+    CONTACT_CONFLICT = "contact.conflict", _("Network contact edit conflict")
+    OBSERVATION_CREATE = "observation.create", _("Network observation recorded")
 
 
 class AuditEvent(models.Model):

@@ -58,7 +58,7 @@ def case_record(*, actor: Membership | None, case_id: Any, fmt: str) -> CaseReco
         items=selectors.timeline(ca),
         exported_at=timezone.now(),
     )
-    reason = f"emergency;{fmt}" if ca.relation == policy.Relation.EMERGENCY else fmt
+    reason = policy.read_reason(ca, fmt)
     audit_record(
         action=Action.CASE_EXPORT,
         actor=ca.membership.user,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access import policy
 from utvei.access.policy import Act, CaseAccess, Decision
+from utvei.access.policy import read_reason as _read_reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.core.errors import NotFound
+from utvei.core.validation import parse_uuid as _uuid
 
 from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus, TeamMember
 
@@ -24,20 +25,6 @@ from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus
 def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
     if actor is not None:
         audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _read_reason(ca: CaseAccess, reason: str = "") -> str:
-    """Reads under an emergency access carry the reason `emergency`, so the DPO can tell them apart."""
-    if ca.relation == policy.Relation.EMERGENCY:
-        return f"emergency;{reason}" if reason else "emergency"
-    return reason
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # ---- Cases ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -27,3 +28,11 @@ def clean_choice(value: Any, choices: Any, label: Any) -> Any:
     if not isinstance(value, str) or value not in choices.values:
         raise UtveiError(_("Choose a valid value for %(field)s.") % {"field": label}, code="invalid_choice")
     return value
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """An opaque id from a URL, a form or a JSON body, or None for anything that is not one (never an error)."""
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None

@@ -3,14 +3,12 @@ meeting is audited (the case page's meeting section is covered by its case.view 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access import policy
 from utvei.access.meetings import (
     MeetingView,
     decision_status_decision,
@@ -24,32 +22,20 @@ from utvei.access.meetings import (
     view_reason,
 )
 from utvei.access.policy import CaseAccess, Decision
+from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
+from utvei.core.validation import parse_uuid as _uuid
 
 from .models import DecisionState, Meeting, MeetingAttendee, MeetingDecision, MeetingStatus
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
     if actor is not None:
         audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
-
-def _reason(ca: CaseAccess, reason: str = "") -> str:
-    """Reads under an emergency access carry the reason `emergency`, as in cases.selectors."""
-    if ca.relation == policy.Relation.EMERGENCY:
-        return f"emergency;{reason}" if reason else "emergency"
-    return reason
 
 
 @dataclass

@@ -142,11 +142,12 @@ def render_ecomap(
             f'<text class="ring-label" x="{_num(CX)}" y="{_num(CY - radius - 6)}" text-anchor="middle" '
             f'font-size="12" fill="#595959">{escape(ring_names[closeness])}</text>'
         )
+    informal, formal = _("Informal"), _("Formal")
     out.append(
         f'<text class="side-label" x="{_num(CX - RINGS[1])}" y="24" text-anchor="middle" font-size="13" '
-        f'fill="#333">{escape(_("Informal"))} ◯</text>'
+        f'fill="#333">{escape(informal)} ◯</text>'
         f'<text class="side-label" x="{_num(CX + RINGS[1])}" y="24" text-anchor="middle" font-size="13" '
-        f'fill="#333">{escape(_("Formal"))} ▢</text>'
+        f'fill="#333">{escape(formal)} ▢</text>'
     )
     out.append("</g>")
     placed = layout(ties)
@@ -210,12 +211,13 @@ def _legend(labels: dict[str, str]) -> str:
             f'<line x1="{x}" y1="10" x2="{x + 48}" y2="10" stroke="{colour}" stroke-width="{_num(width)}"{dash_attr}/>'
             f'<text x="{x + 56}" y="14" font-size="13" fill="#1a1a1a">{escape(labels[valence])}</text>'
         )
+    informal, formal, inner = _("informal tie"), _("formal tie"), _("inner ring: closest")
     parts.append(
         '<circle cx="38" cy="48" r="10" fill="#ffffff" stroke="#1a1a1a" stroke-width="2"/>'
-        f'<text x="56" y="52" font-size="13" fill="#1a1a1a">{escape(_("informal tie"))}</text>'
+        f'<text x="56" y="52" font-size="13" fill="#1a1a1a">{escape(informal)}</text>'
         '<rect x="192" y="38" width="20" height="20" rx="3" fill="#ffffff" stroke="#1a1a1a" stroke-width="2"/>'
-        f'<text x="220" y="52" font-size="13" fill="#1a1a1a">{escape(_("formal tie"))}</text>'
-        f'<text x="380" y="52" font-size="13" fill="#1a1a1a">{escape(_("inner ring: closest"))}</text>'
+        f'<text x="220" y="52" font-size="13" fill="#1a1a1a">{escape(formal)}</text>'
+        f'<text x="380" y="52" font-size="13" fill="#1a1a1a">{escape(inner)}</text>'
     )
     parts.append("</g>")
     return "".join(parts)

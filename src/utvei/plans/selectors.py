@@ -8,7 +8,6 @@ numbers suppressed (`SUPPRESS_BELOW`), so the catalogue never tells which cases 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,18 +22,12 @@ from utvei.audit.services import audit_record
 from utvei.cases.models import Phase
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
+from utvei.core.validation import parse_uuid as _uuid
 
 from .models import ITEM_IN_USE, Goal, GoalRating, Measure, Plan, PlanItem, PlanReview, PlanStatus
 
 # Counts of 1 and 2 are shown as "fewer than 3" (Statistics Norway's usual threshold for small cells).
 SUPPRESS_BELOW = 3
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def _audit(actor: Membership | None, action: str, **kw: Any) -> None:

@@ -10,7 +10,6 @@ Every step is audited, without the reason text: docs/emergency-access.md.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from utvei.audit.services import audit_record
 from utvei.cases.models import Case, Phase, TeamMember
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_text
+from utvei.core.validation import parse_uuid as _uuid
 from utvei.people.models import Person
 from utvei.people.services import person_find_by_nin
 
@@ -339,13 +339,6 @@ def my_emergency_accesses(*, actor: Membership | None) -> QuerySet[EmergencyAcce
         return EmergencyAccess.objects.none()
     qs = EmergencyAccess.objects.filter(user_id=actor.user_id, organisation_id=actor.organisation_id)
     return _with_relations(qs).order_by("-started_at", "-pk")
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def emergency_get(*, actor: Membership | None, access_id: Any) -> EmergencyAccess:

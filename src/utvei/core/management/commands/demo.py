@@ -270,6 +270,11 @@ class DemoLoader:
 
         meeting_step(self, case, step)
 
+    def _step_network(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.network.demo import network_step  # contacts around the person and how the ties change
+
+        network_step(self, case, step)
+
     def _step_referral(self, case: Case, step: dict[str, Any]) -> None:
         from utvei.sharing.demo import referral_step  # sent, and perhaps answered, by the receiving coordinator
 
