@@ -125,6 +125,29 @@ def test_a_consent_for_the_network_opens_it_and_its_withdrawal_closes_it_on_the_
     assert seen(world, client_for, "siri", case, contacts) == everywhere("restricted")
 
 
+def test_without_a_basis_a_viewer_keeps_only_what_their_own_organisation_recorded(world, client_for, access_case):
+    case, contacts = access_case
+    consent = world.consent(case, "skole", categories=[DataCategory.NETWORK])
+    own = add(world, case, by="siri", label="SIRI-K")
+    sharing.consent_withdraw(actor=world.m["kari"], consent=consent, note="Trakk samtykket")
+    network = selectors.network_get(actor=world.m["siri"], case_id=case.public_id, audit_action=None)
+    assert network.open and [cv.contact.label for cv in network.contacts] == ["SIRI-K"]
+    assert network.team == []  # not the team's organisations either: only their own record
+    body = client_for("siri").get(f"/cases/{case.public_id}/network/").content.decode()
+    assert "SIRI-K" in body and not any(label in body for label in LABELS)
+    r = send(world.api("siri"), "get", f"cases/{case.public_id}/network/")
+    assert r.status_code == 200 and [t["label"] for t in r.json()["ties"]] == ["SIRI-K"]
+    r = send(world.api("siri"), "get", f"cases/{case.public_id}/network/contacts/{own.public_id}/")
+    assert r.status_code == 200
+    refused = send(
+        world.api("siri"),
+        "post",
+        f"cases/{case.public_id}/network/contacts/{own.public_id}/observations/",
+        {"observed_on": "2026-01-02", "valence": "risk", "closeness": 2},
+    )
+    assert refused.status_code == 403  # no basis: nothing new is recorded
+
+
 def test_a_disclosure_of_the_network_opens_its_senders_contacts(world, client_for, access_case):
     case, contacts = access_case
     disclosure = sharing.disclosure_record(

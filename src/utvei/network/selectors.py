@@ -38,6 +38,10 @@ from utvei.core.validation import parse_uuid as _uuid
 from .ecomap import Tie
 from .models import Closeness, Contact, Frequency, Observation, RelationKind, Valence
 
+OWN_ONLY_REASON = _(
+    "No consent or disclosure lets your organisation see this person's network: you see only the contacts your "
+    "organisation recorded."
+)
 ORG_CLOSENESS = Closeness.DISTANT  # an unobserved team organisation: the outer ring
 
 
@@ -366,10 +370,11 @@ class Network:
         return sorted(self.contacts, key=order)
 
 
-def _contacts(case: Case) -> list[Contact]:
+def _contacts(case: Case, *, author_org_id: int | None = None) -> list[Contact]:
     observations = Observation.objects.select_related("author_org").order_by("observed_on", "created_at", "pk")
+    only = {"author_org_id": author_org_id} if author_org_id is not None else {}
     contacts = list(
-        Contact.objects.filter(case=case)
+        Contact.objects.filter(case=case, **only)
         .select_related("author", "author_org", "organisation")
         .prefetch_related(Prefetch("observations", queryset=observations))
         .order_by("pk")
@@ -387,16 +392,25 @@ def load(ca: CaseAccess) -> Network:
     """The network as the principal may see it. Three queries for contacts, observations and team (none when the
     network is restricted for them), plus the case's consents and disclosures, loaded once per request."""
     gate = network_decision(ca)
-    if not gate:
+    if gate:
+        return Network(ca, ca.case, gate, _views(ca, _contacts(ca.case)), _team(ca.case))
+    # Without a basis a viewer still keeps what their own organisation recorded (as for entries), and only that:
+    # no team organisations, no one else's contacts. With nothing of their own, the network is closed to them.
+    own = _contacts(ca.case, author_org_id=ca.membership.organisation_id)
+    if not own:
         return Network(ca, ca.case, gate, [], [])
+    return Network(ca, ca.case, Decision(True, "own_org", OWN_ONLY_REASON, dict(ca.records)), _views(ca, own), [])
+
+
+def _views(ca: CaseAccess, contacts: list[Contact]) -> list[ContactView]:
     views = []
-    for contact in _contacts(ca.case):
+    for contact in contacts:
         read = contact_read_decision(ca, contact)
         if not read:
             continue
         observations = [ObservationView(o, bool(note_read_decision(ca, o))) for o in contact.observations.all()]
         views.append(ContactView(contact, read, observations))
-    return Network(ca, ca.case, gate, views, _team(ca.case))
+    return views
 
 
 def _unfiltered(case: Case) -> Network:
