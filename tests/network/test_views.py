@@ -207,6 +207,16 @@ def test_a_bad_contact_form_shows_an_error_summary(nw, browse, change, field, me
     assert not Contact.objects.filter(case=nw.case).exists()
 
 
+def test_an_identifying_label_is_named_together_with_the_other_problems(nw, browse):
+    data = {"label": "Ola 01020312345", "formal": "informal", "classification": "team", "observed_on": ""}
+    body = browse("kari").post(url(nw.case, "contacts/new/"), data).content.decode()
+    summary = body.split('<div class="error-summary"')[1].split("</ul>")[0]
+    for field in ("id_label", "id_relation", "id_observed_on", "id_closeness_0"):
+        assert f'href="#{field}"' in summary
+    assert "identity number" in summary
+    assert not Contact.objects.filter(case=nw.case).exists()
+
+
 def test_the_contact_page_shows_the_history_and_records_an_observation_with_htmx(nw, story, browse):
     mother = story["mother"]
     client = browse("kari")

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Organisation
 from utvei.cases.forms import DATE_WIDGET, UtveiForm, VersionedForm
 from utvei.cases.models import Classification
+from utvei.core.errors import UtveiError
 
 from .models import Closeness, Frequency, RelationKind, Valence
-from .services import LABEL_MAX, NOTE_MAX
+from .services import LABEL_MAX, NOTE_MAX, check_label
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -202,6 +203,13 @@ class ContactFieldsMixin(forms.Form):
         _("Who on the team may read this contact"),
         _("Others on the team do not see the contact at all, and it is not counted for them."),
     )
+
+    def clean_label(self) -> str:
+        """The service's check, here too, so that the form names every problem at once."""
+        try:
+            return check_label(self.cleaned_data.get("label"))
+        except UtveiError as e:
+            raise forms.ValidationError(e.message, code=e.code) from None
 
     def setup(self, orgs: OrgChoices, classifications: Iterable[str]) -> None:
         self.orgs = orgs
