@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -27,7 +27,7 @@ from utvei.cases.models import (
     TriageOutcome,
     Urgency,
 )
-from utvei.core.errors import UtveiError
+from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.people.models import Gender
 from utvei.people.services import normalise_nin
 
@@ -430,3 +430,31 @@ class TaskStatusForm(UtveiForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     next = forms.CharField(required=False, max_length=500)
     show_case = forms.BooleanField(required=False)
+
+
+def submit(form: forms.Form, act: Callable[[dict[str, Any]], Any]) -> int | None:
+    """Validate a form and call the service with what it cleaned. None when it worked; otherwise the HTTP status
+    of the page to show again, with the problem on the form: 400 invalid, 409 a conflict (keeping what the user
+    typed, to be saved next against the version saved now), or the service error's status, on the field it
+    concerns where the form knows it. Forbidden and NotFound go up to the views' handlers."""
+    if not form.is_valid():
+        return 400
+    try:
+        act(form.cleaned_data)
+    except (Forbidden, NotFound):
+        raise
+    except Conflict as exc:
+        current = getattr(exc, "current", None)
+        if current is not None and "version" in form.fields:
+            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+            data[form.add_prefix("version")] = str(current.version)
+            form.data = data
+        form.add_error(None, str(exc.message))
+        return 409
+    except UtveiError as exc:
+        if isinstance(form, UtveiForm):
+            form.add_service_error(exc)
+        else:
+            form.add_error(None, str(exc.message))
+        return exc.status
+    return None

@@ -22,9 +22,10 @@ from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
+from utvei.cases.forms import submit
 from utvei.cases.views import page
 from utvei.cases.views.common import forbidden, is_htmx
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
 
 from . import selectors, services
 from .forms import (
@@ -204,29 +205,11 @@ def _handle(
     note: Any,
     anchor: str,
 ) -> HttpResponse:
-    """Validate, call the service, answer. A service error is shown on the form that caused it; a conflict keeps
-    what the user typed, against the version saved now."""
-    if not form.is_valid():
-        return meeting_page(request, m, ma, status=400, bound={form.prefix or "": form})
-    try:
-        act(form.cleaned_data)
-    except (Forbidden, NotFound):
-        raise
-    except Conflict as exc:
-        current = getattr(exc, "current", None)
-        if current is not None and "version" in form.fields:
-            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-            data[form.add_prefix("version")] = str(current.version)
-            form.data = data
-        form.add_error(None, str(exc.message))
-        return meeting_page(request, m, _fresh(m, ma), status=409, bound={form.prefix or "": form})
-    except UtveiError as exc:
-        add = getattr(form, "add_service_error", None)
-        if add is not None:
-            add(exc)
-        else:
-            form.add_error(None, str(exc.message))
-        return meeting_page(request, m, _fresh(m, ma), status=exc.status, bound={form.prefix or "": form})
+    """Validate, call the service, answer; a problem is shown on the form that caused it (cases.forms.submit)."""
+    status = submit(form, act)
+    if status is not None:
+        fresh = ma if status == 400 else _fresh(m, ma)
+        return meeting_page(request, m, fresh, status=status, bound={form.prefix or "": form})
     return _done(request, m, ma, note, anchor)
 
 

@@ -20,9 +20,10 @@ from utvei.access.network import network_classifications, network_write_decision
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
+from utvei.cases.forms import submit
 from utvei.cases.views import page
 from utvei.cases.views.common import forbidden, is_htmx
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
 
 from . import selectors, services
 from .ecomap import render_ecomap
@@ -301,24 +302,13 @@ def contact_edit(request: HttpRequest, m: Membership, case_id: Any, contact_id: 
     form = ContactEditForm(
         request.POST, prefix="contact", orgs=_orgs(network), classifications=network_classifications(m)
     )
-    if not form.is_valid():
-        return _contact_page(request, m, network, cv, status=400, edit_form=form)
-    try:
-        services.contact_update(
-            actor=m, contact=cv.contact, expected_version=form.cleaned_data["version"], **form.contact()
-        )
-    except (Forbidden, NotFound):
-        raise
-    except Conflict as exc:
-        current = getattr(exc, "current", None)
-        if current is not None:
-            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-            data[form.add_prefix("version")] = str(current.version)
-            form.data = data
-        form.add_error(None, str(exc.message))
+    status = submit(
+        form,
+        lambda d: services.contact_update(actor=m, contact=cv.contact, expected_version=d["version"], **form.contact()),
+    )
+    if status == 409:
         fresh_network, fresh_cv = _fresh(m, network, cv)
         return _contact_page(request, m, fresh_network, fresh_cv, status=409, edit_form=form)
-    except UtveiError as exc:
-        form.add_service_error(exc)
-        return _contact_page(request, m, network, cv, status=exc.status, edit_form=form)
+    if status is not None:
+        return _contact_page(request, m, network, cv, status=status, edit_form=form)
     return _done(request, m, network, cv, _("The contact is saved."))
