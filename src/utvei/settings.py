@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "utvei.plans",
     "utvei.meetings",
     "utvei.network",
+    "utvei.evaluation",
     "utvei.api",
 ]
 

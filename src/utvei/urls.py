@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("utvei.plans.urls")),
     path("", include("utvei.meetings.urls")),
     path("", include("utvei.network.urls")),
+    path("", include("utvei.evaluation.urls")),
     path("", include("utvei.cases.urls")),
 ]

@@ -24,6 +24,7 @@ from utvei.cases.models import (
     TriageOutcome,
 )
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.evaluation.models import FollowUp
 from utvei.people.models import Person
 
 
@@ -114,8 +115,9 @@ def test_the_phase_machine_refuses_skipping_and_names_what_is_missing(world):
     case = services.case_transition(
         actor=world.m["kari"], case=case, to_phase=Phase.FOLLOW_UP, measures_ended_on=dt.date(2026, 1, 31)
     )
-    due = sorted(Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP).values_list("due_on", flat=True))
+    due = sorted(FollowUp.objects.filter(case=case).values_list("due_on", flat=True))
     assert due == [dt.date(2026, 7, 31), dt.date(2027, 1, 31), dt.date(2028, 1, 31)]
+    assert not Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP).exists()  # follow-ups, not tasks
     history = [(p.from_phase, p.to_phase) for p in case.phase_changes.all()]
     assert history == [
         ("", "intake"),

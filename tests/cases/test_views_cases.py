@@ -271,7 +271,7 @@ def test_track_change(world, browse, case):
     assert browse("atle").post(url(case, "track/"), {"track": "exit"}).status_code == 404
 
 
-def test_the_follow_up_phase_schedules_tasks_from_the_given_date(world, browse, case):
+def test_the_follow_up_phase_schedules_follow_ups_from_the_given_date(world, browse, case):
     to_active(world, case)  # through planning, with an approved plan
     case.refresh_from_db()
     client = browse("kari")
@@ -280,7 +280,7 @@ def test_the_follow_up_phase_schedules_tasks_from_the_given_date(world, browse, 
         url(case, "phase/"), {"to_phase": "follow_up", "version": case.version, "measures_ended_on": "2025-01-31"}
     )
     assert response.status_code == 302
-    assert sorted(str(t.due_on) for t in case.tasks.all()) == ["2025-07-31", "2026-01-31", "2027-01-31"]
+    assert sorted(str(f.due_on) for f in case.follow_ups.all()) == ["2025-07-31", "2026-01-31", "2027-01-31"]
 
 
 # ---- Close and reopen ----------------------------------------------------------------------------------

@@ -110,11 +110,25 @@ def test_it_prints_every_account_with_the_password(demo: str) -> None:
 
 
 def test_it_tells_about_a_dozen_invented_people_with_synthetic_identity_numbers(demo: str) -> None:
-    people = list(Person.objects.all())
+    everyone = list(Person.objects.all())
+    people = [p for p in everyone if not p.full_name.endswith("(syntetisk)")]  # the historical cohort aside
     assert 10 <= len(people) <= 16
-    for p in people:
+    for p in everyone:
         assert len(p.national_id) == 11 and int(p.national_id[2:4]) > 80  # month + 80: synthetic
     assert Person.objects.filter(protected_identity=True).exists()
+
+
+def test_the_historical_cohort_is_fjordviks_led_by_its_own_account_and_mostly_closed(demo: str) -> None:
+    """The invented past that gives the analyst cohorts (evaluation/demo.py): owned by Fjordvik kommune, led by
+    `historikk`, named as synthetic, and mostly out of koordinator's default case list."""
+    cohort = Case.objects.filter(lead__username="historikk").select_related("person", "owning_org")
+    assert 120 <= cohort.count() <= 180
+    assert {c.owning_org.slug for c in cohort} == {"fjordvik-kommune"}
+    assert all(c.person.full_name.endswith("(syntetisk)") for c in cohort)
+    assert cohort.filter(phase=Phase.CLOSED).count() >= 0.8 * cohort.count()
+    story = Case.objects.exclude(lead__username="historikk")
+    assert not story.filter(person__in=cohort.values("person")).exists()
+    assert "invented historical cohort" in demo
 
 
 def test_cases_cover_every_phase_and_track_with_a_reopened_case(demo: str) -> None:

@@ -91,10 +91,16 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE = "task_overdue", _("Overdue task")
     REVIEW_OVERDUE = "review_overdue", _("Overdue plan review")
     REASSESSMENT_OVERDUE = "reassessment_overdue", _("Overdue reassessment")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Overdue follow-up")
 
 
 # The kinds a reminder is (cases/reminders.py): something on a case the user leads is past its date.
-REMINDER_KINDS = (NotificationKind.TASK_OVERDUE, NotificationKind.REVIEW_OVERDUE, NotificationKind.REASSESSMENT_OVERDUE)
+REMINDER_KINDS = (
+    NotificationKind.TASK_OVERDUE,
+    NotificationKind.REVIEW_OVERDUE,
+    NotificationKind.REASSESSMENT_OVERDUE,
+    NotificationKind.FOLLOW_UP_OVERDUE,
+)
 
 
 class Notification(models.Model):

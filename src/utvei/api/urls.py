@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 from .errors import not_found
 from .urls_assessments import urlpatterns as assessment_urls
+from .urls_evaluation import urlpatterns as evaluation_urls
 from .urls_meetings import urlpatterns as meeting_urls
 from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
@@ -79,6 +80,7 @@ urlpatterns = [
     *plan_urls,
     *meeting_urls,
     *network_urls,
+    *evaluation_urls,
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

@@ -1,4 +1,5 @@
-"""What is overdue on the cases a user leads: open tasks past their due date, plan reviews and reassessments.
+"""What is overdue on the cases a user leads: open tasks past their due date, plan reviews and reassessments —
+and the follow-ups the user answers for (as owner, or as lead where nobody else owns one), on closed cases too.
 
 One read serves the dashboard's "Needs attention" and the reminder pass (cases/reminders.py), so both always say
 the same. It goes through access: only cases the principal may see (`policy.visible_cases`) and leads, and only
@@ -20,12 +21,14 @@ from django.utils import timezone
 
 from utvei.access import policy
 from utvei.access.assessments import assessment_decision
+from utvei.access.evaluation import follow_ups_visible
 from utvei.access.plans import PlanView, plan_view
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership, NotificationKind
 from utvei.assessments.models import Assessment, AssessmentStatus
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
+from utvei.evaluation.models import FollowUp, FollowUpStatus
 from utvei.plans.models import Plan, PlanStatus
 
 from .models import Case, Phase, Task, TaskStatus
@@ -65,6 +68,8 @@ def item_url(kind: str, case_id: uuid.UUID, ref: uuid.UUID) -> str:
         return reverse("plan_detail", args=[case_id, ref])
     if kind == Kind.REASSESSMENT_OVERDUE:
         return reverse("assessment_detail", args=[case_id, ref])
+    if kind == Kind.FOLLOW_UP_OVERDUE:
+        return reverse("follow_up_detail", args=[case_id, ref])
     return reverse("case_detail", args=[case_id]) + f"#task-{ref}"
 
 
@@ -90,6 +95,24 @@ def late_reassessments(today: dt.date) -> QuerySet[Assessment]:
         finalised_at__gt=OuterRef("finalised_at"),
     )
     return Assessment.objects.filter(status=AssessmentStatus.FINAL, reassessment_due__lt=today).exclude(Exists(later))
+
+
+def late_follow_ups(today: dt.date) -> QuerySet[FollowUp]:
+    """Follow-ups past their date and not recorded — on open and closed cases alike: a closed case is followed up."""
+    return FollowUp.objects.filter(status=FollowUpStatus.PENDING, due_on__lt=today)
+
+
+def follow_up_owner_q(user_id: int) -> Q:
+    """The follow-ups a user answers for: those they own, and those without an owner on cases they lead."""
+    return Q(owner_id=user_id) | Q(owner__isnull=True, case__lead_id=user_id)
+
+
+def follow_up_owners_late(today: dt.date) -> set[int]:
+    """The users who answer for a late follow-up (system read, for the reminder pass)."""
+    late = late_follow_ups(today).order_by()
+    owned = set(late.filter(owner__isnull=False).values_list("owner_id", flat=True))
+    led = late.filter(owner__isnull=True, case__lead__isnull=False).values_list("case__lead_id", flat=True)
+    return owned | set(led)
 
 
 def led_cases_with_something_late(today: dt.date) -> QuerySet[Case]:
@@ -123,9 +146,15 @@ def overdue_for(m: Membership | None, *, today: dt.date | None = None, audit: bo
     tasks = list(late_tasks(today).filter(case_id__in=ids).only("pk", "public_id", "case_id", "assignee_id", "due_on"))
     plans = list(late_reviews(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "review_due"))
     assessments = list(late_reassessments(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "reassessment_due"))
-    if not (tasks or plans or assessments):
+    follow_ups = list(
+        late_follow_ups(today)
+        .filter(follow_up_owner_q(m.user_id), case_id__in=policy.visible_cases(m).values("pk"))
+        .only("pk", "public_id", "case_id", "due_on")
+    )
+    if not (tasks or plans or assessments or follow_ups):
         return []
     wanted = {t.case_id for t in tasks} | {p.case_id for p in plans} | {a.case_id for a in assessments}
+    wanted |= {f.case_id for f in follow_ups}
     cases = Case.objects.filter(pk__in=wanted).only(*_CASE_FIELDS)
     access = policy.case_accesses(m, cases)
     items: list[Overdue] = []
@@ -142,6 +171,10 @@ def overdue_for(m: Membership | None, *, today: dt.date | None = None, audit: bo
         ca = access.get(a.case_id)
         if ca is not None and a.reassessment_due is not None and assessment_decision(ca, a):
             items.append(Overdue(Kind.REASSESSMENT_OVERDUE, ca.case, a.public_id, a.reassessment_due))
+    for follow_up in follow_ups:
+        ca = access.get(follow_up.case_id)
+        if ca is not None and follow_ups_visible(ca):
+            items.append(Overdue(Kind.FOLLOW_UP_OVERDUE, ca.case, follow_up.public_id, follow_up.due_on))
     items.sort(key=_order)
     if audit and items:
         audit_record(action=Action.CASE_LIST, actor=m.user, organisation=m.organisation, reason="overdue")

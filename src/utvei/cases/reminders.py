@@ -51,6 +51,7 @@ AUDIT_OBJECT_TYPE = {
     NotificationKind.TASK_OVERDUE: "task",
     NotificationKind.REVIEW_OVERDUE: "plan",
     NotificationKind.REASSESSMENT_OVERDUE: "assessment",
+    NotificationKind.FOLLOW_UP_OVERDUE: "followup",
 }
 
 
@@ -94,7 +95,8 @@ def reminders_run(*, today: date | None = None) -> PassResult:
 def lead_memberships(today: date) -> list[Membership]:
     """The current memberships of the leads of open cases with something overdue, oldest first for each user
     (the membership a login starts in gets the reminder)."""
-    leads = overdue.led_cases_with_something_late(today).values("lead_id")
+    leads = set(overdue.led_cases_with_something_late(today).values_list("lead_id", flat=True))
+    leads |= overdue.follow_up_owners_late(today)
     ms = (
         Membership.objects.active()
         .filter(user_id__in=leads, user__is_active=True)
@@ -153,11 +155,13 @@ SUBJECTS = {
     NotificationKind.TASK_OVERDUE: lambda: _("Utvei: you have an overdue task"),
     NotificationKind.REVIEW_OVERDUE: lambda: _("Utvei: you have an overdue plan review"),
     NotificationKind.REASSESSMENT_OVERDUE: lambda: _("Utvei: you have an overdue reassessment"),
+    NotificationKind.FOLLOW_UP_OVERDUE: lambda: _("Utvei: you have an overdue follow-up"),
 }
 LINES = {
     NotificationKind.TASK_OVERDUE: lambda: _("You have an overdue task in Utvei."),
     NotificationKind.REVIEW_OVERDUE: lambda: _("You have an overdue plan review in Utvei."),
     NotificationKind.REASSESSMENT_OVERDUE: lambda: _("You have an overdue reassessment in Utvei."),
+    NotificationKind.FOLLOW_UP_OVERDUE: lambda: _("You have an overdue follow-up in Utvei."),
 }
 
 
@@ -232,12 +236,18 @@ def _finish(reminder: Reminder, status: str, emailed_at: Any = None) -> None:
 
 
 def still_lead(reminder: Reminder) -> bool:
-    """Does the user still lead this open case and see it, in the organisation the reminder went to?"""
+    """Does the user still lead this open case and see it, in the organisation the reminder went to? For a
+    follow-up: do they still answer for it, pending, on a case they see (closed or not)?"""
     ms = (
         Membership.objects.active()
         .filter(user_id=reminder.user_id, organisation_id=reminder.organisation_id, user__is_active=True)
         .select_related("user", "organisation")
     )
+    if reminder.kind == NotificationKind.FOLLOW_UP_OVERDUE:
+        pending = overdue.late_follow_ups(timezone.localdate() + timedelta(days=1)).filter(
+            overdue.follow_up_owner_q(reminder.user_id), public_id=reminder.ref
+        )
+        return any(pending.filter(case_id__in=policy.visible_cases(m).values("pk")).exists() for m in ms)
     return any(
         policy.visible_cases(m)
         .filter(pk=reminder.case_id, lead_id=reminder.user_id)

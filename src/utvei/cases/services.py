@@ -16,11 +16,11 @@ from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
+from utvei.evaluation import services as evaluation
 from utvei.people.models import Person
 from utvei.people.services import person_find_or_create
 
@@ -247,6 +247,8 @@ def case_update(
         if safety_plan is not None:
             locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
             locked.save(update_fields=["safety_plan"])
+        if changes.get("motivation_stage", locked.motivation_stage) != locked.motivation_stage:
+            evaluation.motivation_stage_record(actor=actor, case=locked, stage=changes["motivation_stage"])
         if changes or safety_plan is not None:
             _bump(locked, **changes)
             _audit(actor, Action.CASE_UPDATE, obj=locked, case=locked)
@@ -286,23 +288,10 @@ def case_transition(
         if to_phase == Phase.FOLLOW_UP:
             ended = measures_ended_on or timezone.localdate()
             extra["measures_ended_on"] = ended
-            _schedule_follow_up(actor, locked, ended)
+            evaluation.follow_ups_schedule(actor=actor, case=locked, ended=ended)
         _bump(locked, **extra)
         _audit(actor, Action.CASE_PHASE, obj=locked, case=locked, reason=to_phase)
     return locked
-
-
-def _schedule_follow_up(actor: Membership, case: Case, ended: dt.date) -> None:
-    for months in workflow.FOLLOW_UP_MONTHS:
-        Task.objects.create(
-            case=case,
-            title=str(_("Follow-up %(n)d months after the measures ended") % {"n": months}),
-            assignee_id=case.lead_id,
-            assignee_org=case.owning_org,
-            due_on=add_months(ended, months),
-            origin=TaskOrigin.FOLLOW_UP,
-            created_by=actor.user,
-        )
 
 
 def case_change_track(
@@ -354,7 +343,10 @@ def case_close(
         Task.objects.filter(case=locked, status=TaskStatus.OPEN).exclude(origin=TaskOrigin.FOLLOW_UP).update(
             status=TaskStatus.CANCELLED
         )
+        from_phase = locked.phase
         _bump(locked, phase=Phase.CLOSED, closed_at=timezone.now(), closure_reason=reason)
+        evaluation.follow_ups_on_close(actor=actor, case=locked, from_phase=from_phase, reason=reason)
+        evaluation.derived_record(actor=actor, case=locked, occasion="closure")
         _audit(actor, Action.CASE_CLOSE, obj=locked, case=locked, reason=reason)
     return locked
 

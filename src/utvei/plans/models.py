@@ -183,6 +183,19 @@ class Attainment(models.IntegerChoices):
     MUCH_MORE = 2, _("+2 Much more than expected")
 
 
+class StopReason(models.TextChoices):
+    """Why a measure stopped before it was done: what evaluators need to relate outcomes to what was received."""
+
+    GOAL_REACHED = "goal_reached", _("Goal reached early")
+    DECLINED = "declined", _("The person declined to go on")
+    NO_SHOW = "no_show", _("The person stopped turning up")
+    NOT_SUITABLE = "not_suitable", _("Not suitable after all")
+    PROVIDER = "provider", _("The provider could not go on")
+    MOVED = "moved", _("The person moved")
+    CUSTODY = "custody", _("Custody or prison")
+    OTHER = "other", _("Other")
+
+
 class ItemStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ONGOING = "ongoing", _("Ongoing")
@@ -324,6 +337,10 @@ class PlanItem(models.Model):
     start_on = models.DateField(_("start"), null=True, blank=True)
     end_on = models.DateField(_("end"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    # Exposure, for the evidence engine: why it stopped, and the dose (sessions planned and held).
+    stop_reason = models.CharField(_("why it stopped"), max_length=14, choices=StopReason.choices, blank=True)
+    sessions_planned = models.PositiveSmallIntegerField(_("sessions planned"), null=True, blank=True)
+    sessions_held = models.PositiveSmallIntegerField(_("sessions held"), null=True, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
     origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -39,6 +39,7 @@ from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
+from utvei.evaluation import services as evaluation
 
 from . import catalogue
 from .models import (
@@ -57,6 +58,7 @@ from .models import (
     PlanReview,
     PlanStatus,
     RevisionSource,
+    StopReason,
 )
 
 REVIEW_MONTHS = 3  # the default review interval of an approved plan
@@ -450,6 +452,7 @@ def plan_review(
         Plan.objects.filter(pk=locked.pk).update(review_due=next_due)
         _bump(locked)
         _audit(actor, Action.PLAN_REVIEW, obj=locked, case=locked.case)
+        evaluation.derived_record(actor=actor, case=locked.case, occasion="review", on=reviewed_on)
     return review
 
 
@@ -617,6 +620,7 @@ def item_add(
     end_on: dt.date | None = None,
     status: str = ItemStatus.PLANNED,
     note: str = "",
+    sessions_planned: int | None = None,
 ) -> PlanItem:
     ca = _standing(actor, plan.case)
     _readable(ca, plan)
@@ -647,6 +651,7 @@ def item_add(
             end_on=end_on,
             status=status,
             note=note,
+            sessions_planned=_sessions(sessions_planned, _("Sessions planned")),
             created_by=actor.user,
         )
         _bump(locked)
@@ -667,8 +672,11 @@ def item_update(
     end_on: dt.date | None,
     status: str,
     note: str,
+    sessions_planned: int | None = None,
 ) -> PlanItem:
-    """Replace every field of a draft's item; a stale version is a Conflict with the saved item."""
+    """Replace every field of a draft's item (the planned sessions: when given); a stale version is a Conflict
+    with the saved item."""
+    planned = _sessions(sessions_planned, _("Sessions planned"))
     plan = item.plan
     ca = _standing(actor, plan.case)
     _readable(ca, plan)
@@ -697,6 +705,8 @@ def item_update(
         locked.measure, locked.goal, locked.responsible_org = measure, goal, org
         locked.responsible_user, locked.start_on, locked.end_on = responsible_user, start_on, end_on
         locked.status, locked.note = status, note
+        if planned is not None:
+            locked.sessions_planned = planned
         locked.version += 1
         locked.updated_at = timezone.now()
         locked.save()
@@ -712,13 +722,24 @@ def item_set_status(
     status: str,
     note: str | None = None,
     expected_version: int | None = None,
+    stop_reason: str | None = None,
+    sessions_held: int | None = None,
 ) -> PlanItem:
-    """Carry out the plan: the person responsible (a mentor too) or the plan's writers update status and note."""
+    """Carry out the plan: the person responsible (a mentor too) or the plan's writers update status and note.
+
+    The exposure the evidence engine relates outcomes to is kept on the way: the start date is set when the item
+    becomes ongoing, the end date when it is done or stopped (unless given before), a stopped item needs a stop
+    reason, and the sessions held may be counted."""
     plan = item.plan
     ca = _standing(actor, plan.case)
     view = _readable(ca, plan)
     _require(item_status_decision(ca, plan, item, view))
     _choice(status, ItemStatus, _("status"))
+    if status == ItemStatus.STOPPED:
+        _choice(stop_reason or "", StopReason, _("why it stopped"))
+    elif stop_reason:
+        raise UtveiError(_("Only a stopped item has a reason for stopping."), code="stop_reason")
+    held = _sessions(sessions_held, _("Sessions held"))
     cleaned = None if note is None else clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
     with transaction.atomic():
         locked_plan = _lock(plan)
@@ -727,9 +748,23 @@ def item_set_status(
         locked = PlanItem.objects.select_for_update().get(pk=item.pk)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(_("Someone else changed this item after you read it. Reload and try again."), current=locked)
-        if locked.status == status and (cleaned is None or cleaned == locked.note):
+        same_dose = held is None or held == locked.sessions_held
+        if (
+            locked.status == status
+            and (cleaned is None or cleaned == locked.note)
+            and same_dose
+            and (stop_reason or "") == locked.stop_reason
+        ):
             return locked
+        today = timezone.localdate()
+        if status in {ItemStatus.ONGOING, ItemStatus.DONE, ItemStatus.STOPPED} and locked.start_on is None:
+            locked.start_on = today
+        if status in {ItemStatus.DONE, ItemStatus.STOPPED} and locked.end_on is None:
+            locked.end_on = max(today, locked.start_on or today)
         locked.status = status
+        locked.stop_reason = stop_reason or ""
+        if held is not None:
+            locked.sessions_held = held
         if cleaned is not None:
             locked.note = cleaned
         locked.version += 1
@@ -738,6 +773,14 @@ def item_set_status(
         _bump(locked_plan)
         _audit(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case, reason=status)
     return locked
+
+
+def _sessions(value: int | None, label: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        raise UtveiError(_("%(field)s must be a whole number from 0 to 1000.") % {"field": label}, code="sessions")
+    return value
 
 
 def item_remove(*, actor: Membership, item: PlanItem) -> None:

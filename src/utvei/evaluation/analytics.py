@@ -1,0 +1,816 @@
+"""Protected aggregates over a cohort of cases: the figures of the statistics dashboard and the evaluation report.
+
+Every function takes a queryset of cases — what an analyst's figures are computed over
+(``access.evaluation.analytics_cases``), narrowed to a cohort with ``cohort_cases`` — and returns aggregates only:
+never a person-level row, a case id or a reference. The rules every figure follows:
+
+* **Counts** below ``MIN_COUNT`` (5) are hidden (``None``), and so are further counts from which a hidden one could
+  be worked out from the totals shown with it (secondary suppression, ``stats.suppression``). A zero is shown: it
+  describes nobody. Every ``int`` a function here returns is therefore 0 or at least 5.
+* **Means and medians** rest on at least five persons or are not given (``None``).
+* **Curves** stop where fewer than five remain at risk (``stats.survival``).
+* **Changes** need at least five persons with a pair of measurements (``stats.change``).
+
+What none of these figures can say
+----------------------------------
+They describe the people whose cases are recorded in Utvei, as recorded. There is no comparison group, nobody was
+assigned to a measure at random, and missing records are not missing at random (those who stop turning up are not
+measured). A difference between cohorts, measures or times is a description, never an effect. Small cohorts give
+mostly hidden cells: that is the price of protecting the people in them.
+
+Cost: each function runs a fixed number of queries whatever the number of cases (subqueries on the cohort's
+queryset, ``values_list`` of plain columns, aggregation in the database where it is easy), and never reads an
+encrypted field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from utvei.cases.models import Case, Concern, Ideology, Phase, Track
+from utvei.core.dates import add_months
+from utvei.plans.models import ItemStatus, Measure, Plan, PlanItem, PlanReview, PlanStatus
+
+from .models import (
+    ADVERSE_OUTCOMES,
+    OCCASION_ORDER,
+    Direction,
+    FollowUp,
+    FollowUpStatus,
+    Indicator,
+    Measurement,
+    MissedReason,
+    Occasion,
+    OutcomeEvent,
+)
+from .stats import survival
+from .stats.change import Change, paired_change
+from .stats.privacy import MIN_COUNT
+from .stats.suppression import Cell, ProtectedTable, protect, protect_counts
+
+# A measure was *received* when a plan item of it got going: ongoing, done, or stopped after it started.
+RECEIVED = (ItemStatus.ONGOING, ItemStatus.DONE, ItemStatus.STOPPED)
+
+# The open phases, grouped as the overview shows them.
+PHASE_GROUPS: dict[str, str] = {
+    Phase.INTAKE: "intake_assessment",
+    Phase.ASSESSMENT: "intake_assessment",
+    Phase.PLANNING: "planning_active",
+    Phase.ACTIVE: "planning_active",
+    Phase.FOLLOW_UP: "follow_up",
+    Phase.CLOSED: "closed",
+}
+PHASE_GROUP_KEYS = ("intake_assessment", "planning_active", "follow_up", "closed")
+TRACK_KEYS: tuple[str, ...] = tuple(Track.values)
+IDEOLOGY_KEYS: tuple[str, ...] = tuple(Ideology.values)
+QUARTERS = 8
+
+# Occasions after the baseline, in time order (OCCASION_ORDER ranks them).
+LATER_OCCASIONS = tuple(o for o in Occasion.values if o != Occasion.INTAKE)
+
+SURVIVAL_TIMES = (0.0, 90.0, 180.0, 365.0, 730.0)
+SURVIVAL_COLUMNS = ("events", "censored")
+
+OUTCOME_COLUMNS = ("re_engaged", "not_known_re_engaged")
+
+REVIEW_MONTHS = 3  # the plans app's default review interval
+REVIEW_GRACE_DAYS = 14
+
+FOLLOW_UP_KEYS: tuple[str, ...] = (
+    "done",
+    *(f"missed_{reason}" for reason in MissedReason.values),
+    "missed_unrecorded",
+    "pending",
+    "pending_overdue",
+)
+
+CAVEATS: tuple[Promise, ...] = (
+    _("Observational data: people were not assigned to measures at random."),
+    _(
+        "Confounding by indication: those who get a measure differ from those who do not, "
+        "often in the very problems the measure is for."
+    ),
+    _("No causal claim: a difference between rows does not show that a measure works or does not."),
+    _("Small numbers: counts below 5 are hidden, and so are cells from which they could be worked out."),
+)
+
+
+# ---- Small helpers ---------------------------------------------------------------------------------------
+
+
+def _count(n: int) -> int | None:
+    """A lone count with nothing to subtract it from: shown if 0 or at least MIN_COUNT, else hidden."""
+    return n if n == 0 or n >= MIN_COUNT else None
+
+
+def _median(values: list[float]) -> float | None:
+    """The median of at least MIN_COUNT values, else None."""
+    return float(statistics.median(values)) if len(values) >= MIN_COUNT else None
+
+
+def _local_day(value: dt.datetime | None) -> dt.date:
+    """The local calendar day of a moment (callers filter out missing ones)."""
+    assert value is not None
+    return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+
+
+def _public_table(table: ProtectedTable) -> ProtectedTable:
+    """The table as published: which hidden cells were below the threshold (primary) and which were hidden to
+    protect them (secondary) is not told, since that would say which hidden cells hold 1 to 4 persons. Every
+    hidden cell is marked ``primary``: read it as "may be small"."""
+
+    def cell(c: Cell) -> Cell:
+        return replace(c, primary=c.suppressed)
+
+    return ProtectedTable(
+        cells=tuple(tuple(cell(c) for c in row) for row in table.cells),
+        row_totals=tuple(cell(c) for c in table.row_totals),
+        col_totals=tuple(cell(c) for c in table.col_totals),
+        total=cell(table.total),
+    )
+
+
+def _split(total: int | None, parts: Mapping[str, int]) -> dict[str, int | None]:
+    """Protect a split of a group whose size is published elsewhere as ``total`` (``None`` when that is hidden:
+    then every part is hidden too, since they add up to it)."""
+    if total is None or not parts:
+        return dict.fromkeys(parts)
+    published, published_total = protect_counts(dict(parts))
+    if published_total is None:
+        return dict.fromkeys(parts)
+    return published
+
+
+def _adverse_after_closure(closed: QuerySet[Case], closed_on: Mapping[int, dt.date]) -> dict[int, dt.date]:
+    """The first adverse outcome event (ADVERSE_OUTCOMES) dated after the day each case was closed. An event on
+    the day of closure counts as before it: it is usually why the case closed, not a re-engagement after it."""
+    first: dict[int, dt.date] = {}
+    rows = (
+        OutcomeEvent.objects.filter(case__in=closed, kind__in=ADVERSE_OUTCOMES)
+        .order_by()
+        .values_list("case_id", "occurred_on")
+    )
+    for case_id, occurred_on in rows:
+        closed_day = closed_on.get(case_id)
+        if closed_day is None or occurred_on <= closed_day:
+            continue
+        if case_id not in first or occurred_on < first[case_id]:
+            first[case_id] = occurred_on
+    return first
+
+
+def _closed(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.filter(phase=Phase.CLOSED, closed_at__isnull=False)
+
+
+# ---- Cohorts -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Which cases a set of figures describes. Empty fields do not narrow.
+
+    ``track`` is the case's current track; ``ideology`` matches a case with that orientation among its
+    (possibly several) orientations; ``age_band`` is the person's band; ``opened_from``/``opened_to`` bound the day
+    the case was opened (both inclusive, local time); ``measure`` is a Measure key: only cases that received it
+    (a plan item of it ongoing, done or stopped, in any plan version).
+
+    Narrow cohorts hold few people, and few people give hidden figures: a cohort does not weaken the protection.
+    """
+
+    track: str = ""
+    ideology: str = ""
+    age_band: str = ""
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    measure: str = ""
+
+
+def cohort_cases(cases: QuerySet[Case], cohort: Cohort) -> QuerySet[Case]:
+    """``cases`` narrowed to the cohort, still a lazy queryset (no query runs here)."""
+    qs = cases
+    if cohort.track:
+        qs = qs.filter(track=cohort.track)
+    if cohort.ideology:
+        if cohort.ideology not in IDEOLOGY_KEYS:
+            return qs.none()
+        # A JSON list of plain slugs: match the quoted element in its text (works on SQLite and PostgreSQL).
+        qs = qs.filter(ideologies__icontains=f'"{cohort.ideology}"')
+    if cohort.age_band:
+        qs = qs.filter(person__age_band=cohort.age_band)
+    if cohort.opened_from is not None:
+        qs = qs.filter(opened_at__date__gte=cohort.opened_from)
+    if cohort.opened_to is not None:
+        qs = qs.filter(opened_at__date__lte=cohort.opened_to)
+    if cohort.measure:
+        received = PlanItem.objects.filter(measure__key=cohort.measure, status__in=RECEIVED).values("plan__case_id")
+        qs = qs.filter(pk__in=received)
+    return qs
+
+
+# ---- Overview ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """How many cases there are, where they stand, when they came, and which orientations they concern.
+
+    ``by_track_phase`` has a row per track (``row_keys``) and a column per phase group (``col_keys``): intake and
+    assessment, planning and active, follow-up, closed. Its grand total is ``total``. ``opened_by_quarter`` counts
+    cases by the quarter they were opened, for the last eight quarters (oldest first, ``"2026Q1"`` labels); it is
+    protected together with the cases opened before (or after) those quarters, so that nothing hidden can be
+    worked out from ``total``. ``by_ideology`` counts cases per recorded orientation: a case with several counts
+    under each, so the counts do not add up to the total, and cases with none recorded are in no count.
+
+    These describe the case load as recorded. The track is the current one; an orientation is the team's
+    judgement of the case, not a fact about the person.
+    """
+
+    total: int | None
+    by_track_phase: ProtectedTable
+    row_keys: tuple[str, ...]
+    col_keys: tuple[str, ...]
+    opened_by_quarter: list[tuple[str, int | None]]
+    by_ideology: dict[str, int | None]
+
+
+def _quarter_labels(today: dt.date) -> list[str]:
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    labels = []
+    for _i in range(QUARTERS):
+        labels.append(f"{year}Q{quarter}")
+        quarter -= 1
+        if quarter == 0:
+            year, quarter = year - 1, 4
+    return labels[::-1]
+
+
+def overview(cases: QuerySet[Case], *, today: dt.date | None = None) -> Overview:
+    """The case load: a protected track-by-phase table, cases opened per quarter, cases per orientation."""
+    today = today or timezone.localdate()
+    grid = {(t, g): 0 for t in TRACK_KEYS for g in PHASE_GROUP_KEYS}
+    rows = cases.order_by().values("track", "phase").annotate(n=Count("pk")).values_list("track", "phase", "n")
+    for track, phase, n in rows:
+        key = (track, PHASE_GROUPS.get(phase, ""))
+        if key in grid:
+            grid[key] += n
+    table = _public_table(protect([[grid[(t, g)] for g in PHASE_GROUP_KEYS] for t in TRACK_KEYS]))
+
+    labels = _quarter_labels(today)
+    per_quarter: dict[str, int] = dict.fromkeys(labels, 0)
+    outside = 0
+    quarters = (
+        cases.order_by()
+        .annotate(y=ExtractYear("opened_at"), q=ExtractQuarter("opened_at"))
+        .values("y", "q")
+        .annotate(n=Count("pk"))
+        .values_list("y", "q", "n")
+    )
+    for year, quarter, n in quarters:
+        label = f"{year}Q{quarter}"
+        if label in per_quarter:
+            per_quarter[label] += n
+        else:
+            outside += n
+    published, _total = protect_counts({**per_quarter, "": outside})
+
+    per_ideology: dict[str, int] = dict.fromkeys(IDEOLOGY_KEYS, 0)
+    for value, n in cases.order_by().values("ideologies").annotate(n=Count("pk")).values_list("ideologies", "n"):
+        for ideology in set(value) if isinstance(value, list) else ():
+            if ideology in per_ideology:
+                per_ideology[ideology] += n
+    by_ideology, _sum = protect_counts(per_ideology)
+
+    return Overview(
+        total=table.total.value,
+        by_track_phase=table,
+        row_keys=TRACK_KEYS,
+        col_keys=PHASE_GROUP_KEYS,
+        opened_by_quarter=[(label, published[label]) for label in labels],
+        by_ideology=by_ideology,
+    )
+
+
+# ---- Change from baseline ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    """Change in one indicator between intake and the latest later occasion, for the persons who have both.
+
+    ``change`` is the mean of ``later - baseline`` with a bootstrap interval (``stats.change``); it is raw, in the
+    indicator's units: read it with ``direction`` (``higher`` or ``lower`` is better). ``improved``, ``same`` and
+    ``worse`` count persons whose later value is better, equal or worse in that direction; they add up to
+    ``change.n`` and are protected together (hidden when the change is).
+
+    What it can say: how these persons' recorded values moved. What it cannot: that the work moved them. There is
+    no comparison group; people often come in at their worst and improve anyway (regression to the mean); those
+    who left before a later measurement are not in it; the later occasion differs from person to person (a review
+    for some, a follow-up for others).
+    """
+
+    indicator_key: str
+    name_nb: str
+    name_en: str
+    direction: str
+    change: Change
+    improved: int | None
+    same: int | None
+    worse: int | None
+
+
+def change_from_baseline(cases: QuerySet[Case]) -> list[IndicatorChange]:
+    """Per active indicator: baseline = the case's latest-recorded intake measurement (a correction, being newer,
+    wins); later = the latest measurement at the latest occasion after intake (review < closure < follow-up 6 <
+    12 < 24 months; within an occasion the latest date, then the latest recorded)."""
+    indicators = list(
+        Indicator.objects.filter(active=True)
+        .order_by("position", "key")
+        .values_list("pk", "key", "name_nb", "name_en", "direction")
+    )
+    ids = [row[0] for row in indicators]
+    measurements = Measurement.objects.filter(case__in=cases, indicator_id__in=ids)
+
+    baseline: dict[tuple[int, int], float] = {}
+    intake = (
+        measurements.filter(occasion=Occasion.INTAKE)
+        .order_by("created_at", "pk")
+        .values_list("case_id", "indicator_id", "value")
+    )
+    for case_id, indicator_id, value in intake:
+        baseline[(case_id, indicator_id)] = value  # ordered: the last recorded wins
+
+    later: dict[tuple[int, int], tuple[int, float]] = {}
+    rank = OCCASION_ORDER
+    rows = (
+        measurements.filter(occasion__in=LATER_OCCASIONS)
+        .order_by("measured_on", "created_at", "pk")
+        .values_list("case_id", "indicator_id", "occasion", "value")
+    )
+    for case_id, indicator_id, occasion, value in rows:
+        r = rank[occasion]
+        current = later.get((case_id, indicator_id))
+        if current is None or r >= current[0]:
+            later[(case_id, indicator_id)] = (r, value)
+
+    pairs: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for pair_key, base in baseline.items():
+        found = later.get(pair_key)
+        if found is not None:
+            pairs[pair_key[1]].append((base, found[1]))
+
+    result = []
+    for pk, key, name_nb, name_en, direction in indicators:
+        these = pairs.get(pk, [])
+        change = paired_change(these)
+        improved = same = worse = 0
+        for base, after in these:
+            if after == base:
+                same += 1
+            elif (after > base) == (direction == Direction.HIGHER):
+                improved += 1
+            else:
+                worse += 1
+        counts: dict[str, int | None] = {"improved": None, "same": None, "worse": None}
+        if not change.suppressed:
+            counts = _split(change.n, {"improved": improved, "same": same, "worse": worse})
+        result.append(
+            IndicatorChange(
+                indicator_key=key,
+                name_nb=name_nb,
+                name_en=name_en,
+                direction=direction,
+                change=change,
+                improved=counts["improved"],
+                same=counts["same"],
+                worse=counts["worse"],
+            )
+        )
+    return result
+
+
+# ---- Time to re-engagement ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurvivalGroup:
+    """Time from closure to the first re-engagement (ADVERSE_OUTCOMES after the closure day) for one group of
+    closed cases: ``"all"``, or a track.
+
+    ``curve`` is the Kaplan–Meier estimate of the share not yet known to have re-engaged, cut where fewer than
+    five remain at risk; it is suppressed (no points) when the group's size is hidden. Its per-point ``events`` and
+    ``censored`` counts and its ``events`` total are small numbers and are *not published*: they are set to 0.
+    Read the protected ``n``, ``events`` and ``censored`` here and the risk set ``at_risk`` at 0, 90, 180, 365 and
+    730 days instead. ``n``, ``events`` and ``censored`` come from one protected table of track by
+    (event, censored), so the figures for all cases and per track can be shown side by side.
+
+    A person is followed from closure to the last day anything is known about them — the latest of the closure,
+    a follow-up held, and any outcome event recorded — and censored there. What the curve cannot say: whether
+    someone not followed up re-engaged (it assumes they would have done so at the same rate as those followed,
+    which is doubtful: people are lost to follow-up for reasons), and anything about cases never closed. A
+    re-engagement that nobody recorded is not in it: the curve is an upper bound on "not re-engaged".
+    """
+
+    key: str
+    curve: survival.Curve
+    at_risk: list[tuple[float, int | None]]
+    n: int | None
+    events: int | None
+    censored: int | None
+
+
+def _public_curve(curve: survival.Curve) -> survival.Curve:
+    if curve.suppressed:
+        return curve
+    points = tuple(replace(p, events=0, censored=0) for p in curve.points)
+    return replace(curve, points=points, events=0)
+
+
+def _survival_group(
+    key: str, durations: list[float], observed: list[bool], n: int | None, events: int | None, censored: int | None
+) -> SurvivalGroup:
+    curve = survival.kaplan_meier(durations, observed) if n is not None else survival.SUPPRESSED
+    curve = _public_curve(curve)
+    return SurvivalGroup(
+        key=key,
+        curve=curve,
+        at_risk=survival.at_risk_table(curve, SURVIVAL_TIMES),
+        n=n,
+        events=events,
+        censored=censored,
+    )
+
+
+def time_to_reengagement(
+    cases: QuerySet[Case], *, today: dt.date | None = None, by_track: bool = False
+) -> list[SurvivalGroup]:
+    """Kaplan–Meier curves of days from closure to the first adverse outcome event after it, for closed cases:
+    one group ``"all"``, or one per track (the case's current track) when ``by_track``."""
+    everyone, per_track = _reengagement(cases, today or timezone.localdate())
+    return per_track if by_track else [everyone]
+
+
+def _reengagement(cases: QuerySet[Case], today: dt.date) -> tuple[SurvivalGroup, list[SurvivalGroup]]:
+    closed = _closed(cases)
+    cases_rows = list(closed.order_by().values_list("pk", "track", "closed_at"))
+    closed_on = {pk: _local_day(closed_at) for pk, _track, closed_at in cases_rows}
+    first = _adverse_after_closure(closed, closed_on)
+    last_known: dict[int, dt.date] = dict(closed_on)
+    last_event = (
+        OutcomeEvent.objects.filter(case__in=closed)
+        .order_by()
+        .values("case_id")
+        .annotate(last=Max("occurred_on"))
+        .values_list("case_id", "last")
+    )
+    last_follow_up = (
+        FollowUp.objects.filter(case__in=closed, status=FollowUpStatus.DONE, held_on__isnull=False)
+        .order_by()
+        .values("case_id")
+        .annotate(last=Max("held_on"))
+        .values_list("case_id", "last")
+    )
+    for rows in (last_event, last_follow_up):
+        for case_id, day in rows:
+            if case_id in last_known and day is not None and day > last_known[case_id]:
+                last_known[case_id] = day
+
+    durations: dict[str, list[float]] = {t: [] for t in TRACK_KEYS}
+    observed: dict[str, list[bool]] = {t: [] for t in TRACK_KEYS}
+    for pk, track, _closed_at in cases_rows:
+        if track not in durations:
+            continue
+        start = closed_on[pk]
+        event = first.get(pk)
+        if event is not None and event <= today:
+            durations[track].append(float((event - start).days))
+            observed[track].append(True)
+        else:
+            end = min(last_known[pk], today)
+            durations[track].append(float(max(0, (end - start).days)))
+            observed[track].append(False)
+
+    counts = [[sum(observed[t]), len(observed[t]) - sum(observed[t])] for t in TRACK_KEYS]
+    table = protect(counts)
+    everyone = _survival_group(
+        "all",
+        [d for t in TRACK_KEYS for d in durations[t]],
+        [o for t in TRACK_KEYS for o in observed[t]],
+        table.total.value,
+        table.col_totals[0].value,
+        table.col_totals[1].value,
+    )
+    return everyone, [
+        _survival_group(
+            t,
+            durations[t],
+            observed[t],
+            table.row_totals[i].value,
+            table.cells[i][0].value,
+            table.cells[i][1].value,
+        )
+        for i, t in enumerate(TRACK_KEYS)
+    ]
+
+
+# ---- Outcomes by measure -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure's closed cases: how many received it (``received``, the table's row total), how many of them
+    are known to have re-engaged after closure and how many are not, how many stopped it early (its latest item
+    stopped) and the share that is of ``received``, and the median number of sessions held among those where it
+    was recorded (``sessions_known`` of them; the median only from five values)."""
+
+    key: str
+    name_nb: str
+    name_en: str
+    received: int | None
+    re_engaged: int | None
+    not_known_re_engaged: int | None
+    stopped: int | None
+    stopped_share: float | None
+    sessions_known: int | None
+    median_sessions: float | None
+
+
+@dataclass(frozen=True)
+class MeasureOutcomes:
+    """Outcome after closure by measure received, for closed cases.
+
+    ``table`` has a row per measure received by at least one closed case (``row_keys``, in catalogue order) and
+    the columns ``col_keys``: ``re_engaged`` (an adverse outcome event dated after the closure day) and
+    ``not_known_re_engaged`` (none recorded — which is not the same as "did not re-engage"). A case counts once per
+    measure however many plan versions or items held it, and in every row of a measure it received, so the
+    column totals and the grand total count case-measure pairs, not persons. ``table`` is ``None`` when no closed
+    case received a measure. ``rows`` repeats the table per measure with the exposure figures.
+
+    Read ``caveats`` before any row: this table cannot say whether a measure works.
+    """
+
+    row_keys: tuple[str, ...]
+    col_keys: tuple[str, ...]
+    table: ProtectedTable | None
+    rows: tuple[MeasureRow, ...]
+    caveats: tuple[Promise, ...]
+
+
+def outcomes_by_measure(cases: QuerySet[Case]) -> MeasureOutcomes:
+    """Per measure received (deduplicated per case across plan versions), the closed cases known to have
+    re-engaged after closure or not, with the share stopped early and the median sessions held."""
+    closed = _closed(cases)
+    closed_on = {pk: _local_day(closed_at) for pk, closed_at in closed.order_by().values_list("pk", "closed_at")}
+    re_engaged = _adverse_after_closure(closed, closed_on)
+
+    # (case, measure) -> [status of its latest item, largest sessions held recorded]. Items are read oldest plan
+    # version first, so the last one seen is the latest. Sessions held only grow, and a new plan version's copy
+    # of an item may not carry them yet: the largest recorded is the best estimate.
+    received: dict[tuple[int, int], list[Any]] = {}
+    items = (
+        PlanItem.objects.filter(plan__case__in=closed, status__in=RECEIVED)
+        .order_by("plan__number", "pk")
+        .values_list("plan__case_id", "measure_id", "status", "sessions_held")
+    )
+    for case_id, measure_id, status, held in items:
+        entry = received.setdefault((case_id, measure_id), [status, None])
+        entry[0] = status
+        if held is not None and (entry[1] is None or held > entry[1]):
+            entry[1] = held
+
+    measure_ids = {measure_id for _case, measure_id in received}
+    measures = list(
+        Measure.objects.filter(pk__in=measure_ids)
+        .order_by("position", "key")
+        .values_list("pk", "key", "name_nb", "name_en")
+    )
+    if not measures:
+        return MeasureOutcomes(row_keys=(), col_keys=OUTCOME_COLUMNS, table=None, rows=(), caveats=CAVEATS)
+
+    outcome: dict[int, list[int]] = {row[0]: [0, 0] for row in measures}
+    stopped = dict.fromkeys(outcome, 0)
+    sessions: dict[int, list[float]] = {pk: [] for pk in outcome}
+    for (case_id, measure_id), (status, most) in received.items():
+        outcome[measure_id][0 if case_id in re_engaged else 1] += 1
+        if status == ItemStatus.STOPPED:
+            stopped[measure_id] += 1
+        if most is not None:
+            sessions[measure_id].append(float(most))
+
+    table = _public_table(protect([outcome[row[0]] for row in measures]))
+    rows = []
+    for i, (pk, key, name_nb, name_en) in enumerate(measures):
+        n = sum(outcome[pk])
+        total = table.row_totals[i].value
+        stop = _split(total, {"stopped": stopped[pk], "not_stopped": n - stopped[pk]})
+        known = _split(total, {"known": len(sessions[pk]), "unknown": n - len(sessions[pk])})
+        share = stop["stopped"] / total if stop["stopped"] is not None and total else None
+        rows.append(
+            MeasureRow(
+                key=key,
+                name_nb=name_nb,
+                name_en=name_en,
+                received=total,
+                re_engaged=table.cells[i][0].value,
+                not_known_re_engaged=table.cells[i][1].value,
+                stopped=stop["stopped"],
+                stopped_share=share,
+                sessions_known=known["known"],
+                median_sessions=_median(sessions[pk]),
+            )
+        )
+    return MeasureOutcomes(
+        row_keys=tuple(row[1] for row in measures),
+        col_keys=OUTCOME_COLUMNS,
+        table=table,
+        rows=tuple(rows),
+        caveats=CAVEATS,
+    )
+
+
+# ---- Process measures --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessMeasures:
+    """How the work runs, not what it achieves.
+
+    * ``triage_median_days``: median days from a concern received to its triage, over the triaged concerns linked
+      to the cases (``triage_n``; a case may have several concerns). Concerns that never led to one of these cases
+      are not in it.
+    * ``approval_median_days``: median days from a case opened to its first plan approval, over cases with an
+      approved plan (``approval_n``).
+    * ``reviews_on_time`` / ``reviews_late``: reviews of approved (or since superseded) plans. The due date in
+      force at each review is reconstructed, not stored: for a plan's second and later reviews it is the next
+      review date the previous review set (exact); for the first it is three months after approval (the default;
+      an approver who chose another date is not known). A review more than 14 days after its due date is late.
+      Reviews that never happened are not here: ``plans_review_overdue`` counts plans in force on open cases
+      whose next review date has passed today.
+    * ``follow_ups``: follow-ups by state — done, missed by reason, pending and not yet due, pending and overdue
+      (due date passed) — protected together, with their total ``follow_ups_total``. They count follow-ups
+      (up to three per case), not persons.
+
+    Medians need five values; every count is protected.
+    """
+
+    triage_median_days: float | None
+    triage_n: int | None
+    approval_median_days: float | None
+    approval_n: int | None
+    reviews_on_time: int | None
+    reviews_late: int | None
+    plans_review_overdue: int | None
+    follow_ups: dict[str, int | None]
+    follow_ups_total: int | None
+
+
+def _review_timeliness(cases: QuerySet[Case]) -> tuple[int, int]:
+    approved_on = {
+        pk: _local_day(approved_at)
+        for pk, approved_at in Plan.objects.filter(
+            case__in=cases, status__in=(PlanStatus.APPROVED, PlanStatus.SUPERSEDED), approved_at__isnull=False
+        )
+        .order_by()
+        .values_list("pk", "approved_at")
+    }
+    reviews = (
+        PlanReview.objects.filter(
+            plan__case__in=cases,
+            plan__status__in=(PlanStatus.APPROVED, PlanStatus.SUPERSEDED),
+            plan__approved_at__isnull=False,
+        )
+        .order_by("plan_id", "reviewed_on", "pk")
+        .values_list("plan_id", "reviewed_on", "next_review_due")
+    )
+    on_time = late = 0
+    previous_plan: int | None = None
+    due: dt.date | None = None
+    for plan_id, reviewed_on, next_due in reviews:
+        if plan_id != previous_plan:
+            previous_plan = plan_id
+            approved = approved_on.get(plan_id)
+            due = add_months(approved, REVIEW_MONTHS) if approved is not None else None
+        if due is None or reviewed_on <= due + dt.timedelta(days=REVIEW_GRACE_DAYS):
+            on_time += 1
+        else:
+            late += 1
+        due = next_due
+    return on_time, late
+
+
+def process_measures(cases: QuerySet[Case], *, today: dt.date | None = None) -> ProcessMeasures:
+    """Time to triage and to an approved plan, plan reviews on time, and the state of follow-ups."""
+    today = today or timezone.localdate()
+    triage = [
+        max(0.0, (triaged_at - received_at).total_seconds() / 86400)
+        for received_at, triaged_at in Concern.objects.filter(case__in=cases, triaged_at__isnull=False)
+        .order_by()
+        .values_list("received_at", "triaged_at")
+        if triaged_at is not None
+    ]
+    approval = [
+        max(0.0, (first - opened_at).total_seconds() / 86400)
+        for opened_at, first in Plan.objects.filter(case__in=cases, approved_at__isnull=False)
+        .order_by()
+        .values("case_id", "case__opened_at")
+        .annotate(first=Min("approved_at"))
+        .values_list("case__opened_at", "first")
+        if first is not None
+    ]
+    on_time, late = _review_timeliness(cases)
+    reviews, _reviews_total = protect_counts({"on_time": on_time, "late": late})
+    overdue_plans = (
+        Plan.objects.filter(case__in=cases.exclude(phase=Phase.CLOSED), status=PlanStatus.APPROVED)
+        .filter(review_due__lt=today)
+        .count()
+    )
+
+    follow_ups: dict[str, int] = dict.fromkeys(FOLLOW_UP_KEYS, 0)
+    states = (
+        FollowUp.objects.filter(case__in=cases)
+        .order_by()
+        .values("status", "missed_reason")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .values_list("status", "missed_reason", "n", "overdue")
+    )
+    for status, reason, n, overdue in states:
+        if status == FollowUpStatus.DONE:
+            follow_ups["done"] += n
+        elif status == FollowUpStatus.MISSED:
+            key = f"missed_{reason}"
+            follow_ups[key if key in follow_ups else "missed_unrecorded"] += n
+        else:
+            follow_ups["pending"] += n - overdue
+            follow_ups["pending_overdue"] += overdue
+    published, follow_ups_total = protect_counts(follow_ups)
+
+    return ProcessMeasures(
+        triage_median_days=_median(triage),
+        triage_n=_count(len(triage)),
+        approval_median_days=_median(approval),
+        approval_n=_count(len(approval)),
+        reviews_on_time=reviews["on_time"],
+        reviews_late=reviews["late"],
+        plans_review_overdue=_count(overdue_plans),
+        follow_ups=published,
+        follow_ups_total=follow_ups_total,
+    )
+
+
+# ---- Everything at once ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """All the figures of one cohort, computed once, so that the dashboard and the PDF report show the same
+    numbers. Each part carries its own account of what it can and cannot say."""
+
+    overview: Overview
+    changes: list[IndicatorChange]
+    survival: list[SurvivalGroup]  # "all" first, then one per track, from one protected table
+    measures: MeasureOutcomes
+    process: ProcessMeasures
+
+
+def all_figures(cases: QuerySet[Case], *, today: dt.date | None = None) -> Figures:
+    """Every figure above for ``cases`` (already narrowed to a cohort), as of ``today``."""
+    today = today or timezone.localdate()
+    everyone, per_track = _reengagement(cases, today)
+    return Figures(
+        overview=overview(cases, today=today),
+        changes=change_from_baseline(cases),
+        survival=[everyone, *per_track],
+        measures=outcomes_by_measure(cases),
+        process=process_measures(cases, today=today),
+    )
+
+
+__all__ = [
+    "CAVEATS",
+    "Cohort",
+    "Figures",
+    "IndicatorChange",
+    "MeasureOutcomes",
+    "MeasureRow",
+    "Overview",
+    "ProcessMeasures",
+    "SurvivalGroup",
+    "all_figures",
+    "change_from_baseline",
+    "cohort_cases",
+    "outcomes_by_measure",
+    "overview",
+    "process_measures",
+    "time_to_reengagement",
+]
