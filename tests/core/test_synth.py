@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_verify
-from utvei.cases.models import Case, Entry, EntryKind, Phase, TeamMember, TeamRole
+from utvei.cases.models import Case, Entry, EntryKind, Phase, Task, TaskOrigin, TeamMember, TeamRole
 from utvei.core.synthetic import synthetic_nin
 from utvei.people.models import Person
 from utvei.people.services import person_find_by_nin
@@ -46,6 +47,17 @@ def test_through_the_services_it_creates_n_cases(debug: None) -> None:
     assert _synth_cases().count() == 4
     assert "services" in out
     assert audit_verify().ok
+
+
+def test_through_the_services_cases_are_measured_and_follow_ups_are_scheduled(debug: None) -> None:
+    from utvei.evaluation.models import FollowUp, Measurement
+
+    _synth("--persons", "12", "--seed", "8", "--method", "services")
+    measured = Measurement.objects.filter(case__in=_synth_cases(), occasion="intake")
+    assert measured.exists() and measured.values("case").distinct().count() < 12  # a share of them
+    for case in _synth_cases().filter(phase=Phase.FOLLOW_UP):
+        assert sorted(FollowUp.objects.filter(case=case).values_list("months", flat=True)) == [6, 12, 24]
+    assert not Task.objects.filter(origin=TaskOrigin.FOLLOW_UP).exists()
 
 
 def test_in_bulk_it_creates_n_cases_and_one_audit_event_per_object(debug: None) -> None:
@@ -108,3 +120,92 @@ def test_in_bulk_on_a_database_without_the_toolbox_it_loads_the_toolbox_first(de
     _synth("--persons", "60", "--seed", "3")
     assert _synth_cases().count() == 60
     assert Measure.objects.filter(owner_org__isnull=True).count() >= 22 and PlanItem.objects.exists()
+
+
+# ---- Evaluation data in bulk ------------------------------------------------------------------------------
+
+
+def test_in_bulk_it_writes_follow_ups_not_follow_up_tasks(debug: None) -> None:
+    from utvei.evaluation.models import FollowUp, FollowUpStatus
+
+    _synth("--persons", "300", "--seed", "6", "--method", "bulk")
+    assert not Task.objects.filter(origin=TaskOrigin.FOLLOW_UP).exists()
+    today = timezone.localdate()
+    ended = [
+        c
+        for c in _synth_cases()
+        if c.measures_ended_on is not None or (c.phase == Phase.CLOSED and c.plans.exists())  # closed after measures
+    ]
+    assert ended
+    for case in ended:
+        follow_ups = list(FollowUp.objects.filter(case=case).order_by("months"))
+        assert [f.months for f in follow_ups] == [6, 12, 24]
+        assert all(f.owner_id == case.lead_id for f in follow_ups)
+        for f in follow_ups:
+            if f.due_on > today:
+                assert f.status == FollowUpStatus.PENDING
+            if f.status == FollowUpStatus.DONE:
+                assert f.held_on is not None and f.recorded_by_id == case.lead_id
+            if f.status == FollowUpStatus.MISSED:
+                assert f.missed_reason
+    assert FollowUp.objects.filter(case__in=_synth_cases()).count() == 3 * len(ended)
+    recorded = FollowUp.objects.exclude(status=FollowUpStatus.PENDING).count()
+    assert recorded and AuditEvent.objects.filter(action=Action.FOLLOW_UP_RECORD, reason="synth").count() == recorded
+
+
+def test_in_bulk_a_share_of_cases_is_measured_in_range_and_improves_on_average_with_measures(debug: None) -> None:
+    from utvei.evaluation.models import Indicator, Measurement, Occasion
+
+    _synth("--persons", "300", "--seed", "7", "--method", "bulk")
+    rows = Measurement.objects.filter(case__in=_synth_cases()).select_related("indicator")
+    measured = rows.values("case").distinct().count()
+    assert 0.4 * 300 <= measured <= 0.8 * 300
+    assert {Occasion.INTAKE, Occasion.REVIEW, Occasion.CLOSURE} <= set(rows.values_list("occasion", flat=True))
+    assert set(rows.values_list("source", flat=True)) == {"worker", "self_report"}
+    for m in rows:
+        assert m.indicator.min_value <= m.value <= m.indicator.max_value and m.value == int(m.value)
+        assert m.category == m.indicator.category and m.source in m.indicator.sources
+    # Cases that received measures: the contact with the milieu (lower is better) falls on average.
+    milieu = Indicator.objects.get(key="milieu-contact")
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for case_id, occasion, value in (
+        rows.filter(indicator=milieu, case__plans__isnull=False)
+        .order_by("measured_on", "pk")
+        .values_list("case_id", "occasion", "value")
+    ):
+        if occasion == Occasion.INTAKE:
+            first[case_id] = value
+        else:
+            last[case_id] = value
+    changes = [last[pk] - first[pk] for pk in first if pk in last]
+    assert len(changes) >= 20 and sum(changes) / len(changes) < -0.2
+    assert AuditEvent.objects.filter(action=Action.MEASUREMENT_CREATE, reason="synth").count() == rows.count()
+    assert audit_verify().ok
+
+
+def test_in_bulk_it_writes_outcome_events_and_the_dose_of_each_measure(debug: None) -> None:
+    from utvei.evaluation.models import OutcomeEvent, OutcomeKind
+    from utvei.plans.models import ItemStatus, PlanItem
+
+    _synth("--persons", "400", "--seed", "9", "--method", "bulk")
+    events = OutcomeEvent.objects.filter(case__in=_synth_cases()).select_related("case")
+    kinds = set(events.values_list("kind", flat=True))
+    assert {OutcomeKind.RE_ENGAGEMENT, OutcomeKind.WORK, OutcomeKind.EDUCATION, OutcomeKind.HOUSING} <= kinds
+    today = timezone.localdate()
+    for e in events.filter(kind=OutcomeKind.RE_ENGAGEMENT):
+        assert e.case.closed_at is not None and timezone.localdate(e.case.closed_at) < e.occurred_on <= today
+    closed = _synth_cases().filter(phase=Phase.CLOSED).count()
+    re_engaged = events.filter(kind=OutcomeKind.RE_ENGAGEMENT).values("case").distinct().count()
+    assert 0.04 * closed <= re_engaged <= 0.3 * closed
+    assert AuditEvent.objects.filter(action=Action.OUTCOME_CREATE, reason="synth").count() == events.count()
+    items = PlanItem.objects.filter(plan__case__in=_synth_cases())
+    assert items.exists() and not items.filter(sessions_planned__isnull=True).exists()
+    for item in items:
+        assert item.sessions_held is not None and item.sessions_planned is not None
+        assert item.sessions_held <= item.sessions_planned and item.start_on is not None
+        if item.status in (ItemStatus.DONE, ItemStatus.STOPPED):
+            assert item.end_on is not None and item.start_on <= item.end_on
+    stopped = items.filter(status=ItemStatus.STOPPED)
+    assert stopped.exists() and not stopped.filter(stop_reason="").exists()
+    assert not items.exclude(status=ItemStatus.STOPPED).exclude(stop_reason="").exists()

@@ -56,6 +56,7 @@ def make_cases(
     closed: dt.date | None = None,
     age_band: str = "18-24",
     ideologies: tuple[str, ...] = (),
+    org: str = "kommune",
 ) -> list[Case]:
     """Cases (and their persons) written straight to the database: fast, and no audit trail to build."""
     opened = opened or timezone.localdate() - dt.timedelta(days=400)
@@ -72,7 +73,7 @@ def make_cases(
                 person=person,
                 track=track,
                 phase=phase,
-                owning_org=world.orgs["kommune"],
+                owning_org=world.orgs[org],
                 lead=world.m["kari"].user,
                 ideologies=list(ideologies),
                 opened_at=_at(opened),
@@ -455,8 +456,9 @@ def test_time_to_reengagement_by_hand(world: Any) -> None:
     event(world, e, OutcomeKind.HOUSING, day(400))  # censored at 400
     event(world, f, OutcomeKind.WORK, day(500))  # censored at 500
     # Open cases and cases of another organisation are not in it.
-    make_cases(world, 3)
+    make_cases(world, 4)
     event(world, make_cases(world, 1)[0], OutcomeKind.RE_ENGAGEMENT, day(10))
+    event(world, make_cases(world, 1, closed=closed, org="annen")[0], OutcomeKind.RE_ENGAGEMENT, day(10))
 
     (group,) = analytics.time_to_reengagement(cohort(world), today=today)
     assert group.key == "all"
@@ -469,8 +471,9 @@ def test_time_to_reengagement_by_hand(world: Any) -> None:
     assert curve.stopped_at == 200.0
     assert all(p.events == 0 and p.censored == 0 for p in curve.points)  # small per-point counts: not published
     assert group.at_risk == [(0.0, 7), (90.0, 6), (180.0, 5), (365.0, None), (730.0, None)]
-    # 2 events and 5 censored: the 2 is hidden, and so is the 5 that would give it away; 7 stays.
-    assert (group.n, group.events, group.censored) == (7, None, None)
+    assert group.n == 7  # as the overview's closed cases shows it
+    assert group.events is None  # 2 re-engaged, 5 not known to: hidden together
+    assert analytics.overview(cohort(world)).by_track_phase.as_rows()[1][3] == 7
 
     tracks = {g.key: g for g in analytics.time_to_reengagement(cohort(world), today=today, by_track=True)}
     assert set(tracks) == {"prevention", "exit", "returnee"}
@@ -487,12 +490,14 @@ def test_time_to_reengagement_is_capped_at_today_and_hides_small_tracks(world: A
         # a follow-up dated (wrongly) in the future counts only up to today
         FollowUp.objects.create(case=case, months=6, due_on=today, status="done", held_on=today + dt.timedelta(40))
     tracks = {g.key: g for g in analytics.time_to_reengagement(cohort(world), today=today, by_track=True)}
-    # Two returnees: hidden, and the exit row too, or 8 - 6 would give the 2 back.
+    # Two returnees: hidden, and the exit group too, or 8 - 6 would give the 2 back; as in the overview.
     assert tracks["returnee"].n is None and tracks["returnee"].curve.suppressed
     assert tracks["exit"].n is None and tracks["exit"].curve.suppressed
     assert all(v is None for _t, v in tracks["exit"].at_risk)
+    closed_column = [row[3] for row in analytics.overview(cohort(world)).by_track_phase.as_rows()]
+    assert closed_column == [tracks["prevention"].n, None, None, 8]
     (everyone,) = analytics.time_to_reengagement(cohort(world), today=today)
-    assert everyone.n == 8 and everyone.censored == 8 and everyone.events == 0
+    assert everyone.n == 8 and everyone.events == 0
     assert everyone.curve.points[-1].t == 100.0  # the exits' follow-ups count up to today only
 
 
@@ -669,6 +674,25 @@ def test_service_recorded_events_count(world: Any) -> None:
     )
     Case.objects.filter(pk=served.pk).update(phase=Phase.CLOSED, closed_at=_at(closed))
     (group,) = analytics.time_to_reengagement(cohort(world), today=today)
-    assert group.n == 6
+    assert group.n == 6 and group.events is None
     assert [(p.t, p.at_risk) for p in group.curve.points] == [(0.0, 6), (50.0, 6)]
     assert group.curve.points[-1].survival == pytest.approx(5 / 6)
+
+
+def test_events_per_track_shown_only_when_nothing_in_the_split_is_hidden(world: Any) -> None:
+    today = timezone.localdate()
+    closed = today - dt.timedelta(days=200)
+    exits = make_cases(world, 10, closed=closed)
+    for k, case in enumerate(exits[:5]):
+        event(world, case, OutcomeKind.RE_ENGAGEMENT, closed + dt.timedelta(days=20 + k))
+    groups = {g.key: g for g in analytics.all_figures(cohort(world), today=today).survival}
+    assert (groups["all"].n, groups["all"].events) == (10, 5)
+    assert (groups["exit"].n, groups["exit"].events) == (10, 5)
+    assert (groups["returnee"].n, groups["returnee"].events) == (0, 0)
+
+    make_cases(world, 5, closed=closed, track=Track.RETURNEE)
+    event(world, Case.objects.filter(track=Track.RETURNEE).first(), OutcomeKind.RE_ENGAGEMENT, today)
+    groups = {g.key: g for g in analytics.all_figures(cohort(world), today=today).survival}
+    assert (groups["all"].n, groups["all"].events) == (15, 6)
+    assert (groups["exit"].n, groups["exit"].events) == (10, None)  # else 6 - 5 gives the returnees' 1
+    assert (groups["returnee"].n, groups["returnee"].events) == (5, None)

@@ -110,7 +110,13 @@ def test_the_api_refuses_bad_input_without_a_server_error(world, sc):
         assert "error" in r.json()
     ok = api.post(
         url,
-        {"indicator": "working-alliance", "occasion": "intake", "measured_on": today, "value": 4, "source": "self_report"},
+        {
+            "indicator": "working-alliance",
+            "occasion": "intake",
+            "measured_on": today,
+            "value": 4,
+            "source": "self_report",
+        },
         content_type="application/json",
     )
     assert ok.status_code == 201, ok.content
@@ -132,7 +138,10 @@ def test_the_api_refuses_bad_input_without_a_server_error(world, sc):
     assert ok.json()["id"] in ids and fixed.json()["id"] in ids
     events = f"{API}/cases/{case.public_id}/outcome-events/"
     assert api.post(events, {"kind": "bad"}, content_type="application/json").status_code == 400
-    assert world.api("mona").post(
-        events, {"kind": "work", "occurred_on": today, "source": "person"}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        world.api("mona")
+        .post(events, {"kind": "work", "occurred_on": today, "source": "person"}, content_type="application/json")
+        .status_code
+        == 403
+    )
     assert world.api("kari").get(f"{API}/indicators/").json()["count"] >= 15

@@ -129,3 +129,19 @@ def test_interval_lies_within_the_range_of_the_differences(pairs: list[tuple[flo
     diffs = [a - b for b, a in pairs]
     assert result.lo is not None and result.hi is not None
     assert min(diffs) - 1e-9 <= result.lo <= result.hi <= max(diffs) + 1e-9
+
+
+def test_a_large_cohort_with_few_distinct_changes_is_resampled_by_counts_with_the_same_interval():
+    """At scale the bootstrap draws multinomial counts over the distinct changes: the interval agrees with the
+    normal approximation of the mean's standard error, as resampling persons one by one would."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    baseline = rng.integers(0, 4, size=20_000).astype(float)
+    later = np.clip(baseline + rng.integers(-1, 3, size=20_000), 0, 3)
+    result = paired_change(list(zip(baseline, later, strict=True)))
+    diffs = later - baseline
+    se = diffs.std(ddof=1) / np.sqrt(diffs.size)
+    assert result.lo is not None and result.hi is not None
+    assert abs((result.hi - result.lo) - 2 * 1.96 * se) < 0.2 * (2 * 1.96 * se)
+    assert result.lo < diffs.mean() < result.hi

@@ -2,13 +2,22 @@
 
 Two ways to write, chosen with --method (default: services up to 50 persons, bulk above):
 
-* services — every person, case, team member, entry and task goes through the domain services, exactly as a
-  user's request would: access-checked, encrypted, one audit event per write.
+* services — every person, case, team member, entry, task, plan, measurement and outcome event goes through the
+  domain services, exactly as a user's request would: access-checked, encrypted, one audit event per write
+  (follow-ups are scheduled by the services when a case enters follow-up or is closed after measures).
 * bulk — rows are built in memory and written with bulk_create, in batches. Encrypted fields still encrypt
   (EncryptedTextField encrypts in get_prep_value), the identity number still gets its blind index, and the
   audit log still gets ONE EVENT PER CREATED OBJECT with the action the service would have written
-  (person.create, case.create, case.phase, case.close, team.add, entry.create, task.create), appended to the
-  same hash chain, with reason "synth" so the DPO can tell load from work. `audit verify` holds afterwards.
+  (person.create, case.create, case.phase, case.close, team.add, concern.create, concern.triage, entry.create,
+  task.create, plan.create, plan.approve, plan.item_add, follow_up.schedule, follow_up.record,
+  measurement.create, outcome.create), appended to the same hash chain, with reason "synth" so the DPO can tell
+  load from work. `audit verify` holds afterwards. Evaluation data — follow-ups 6/12/24 months after the measures
+  ended, measurements at intake, review, closure and follow-up, outcome events and the dose of each measure — is
+  written by utvei.evaluation.synthetic, in the same batches.
+
+The bulk writer takes a `BulkProfile`: whose cases, over which years, how far they got. `utvei synth` writes
+Syntetisk kommune's (`synth_profile`); the demo's historical cohort (evaluation/demo.py) writes a demo
+municipality's older, mostly closed cases with it.
 
 Synthetic data lives in its own organisations (slugs starting "synth-") and is invented; identity numbers use
 the synthetic format of Norwegian test registers (month + 80), which no real person has.
@@ -34,10 +43,11 @@ from utvei.assessments.services import assessment_skip_record
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record_many
 from utvei.cases import services as case_services
-from utvei.cases import workflow
 from utvei.cases.models import (
     Case,
     ClosureReason,
+    Concern,
+    ConcernStatus,
     DataCategory,
     Entry,
     EntryKind,
@@ -47,15 +57,16 @@ from utvei.cases.models import (
     Phase,
     PhaseChange,
     Task,
-    TaskOrigin,
     TaskStatus,
     TeamMember,
     TeamRole,
     Track,
+    TriageOutcome,
+    Urgency,
 )
 from utvei.core.crypto import blind_index
-from utvei.core.dates import add_months
 from utvei.core.models import Counter
+from utvei.evaluation.services import measurement_record, outcome_event_record
 from utvei.people.models import Gender, Person, age_band_for
 from utvei.people.services import NIN_CONTEXT, person_find_or_create
 from utvei.plans.synthetic import bulk_plans, synth_plan
@@ -180,7 +191,7 @@ def synth_world(*, password: str | None = None) -> SynthWorld:
 
 # ---- Shared random choices -----------------------------------------------------------------------------
 
-PHASE_WEIGHTS = {
+PHASE_WEIGHTS: dict[str, int] = {
     Phase.INTAKE: 10,
     Phase.ASSESSMENT: 20,
     Phase.PLANNING: 15,
@@ -191,10 +202,10 @@ PHASE_WEIGHTS = {
 ORDER: list[str] = [Phase.INTAKE, Phase.ASSESSMENT, Phase.PLANNING, Phase.ACTIVE, Phase.FOLLOW_UP]
 
 
-def _person_fields(rng: random.Random, serial: int) -> dict[str, Any]:
+def _person_fields(rng: random.Random, serial: int, *, min_age: int = 13) -> dict[str, Any]:
     male = rng.random() < 0.6
     today = timezone.localdate()
-    birth = today - dt.timedelta(days=rng.randint(13 * 365, 45 * 365))
+    birth = today - dt.timedelta(days=rng.randint(min_age * 365, max(min_age + 5, 45) * 365))
     first = rng.choice(FIRST_M if male else FIRST_F)
     return {
         "full_name": f"{first} {rng.choice(SURNAMES)}",
@@ -209,13 +220,20 @@ def _body(rng: random.Random) -> str:
     return " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
 
 
-def _plan(rng: random.Random) -> tuple[str, str, list[str]]:
+def _plan(
+    rng: random.Random, weights: dict[str, int] | None = None, closed_from: dict[str, int] | None = None
+) -> tuple[str, str, list[str]]:
     """Track, final phase and the path of phases that leads there (closed: from where it closed)."""
+    weights = weights or PHASE_WEIGHTS
     track = rng.choices(list(Track.values), weights=[55, 35, 10])[0]
-    final: str = rng.choices(list(PHASE_WEIGHTS), weights=list(PHASE_WEIGHTS.values()))[0]
+    final: str = rng.choices(list(weights), weights=list(weights.values()))[0]
     path: list[str] = list(ORDER[: ORDER.index(final) + 1]) if final != Phase.CLOSED else []
     if final == Phase.CLOSED:
-        path = [*ORDER[: rng.randint(1, len(ORDER))], Phase.CLOSED]
+        if closed_from:
+            last = rng.choices(list(closed_from), weights=list(closed_from.values()))[0]
+            path = [*ORDER[: ORDER.index(last) + 1], Phase.CLOSED]
+        else:
+            path = [*ORDER[: rng.randint(1, len(ORDER))], Phase.CLOSED]
     return track, final, path
 
 
@@ -270,6 +288,7 @@ def synth_services(*, world: SynthWorld, persons: int, rng: random.Random) -> in
                 assignee=rng.choice(team).user,
                 due_on=timezone.localdate() + dt.timedelta(days=rng.randint(-30, 30)),
             )
+        measured = _services_measure(coord, case, rng, occasion="intake") if rng.random() < 0.6 else []
         for phase in path[1:]:
             if phase == Phase.CLOSED:
                 case = case_services.case_close(
@@ -284,7 +303,38 @@ def synth_services(*, world: SynthWorld, persons: int, rng: random.Random) -> in
                 )
                 synth_plan(actor=coord, case=case, rng=rng)  # planning -> active needs an approved plan
             case = case_services.case_transition(actor=coord, case=case, to_phase=phase)
+            if phase == Phase.ACTIVE and measured:
+                _services_measure(coord, case, rng, occasion="review", indicators=measured)
+                if rng.random() < 0.4:
+                    outcome_event_record(
+                        actor=coord,
+                        case=case,
+                        kind=rng.choice(["work", "education", "housing"]),
+                        occurred_on=timezone.localdate(),
+                        source="worker",
+                    )
     return persons
+
+
+def _services_measure(
+    actor: Membership, case: Case, rng: random.Random, *, occasion: str, indicators: list[Any] | None = None
+) -> list[Any]:
+    """A few of the worker's measurements on the case today, through the evaluation service."""
+    from utvei.evaluation.synthetic import indicators as rated
+
+    chosen = indicators or rng.sample(
+        [i for i in rated() if case.track in i.tracks and "worker" in i.sources], rng.randint(3, 5)
+    )
+    for indicator in chosen:
+        measurement_record(
+            actor=actor,
+            case=case,
+            indicator=indicator,
+            value=rng.randint(indicator.min_value, indicator.max_value),
+            occasion=occasion,
+            measured_on=timezone.localdate(),
+        )
+    return chosen
 
 
 # ---- Bulk ----------------------------------------------------------------------------------------------
@@ -301,7 +351,9 @@ def reserve_references(prefix: str, n: int) -> list[str]:
     return [f"{prefix}-{year}-{v:06d}" for v in range(start + 1, start + n + 1)]
 
 
-def _unique_people(rng: random.Random, n: int) -> list[dict[str, Any]]:
+def _unique_people(
+    rng: random.Random, n: int, *, min_age: int = 13, suffix: str = "", municipality: str = "Syntetisk"
+) -> list[dict[str, Any]]:
     """Person fields whose identity numbers are not yet registered (checked through the blind index)."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -310,10 +362,12 @@ def _unique_people(rng: random.Random, n: int) -> list[dict[str, Any]]:
         batch = []
         for _ in range(n - len(out)):
             serial += 1
-            p = _person_fields(rng, serial)
+            p = _person_fields(rng, serial, min_age=min_age)
             p["index"] = blind_index(p["national_id"], context=NIN_CONTEXT)
             if p["index"] not in seen:
                 seen.add(p["index"])
+                p["full_name"] += suffix
+                p["municipality"] = municipality
                 batch.append(p)
         taken = set(
             Person.objects.filter(national_id_index__in=[p["index"] for p in batch]).values_list(
@@ -330,6 +384,49 @@ class BulkStats:
     entries: int = 0
     tasks: int = 0
     events: int = 0
+    concerns: int = 0
+    follow_ups: int = 0
+    measurements: int = 0
+    outcome_events: int = 0
+
+
+@dataclass
+class BulkProfile:
+    """Whose cases a bulk run writes, and what they look like. `utvei synth` writes Syntetisk kommune's cases,
+    opened over the last two years, in every phase (`synth_profile`); the demo's historical cohort writes older,
+    mostly closed cases of a demo municipality (evaluation/demo.py)."""
+
+    owner: Membership  # the owning organisation's coordinator: opens the cases, writes plans and tasks
+    leads: list[Membership]  # case leads, chosen at random
+    team_pool: list[Membership]  # others who join a team
+    team_size: tuple[int, int] = (1, 3)
+    entries: tuple[int, int] = (3, 10)
+    tasks: tuple[int, int] = (1, 3)
+    opened_days: tuple[float, float] = (5, 730)  # opened this many days ago
+    phase_weights: dict[str, int] = field(default_factory=lambda: dict(PHASE_WEIGHTS))
+    closed_from: dict[str, int] | None = None  # how often a closed case closed from each phase (None: evenly)
+    closed_opened_days: tuple[float, float] | None = None  # closed cases: opened this many days ago instead
+    closed_span_days: tuple[float, float] | None = None  # closed cases: open at most this long
+    concerns: float = 0.6  # share of cases opened from a concern (received, then triaged to open the case)
+    reporters: list[Membership] = field(default_factory=list)  # who submitted those concerns (default: owner)
+    measured: float = 0.6  # share of cases with outcome measurements (evaluation/synthetic.py)
+    classifications: tuple[str, ...] = ()  # entries only in these (of those the author may write); () = any
+    name_suffix: str = ""
+    municipality: str = "Syntetisk"
+    min_age: int = 13
+
+    def members(self) -> list[Membership]:
+        return [self.owner, *self.leads, *self.team_pool, *self.reporters]
+
+
+def synth_profile(world: SynthWorld, entries: tuple[int, int] = (3, 10)) -> BulkProfile:
+    return BulkProfile(
+        owner=world.coordinator,
+        leads=[world.coordinator, world.m["synth-saksbehandler"]],
+        team_pool=[world.m[u] for u in TEAM_POOL],
+        entries=entries,
+        reporters=[world.m[u] for u in ("synth-skole", "synth-politi", "synth-nav", "synth-barnevern")],
+    )
 
 
 def synth_bulk(
@@ -341,12 +438,21 @@ def synth_bulk(
     batch: int = 250,
 ) -> BulkStats:
     """Create `persons` persons with one case each by bulk insert, encrypted and audited per object."""
+    return bulk_write(synth_profile(world, entries), persons=persons, rng=rng, batch=batch)
+
+
+def bulk_write(profile: BulkProfile, *, persons: int, rng: random.Random, batch: int = 250) -> BulkStats:
+    """Create `persons` persons with one case each for the profile, in batches of `batch` (each its own
+    transaction, so memory stays flat however many persons)."""
+    from utvei.evaluation.synthetic import indicators
+
     stats = BulkStats()
+    catalogue = indicators()
     done = 0
     while done < persons:
         n = min(batch, persons - done)
         with transaction.atomic():
-            _BulkBatch(world, rng, entries).write(n, stats)
+            _BulkBatch(profile, rng, catalogue).write(n, stats)
         done += n
     return stats
 
@@ -361,14 +467,49 @@ class _Story:
     team: list[Membership] = field(default_factory=list)
 
 
+CLOSURE_REASONS = {  # why a case closed, by how far it got
+    "early": {
+        ClosureReason.NOT_SUBSTANTIATED: 45,
+        ClosureReason.DECLINED: 20,
+        ClosureReason.MOVED: 10,
+        ClosureReason.CRIMINAL_JUSTICE: 8,
+        ClosureReason.UNREACHABLE: 7,
+        ClosureReason.OTHER: 10,
+    },
+    "measures": {
+        ClosureReason.GOALS_MET: 55,
+        ClosureReason.DECLINED: 12,
+        ClosureReason.MOVED: 10,
+        ClosureReason.UNREACHABLE: 10,
+        ClosureReason.CRIMINAL_JUSTICE: 6,
+        ClosureReason.DECEASED: 1,
+        ClosureReason.OTHER: 6,
+    },
+}
+CONCERN_TEXTS = (
+    "Skolen er bekymret etter uttalelser i klassen og innhold delt på nett.",
+    "Foresatte ber om hjelp: endret atferd, nye venner og mye tid i lukkede forum.",
+    "Politiets radikaliseringskontakt melder etter en bekymringssamtale.",
+    "NAV-veileder melder om sympati med vold og symboler knyttet til et ekstremt miljø.",
+    "Personen har selv tatt kontakt og ønsker hjelp til å komme ut av et miljø.",
+    "Helsetjenesten melder om voldsfantasier knyttet til en ideologi.",
+)
+
+
 class _BulkBatch:
     """Builds one batch of persons and cases in memory, writes each table with one bulk insert, then audits."""
 
-    def __init__(self, world: SynthWorld, rng: random.Random, entry_range: tuple[int, int]) -> None:
-        self.world, self.rng, self.entry_range = world, rng, entry_range
-        self.coord = world.coordinator
+    def __init__(self, profile: BulkProfile, rng: random.Random, catalogue: list[Any]) -> None:
+        self.profile, self.rng, self.catalogue = profile, rng, catalogue
+        self.entry_range = profile.entries
+        self.coord = profile.owner
         self.now = timezone.now()
         self.events: list[dict[str, Any]] = []
+        self.members = {m.user_id: m for m in reversed(profile.members())}
+        keep = set(profile.classifications)
+        self.writable = {
+            m.pk: [c for c in writable_classifications(m) if not keep or c in keep] for m in profile.members()
+        }
 
     def event(
         self, action: str, obj: Any, *, case: Case | None = None, by: Membership | None = None, **kw: Any
@@ -387,19 +528,35 @@ class _BulkBatch:
         )
 
     def write(self, n: int, stats: BulkStats) -> None:
+        from utvei.evaluation.synthetic import bulk_evaluation
+
         stories = self.cases(self.persons(n))
         self.teams(stories)
         self.phases(stories)
+        concerns = self.concerns(stories)
         entries = self.entries(stories)
         tasks = self.tasks(stories)
         self.plans(stories)
+        outcome = bulk_evaluation(
+            stories,
+            rng=self.rng,
+            now=self.now,
+            event=self.event,
+            catalogue=self.catalogue,
+            measured=self.profile.measured,
+        )
         stats.persons += n
         stats.entries += entries
         stats.tasks += tasks
+        stats.concerns += concerns
+        stats.follow_ups += outcome.follow_ups
+        stats.measurements += outcome.measurements
+        stats.outcome_events += outcome.outcome_events
         stats.events += audit_record_many(self.events)
 
     def persons(self, n: int) -> list[Person]:
-        people = _unique_people(self.rng, n)
+        p = self.profile
+        people = _unique_people(self.rng, n, min_age=p.min_age, suffix=p.name_suffix, municipality=p.municipality)
         rows = Person.objects.bulk_create(
             [
                 Person(
@@ -420,26 +577,30 @@ class _BulkBatch:
         return rows
 
     def cases(self, persons: list[Person]) -> list[_Story]:
-        rng, now = self.rng, self.now
-        leads = [self.coord, self.world.m["synth-saksbehandler"]]
+        rng, now, p = self.rng, self.now, self.profile
         stories = []
         for person in persons:
-            track, final, path = _plan(rng)
-            opened = now - dt.timedelta(days=rng.uniform(5, 730))
-            stamps = [opened, *sorted(opened + (now - opened) * rng.random() for _ in path[1:])]
+            track, final, path = _plan(rng, p.phase_weights, p.closed_from)
             closed = final == Phase.CLOSED
+            window = p.closed_opened_days if closed and p.closed_opened_days else p.opened_days
+            opened = now - dt.timedelta(days=rng.uniform(*window))
+            end = now
+            if closed and p.closed_span_days:
+                end = min(now, opened + dt.timedelta(days=rng.uniform(*p.closed_span_days)))
+            stamps = [opened, *sorted(opened + (end - opened) * rng.random() for _ in path[1:])]
+            reasons = CLOSURE_REASONS["measures" if Phase.ACTIVE in path else "early"]
             case = Case(
                 reference=f"{person.reference}-1",
                 person=person,
                 track=track,
                 phase=final,
                 owning_org_id=self.coord.organisation_id,
-                lead_id=rng.choice(leads).user_id,
+                lead_id=rng.choice(p.leads).user_id,
                 ideologies=[rng.choice(Ideology.values)],
                 motivation_stage=rng.choice(MotivationStage.values[1:]) if track == Track.EXIT else "",
                 opened_at=opened,
                 closed_at=stamps[-1] if closed else None,
-                closure_reason=rng.choice(ClosureReason.values) if closed else "",
+                closure_reason=rng.choices(list(reasons), weights=list(reasons.values()))[0] if closed else "",
                 closure_summary=_body(rng) if closed else "",
                 measures_ended_on=stamps[path.index(Phase.FOLLOW_UP)].date() if Phase.FOLLOW_UP in path else None,
                 version=len(path),
@@ -451,10 +612,12 @@ class _BulkBatch:
         return stories
 
     def teams(self, stories: list[_Story]) -> None:
-        rows = []
+        rows, pool = [], self.profile.team_pool
+        low, high = self.profile.team_size
         for s in stories:
-            lead = self.coord if s.case.lead_id == self.coord.user_id else self.world.m["synth-saksbehandler"]
-            s.team = [lead, *(self.world.m[u] for u in self.rng.sample(TEAM_POOL, self.rng.randint(1, 3)))]
+            lead = self.members[s.case.lead_id]  # type: ignore[index]
+            others = self.rng.sample(pool, min(len(pool), self.rng.randint(low, high))) if pool else []
+            s.team = [lead, *others]
             for i, m in enumerate(s.team):
                 role = TeamRole.LEAD if i == 0 else TeamRole.MENTOR if m.role == Role.MENTOR else TeamRole.CASEWORKER
                 rows.append(
@@ -493,16 +656,50 @@ class _BulkBatch:
                 prev = phase
         PhaseChange.objects.bulk_create(rows)
 
+    def concerns(self, stories: list[_Story]) -> int:
+        """For a share of the cases, the concern they were opened from: received days before, triaged when the
+        case opened (what the process measures count from). The subject's details stay on the person."""
+        rng, p = self.rng, self.profile
+        chosen = [s for s in stories if rng.random() < p.concerns]
+        if not chosen:
+            return 0
+        reporters = p.reporters or [self.coord]
+        rows = []
+        for s, ref in zip(chosen, reserve_references("BEK", len(chosen)), strict=True):
+            reporter = rng.choice(reporters)
+            opened = s.stamps[0]
+            rows.append(
+                Concern(
+                    reference=ref,
+                    reporter_id=reporter.user_id,
+                    reporter_org_id=reporter.organisation_id,
+                    receiving_org_id=self.coord.organisation_id,
+                    received_at=opened - dt.timedelta(days=rng.expovariate(1 / 9), hours=rng.uniform(1, 8)),
+                    urgency=rng.choices(list(Urgency.values), weights=[70, 25, 5])[0],
+                    description=rng.choice(CONCERN_TEXTS),
+                    status=ConcernStatus.TRIAGED,
+                    outcome=TriageOutcome.OPEN_CASE,
+                    triaged_by_id=self.coord.user_id,
+                    triaged_at=opened,
+                    case=s.case,
+                )
+            )
+        Concern.objects.bulk_create(rows, batch_size=1000)
+        for c, s in zip(rows, chosen, strict=True):
+            self.event(Action.CONCERN_CREATE, c, by=self.members[c.reporter_id])
+            self.event(Action.CONCERN_TRIAGE, c, case=s.case, reason=f"synth;{TriageOutcome.OPEN_CASE}")
+        return len(rows)
+
     def entries(self, stories: list[_Story]) -> int:
         rng, rows = self.rng, []
         for s in stories:
             start, end = s.stamps[0], s.stamps[-1] if s.case.phase == Phase.CLOSED else self.now
-            writers = [m for m in s.team if writable_classifications(m)]
+            writers = [m for m in s.team if self.writable[m.pk]]
             for _ in range(rng.randint(*self.entry_range)):
                 author = rng.choice(writers)
                 at = start + (end - start) * rng.random()
                 kind = rng.choice(EntryKind.values)
-                classification = rng.choice(writable_classifications(author))
+                classification = rng.choice(self.writable[author.pk])
                 category = rng.choice(DataCategory.values)
                 rows.append(_entry(s.case, author, at, kind, classification, category, _body(rng)))
             if Phase.ACTIVE in s.path:  # the plan decision, written in planning, before activation
@@ -528,9 +725,8 @@ class _BulkBatch:
             ],
             batch_size=1000,
         )
-        by_user = {m.user_id: m for m in self.world.m.values()}
         for e in rows:
-            self.event(Action.ENTRY_CREATE, e, case=e.case, by=by_user[e.author_id])
+            self.event(Action.ENTRY_CREATE, e, case=e.case, by=self.members[e.author_id])
         return len(rows)
 
     def plans(self, stories: list[_Story]) -> int:
@@ -543,9 +739,10 @@ class _BulkBatch:
         return bulk_plans(rows, coord=self.coord, rng=self.rng, event=self.event)
 
     def tasks(self, stories: list[_Story]) -> int:
+        """Tasks on the cases; follow-ups are not tasks (evaluation/synthetic.py writes them as follow-ups)."""
         rng, today, rows = self.rng, timezone.localdate(), []
         for s in stories:
-            for _ in range(rng.randint(1, 3)):
+            for _ in range(rng.randint(*self.profile.tasks)):
                 who, done = rng.choice(s.team), rng.random() < 0.4
                 status = TaskStatus.DONE if done else TaskStatus.OPEN
                 if s.case.phase == Phase.CLOSED and not done:
@@ -563,27 +760,10 @@ class _BulkBatch:
                         completed_at=self.now if done else None,
                     )
                 )
-            if s.case.measures_ended_on is not None:
-                rows += self.follow_up(s.case, s.case.measures_ended_on)
         rows = Task.objects.bulk_create(rows, batch_size=1000)
         for t in rows:
             self.event(Action.TASK_CREATE, t, case=t.case)
         return len(rows)
-
-    def follow_up(self, case: Case, ended: dt.date) -> list[Task]:
-        """The follow-up schedule that case_transition sets when a case enters follow-up."""
-        return [
-            Task(
-                case=case,
-                title=f"Oppfølging {months} måneder etter at tiltakene sluttet",
-                assignee_id=case.lead_id,
-                assignee_org_id=case.owning_org_id,
-                due_on=add_months(ended, months),
-                origin=TaskOrigin.FOLLOW_UP,
-                created_by_id=self.coord.user_id,
-            )
-            for months in workflow.FOLLOW_UP_MONTHS
-        ]
 
 
 def _entry(

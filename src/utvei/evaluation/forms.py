@@ -265,3 +265,47 @@ class CohortForm(UtveiForm):
         if a and b and a > b:
             self.add_error("opened_to", _("The end of the period cannot be before its start."))
         return data
+
+
+class EvaluationForm(UtveiForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    purpose = forms.CharField(label=_("Purpose"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(
+        label=_("Legal basis"),
+        max_length=300,
+        help_text=_("For example the statute and provision the evaluation rests on, or the approval it has."),
+    )
+    starts_on = _date_field(_("Starts"))
+    ends_on = _date_field(_("Ends"))
+    epsilon_budget = forms.FloatField(
+        label=_("Privacy budget (ε)"),
+        min_value=0.01,
+        max_value=10,
+        initial=2.0,
+        help_text=_("The total privacy loss the evaluation's differentially private releases may spend."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        a, b = data.get("starts_on"), data.get("ends_on")
+        if a and b and b < a:
+            self.add_error("ends_on", _("The end cannot be before the start."))
+        return data
+
+
+class ReleaseForm(UtveiForm):
+    query = forms.ChoiceField(label=_("Figure"))
+    epsilon = forms.FloatField(
+        label=_("Privacy loss (ε) to spend"),
+        min_value=0.01,
+        max_value=10,
+        initial=0.5,
+        help_text=_("Smaller ε: more noise and more protection. The release is refused past the budget."),
+    )
+    evaluation = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, queries: Iterable[tuple[str, str]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["query"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(queries)

@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
@@ -184,7 +184,7 @@ class FollowUp(models.Model):
 
 class Occasion(models.TextChoices):
     INTAKE = "intake", _("Intake (baseline)")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", pgettext_lazy("occasion", "Review")
     CLOSURE = "closure", _("Closure")
     FOLLOW_UP_6 = "follow_up_6", _("Follow-up after 6 months")
     FOLLOW_UP_12 = "follow_up_12", _("Follow-up after 12 months")

@@ -17,4 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("analytics/report/", views_analytics.report, name="analytics_report"),
     path("analytics/report.pdf", views_analytics.report_pdf, name="analytics_report_pdf"),
     path("analytics/evaluations/", views_analytics.evaluations, name="analytics_evaluations"),
+    path("analytics/releases/", views_analytics.dp_releases, name="analytics_releases"),
+    path("analytics/extract/", views_analytics.research_extract, name="analytics_extract"),
+    path("evaluations/", views_analytics.evaluation_admin, name="evaluation_admin"),
 ]

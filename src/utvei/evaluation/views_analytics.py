@@ -8,25 +8,35 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from utvei.access.evaluation import analytics_cases, analytics_decision, joined_evaluations
+from utvei.access.evaluation import (
+    analytics_cases,
+    analytics_decision,
+    evaluation_manage_decision,
+    joined_evaluations,
+)
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
-from utvei.cases.models import Ideology, Track
+from utvei.cases.forms import submit
+from utvei.cases.models import ClosureReason, Ideology, Track
 from utvei.cases.views import page
 from utvei.cases.views.common import not_found
+from utvei.core.errors import NotFound, UtveiError
+from utvei.core.validation import parse_uuid
 from utvei.plans.models import Measure
 
-from . import analytics, charts
-from .forms import CohortForm
-from .models import Direction, MissedReason
+from . import agreements, analytics, charts, releases
+from .forms import CohortForm, EvaluationForm, ReleaseForm
+from .models import Direction, Evaluation, Indicator, MissedReason
 from .pdf import render_pdf
 
 KM_TIMES = (0, 90, 180, 365, 730)
@@ -285,3 +295,133 @@ def evaluations(request: HttpRequest, m: Membership) -> HttpResponse:
         return denied
     rows = list(joined_evaluations(m).prefetch_related("members__organisation"))
     return render(request, "evaluation/evaluations.html", {"evaluations": rows})
+
+
+# ---- Differentially private releases and research extracts ----------------------------------------------------
+
+
+def _query_labels() -> list[tuple[str, str]]:
+    names = {i.key: i.name for i in Indicator.objects.filter(active=True)}
+    fixed = {
+        "cases_by_track": _("Cases by track"),
+        "closed_by_reason": _("Closed cases by closure reason"),
+        "reengaged_after_closure": _("Re-engaged after closure"),
+    }
+    out = []
+    for q in releases.available_queries():
+        if q in fixed:
+            out.append((q, fixed[q]))
+        elif q.startswith("mean_change:"):
+            key = q.split(":", 1)[1]
+            out.append((q, _("Mean change from intake: %(name)s") % {"name": names.get(key, key)}))
+    return out
+
+
+def _result_pairs(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """A release's noisy figures as label and value, in the active language."""
+    labels = dict(Track.choices) | dict(ClosureReason.choices)
+    if "histogram" in result:
+        return [(str(labels.get(k, k)), _num(float(v), 0)) for k, v in result["histogram"].items()]
+    if "count" in result:
+        return [(_("Persons"), _num(float(result["count"]), 0))]
+    if "mean_change" in result:
+        return [(_("Mean change"), _num(float(result["mean_change"]), 2))]
+    return []
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def dp_releases(request: HttpRequest, m: Membership) -> HttpResponse:
+    """Recurring public figures released with differential privacy, against the dataset's ε ledger."""
+    denied = _denied(request, m)
+    if denied is not None:
+        return denied
+    evaluations = {str(e.public_id): e for e in joined_evaluations(m)}
+    wanted = request.POST.get("evaluation") if request.method == "POST" else request.GET.get("evaluation")
+    evaluation = evaluations.get(wanted or "")
+    form = ReleaseForm(request.POST or None, queries=_query_labels(), initial={"evaluation": wanted or ""})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                releases.dp_release(
+                    actor=m,
+                    query=form.cleaned_data["query"],
+                    epsilon=form.cleaned_data["epsilon"],
+                    evaluation=evaluation,
+                )
+            except UtveiError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                form.add_error(None, str(exc.message))
+                status = exc.status
+            else:
+                messages.success(request, _("The figure is released."))
+                suffix = f"?evaluation={wanted}" if evaluation else ""
+                return HttpResponseRedirect(reverse("analytics_releases") + suffix)
+        else:
+            status = 400
+    book = releases.ledger(releases.dataset_key(m, evaluation))
+    labels = dict(_query_labels())
+    rows = [(r, labels.get(r.query, r.query), _result_pairs(r.result)) for r in book.releases]
+    ctx = {"form": form, "ledger": book, "rows": rows, "evaluation": evaluation, "evaluations": evaluations.values()}
+    return render(request, "evaluation/releases.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def research_extract(request: HttpRequest, m: Membership) -> HttpResponse:
+    """A pseudonymised research extract, as CSV: only persons with a research consent, k-anonymous or refused."""
+    denied = _denied(request, m)
+    if denied is not None:
+        return denied
+    evaluations = {str(e.public_id): e for e in joined_evaluations(m)}
+    error = None
+    if request.method == "POST":
+        evaluation = evaluations.get(request.POST.get("evaluation") or "")
+        try:
+            result = releases.research_extract(actor=m, evaluation=evaluation)
+        except UtveiError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            error = str(exc.message)
+        else:
+            response = HttpResponse(releases.extract_csv(result), content_type="text/csv; charset=utf-8")
+            stamp = timezone.localdate().isoformat()
+            response["Content-Disposition"] = f'attachment; filename="utvei-extract-{stamp}.csv"'
+            response["Cache-Control"] = "no-store"
+            return response
+    ctx = {"evaluations": evaluations.values(), "error": error}
+    return render(request, "evaluation/extract.html", ctx, status=409 if error else 200)
+
+
+# ---- Evaluation agreements (organisation administrators) -------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def evaluation_admin(request: HttpRequest, m: Membership) -> HttpResponse:
+    if not evaluation_manage_decision(m):
+        return not_found(request)
+    form = EvaluationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "create")
+        wanted = parse_uuid(request.POST.get("evaluation"))
+        target = Evaluation.objects.filter(public_id=wanted).first() if wanted else None
+        if action in {"join", "leave"} and target is not None:
+            act = agreements.evaluation_join if action == "join" else agreements.evaluation_leave
+            try:
+                act(actor=m, evaluation=target)
+            except UtveiError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("Done."))
+            return HttpResponseRedirect(reverse("evaluation_admin"))
+        form = EvaluationForm(request.POST)
+        status = submit(form, lambda d: agreements.evaluation_create(actor=m, **d)) or 0
+        if not status:
+            messages.success(request, _("The evaluation is recorded, and your organisation has joined it."))
+            return HttpResponseRedirect(reverse("evaluation_admin"))
+    ctx = {"form": form, "rows": agreements.evaluations_for_admin(m)}
+    return render(request, "evaluation/evaluation_admin.html", ctx, status=status)

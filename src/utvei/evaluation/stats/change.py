@@ -49,8 +49,19 @@ class Change:
 SUPPRESSED = Change(n=0, baseline_mean=None, later_mean=None, mean_change=None, lo=None, hi=None, suppressed=True)
 
 
+# Above this many persons, and when the changes take few distinct values (indicator scales are short), a resample
+# is drawn as multinomial counts over the distinct values instead of n individual draws: the same distribution of
+# resampled means, in time that grows with the number of distinct values rather than with the number of persons.
+_BY_COUNTS_FROM = 5000
+
+
 def _bootstrap_means(diffs: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
     n = diffs.shape[0]
+    if n >= _BY_COUNTS_FROM:
+        values, counts = np.unique(diffs, return_counts=True)
+        if values.shape[0] * 20 <= n:
+            draws = rng.multinomial(n, counts / n, size=resamples)
+            return np.asarray(draws @ values / n, dtype=float)
     rows = max(1, _MAX_CELLS // n)
     chunks = []
     for start in range(0, resamples, rows):

@@ -1,12 +1,17 @@
 """`utvei demo`: load the fictional municipality of Fjordvik and print the demo accounts (demo mode only).
 
 The story lives in utvei/core/data/demo.yaml. Every record is written by the domain services (accounts, people,
-cases, sharing, plans, assessments), so it is access-checked, encrypted and audited like real work. Services
-stamp their rows with the current time; to make the case list and timelines read like 18 months of work, the
-loader afterwards moves the timestamps those services set to "now" (opened_at, closed_at, received_at,
+cases, sharing, plans, assessments, evaluation), so it is access-checked, encrypted and audited like real work.
+Services stamp their rows with the current time; to make the case list and timelines read like 18 months of work,
+the loader afterwards moves the timestamps those services set to "now" (opened_at, closed_at, received_at,
 triaged_at, changed_at, started_at, created_at, saved_at, completed_at, valid_from, sent_at, decided_at,
-expires_at, reviewed_at, finalised_at) to the story's date. It touches no content and no audit event: the audit
-log keeps the true time of loading.
+expires_at, reviewed_at, finalised_at, recorded_at, and the dates measured_on and due_on where a service took
+today for them) to the story's date. It touches no content and no audit event: the audit log keeps the true time
+of loading.
+
+After the story, an invented historical cohort of Fjordvik kommune (`history:` in demo.yaml; about 150 mostly
+closed cases led by the account `historikk`) is written in bulk, so the analyst's statistics have cohorts to show;
+`--without-history` leaves it out. See utvei/evaluation/demo.py.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from utvei.access.policy import own_concerns, visible_cases, visible_concerns
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.services import org_create, user_create
 from utvei.cases import services as cs
-from utvei.cases import workflow
 from utvei.cases.models import (
     Case,
     Concern,
@@ -37,13 +41,13 @@ from utvei.cases.models import (
     EntryRevision,
     PhaseChange,
     Task,
-    TaskOrigin,
     TaskStatus,
     TeamMember,
     TriageOutcome,
 )
 from utvei.core.errors import UtveiError
 from utvei.core.synthetic import synthetic_nin
+from utvei.evaluation.demo import redate_since
 from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
 from utvei.sharing.models import Consent, EmergencyAccess, Referral, ReferralStatus, ReviewStatus
@@ -80,9 +84,10 @@ class StoryClock:
 class DemoLoader:
     """Tells the story in demo.yaml through the services, one case at a time."""
 
-    def __init__(self, story: dict[str, Any], password: str) -> None:
+    def __init__(self, story: dict[str, Any], password: str, *, history: bool = True) -> None:
         self.story = story
         self.password = password
+        self.history = history
         self.clock = StoryClock()
         self.m: dict[str, Membership] = {}
         self.cases: dict[str, Case] = {}
@@ -114,6 +119,11 @@ class DemoLoader:
                 self._case(spec)
             except UtveiError as exc:
                 raise CommandError(f"demo.yaml, case {spec['key']}: {exc.message}") from exc
+        from utvei.evaluation.demo import finish, history_load
+
+        finish(self)
+        if self.history and "history" in self.story:
+            history_load(self, self.story["history"])  # the invented past the analyst's figures need
 
     # ---- Concerns and opening ---------------------------------------------------------------------------
 
@@ -296,11 +306,12 @@ class DemoLoader:
         actor = self._manager(case, step)
         if step["to"] == "planning":
             self._planning_reason(case, actor, at)
+        started = timezone.now()
         cs.case_transition(
             actor=actor, case=case, to_phase=step["to"], note=step.get("note", ""), measures_ended_on=ended
         )
         PhaseChange.objects.filter(case=case, to_phase=step["to"], changed_at__gt=at).update(changed_at=at)
-        Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP, created_at__gt=at).update(created_at=at)
+        redate_since(case, started, at)  # follow-ups scheduled on entering follow-up: due from `ended`
 
     def _planning_reason(self, case: Case, actor: Membership, at: dt.datetime) -> None:
         """Planning needs a final assessment or a recorded reason: a story without an assessment step records
@@ -320,6 +331,7 @@ class DemoLoader:
         AssessmentSkip.objects.filter(pk=skip.pk).update(recorded_at=at)
 
     def _step_update(self, case: Case, step: dict[str, Any]) -> None:
+        at, started = self.clock.at(step["at"]), timezone.now()
         cs.case_update(
             actor=self._manager(case, step),
             case=case,
@@ -329,19 +341,38 @@ class DemoLoader:
             safety_plan=step.get("safety_plan"),
             ideologies=step.get("ideologies"),
         )
+        redate_since(case, started, at)  # a new motivation stage is measured: on the story's date
 
     def _step_close(self, case: Case, step: dict[str, Any]) -> None:
-        at = self.clock.at(step["at"])
+        at, started = self.clock.at(step["at"]), timezone.now()
         cs.case_close(actor=self._manager(case, step), case=case, reason=step["reason"], summary=step["summary"])
         Case.objects.filter(pk=case.pk).update(closed_at=at)
         PhaseChange.objects.filter(case=case, to_phase="closed").update(changed_at=at)
+        # Closed from active: the follow-ups count from the closure, which the service took to be today.
+        redate_since(case, started, at, ended_now=case.measures_ended_on is None)
+
+    def _step_follow_up(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.evaluation.demo import follow_up_step  # held (with measurements, events) or missed
+
+        follow_up_step(self, case, step)
 
     def _step_followup_done(self, case: Case, step: dict[str, Any]) -> None:
-        months = list(workflow.FOLLOW_UP_MONTHS)
-        tasks = list(Task.objects.filter(case=case, origin=TaskOrigin.FOLLOW_UP).order_by("due_on", "pk"))
-        task = tasks[months.index(step["months"])]
-        cs.task_set_status(actor=self.m[step["by"]], task=task, status=TaskStatus.DONE)
-        Task.objects.filter(pk=task.pk).update(completed_at=self.clock.at(step["at"]))
+        self._step_follow_up(case, {**step, "held": True})  # the older form: held, nothing measured
+
+    def _step_measure(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.evaluation.demo import measure_step  # outcome indicators at intake, review or closure
+
+        measure_step(self, case, step)
+
+    def _step_outcome(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.evaluation.demo import outcome_step  # work, housing, threats, re-engagement: dated, sourced
+
+        outcome_step(self, case, step)
+
+    def _step_exposure(self, case: Case, step: dict[str, Any]) -> None:
+        from utvei.evaluation.demo import exposure_step  # sessions planned and held, a stop with its reason
+
+        exposure_step(self, case, step)
 
     def _manager(self, case: Case, step: dict[str, Any]) -> Membership:
         if "by" in step:
@@ -421,6 +452,12 @@ class Command(BaseCommand):
             help="load only when no organisation exists yet; otherwise just print the demo accounts",
         )
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"for every account ({DEFAULT_PASSWORD})")
+        parser.add_argument(
+            "--without-history",
+            action="store_true",
+            help="leave out the invented historical cohort of Fjordvik kommune (about 150 closed cases led by "
+            "`historikk`) that gives the analyst's statistics cohorts large enough to show",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if not settings.DEMO:
@@ -442,11 +479,14 @@ class Command(BaseCommand):
             self._accounts(story, password)
             return
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-            DemoLoader(story, password).run()
+            DemoLoader(story, password, history=not opts["without_history"]).run()
         n_cases = Case.objects.count()
+        history = Case.objects.filter(lead__username=story.get("history", {}).get("lead", "historikk")).count()
         self.stdout.write(
             f"Loaded the demo: {len(story['organisations'])} organisations, {Person.objects.count()} persons, "
-            f"{n_cases} cases and {Concern.objects.count()} concerns in Fjordvik and Tindvik.\n"
+            f"{n_cases} cases and {Concern.objects.count()} concerns in Fjordvik and Tindvik"
+            + (f" ({history} of the cases an invented historical cohort for statistics)" if history else "")
+            + ".\n"
             "Everything is invented: places, people and events. Identity numbers are synthetic "
             "(birth month + 80) and belong to no one.\n"
         )
