@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
-from tests.core.test_demo import _load, _m
+from tests.core.test_demo import _m
 from utvei.access.evaluation import analytics_cases, follow_up_decision, record_decision
 from utvei.access.policy import case_access, visible_cases
 from utvei.accounts.models import Notification, NotificationKind
@@ -38,28 +34,6 @@ from utvei.evaluation.services import NewMeasurement, follow_up_record
 from utvei.plans.models import ItemStatus, PlanItem
 
 HISTORY_LEAD = "historikk"
-
-
-@pytest.fixture(scope="module")
-def _demo_once(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(DEMO=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            out = _load()
-    try:
-        yield out
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def demo(_demo_once: str, db: Any, settings: Any) -> str:
-    settings.DEMO = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return _demo_once
 
 
 def _story_cases() -> Any:

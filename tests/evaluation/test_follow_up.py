@@ -263,3 +263,34 @@ def test_the_analyst_never_reads_a_case(world, closed, browse):
     assert closed.reference not in body and "Frida" not in body
     data = world.api("anna").get(reverse("api:analytics")).json()
     assert closed.reference not in str(data) and str(closed.public_id) not in str(data)
+
+
+def test_a_plan_item_keeps_its_exposure(world, browse):
+    """Start and end dates are kept when an item starts and stops, a stopped item needs its reason, and the dose
+    (sessions planned and held) is recorded — in the service, the page and the API."""
+    from tests.plans.helpers import add_item, draft_plan, fresh
+    from utvei.plans import services as plan_services
+    from utvei.plans.models import PlanItem
+
+    case = world.open_case(name="Eva Eksponering")
+    draft = draft_plan(world, case)
+    item = add_item(world, fresh(draft), sessions_planned=10)
+    plan_services.plan_approve(actor=world.m["kari"], plan=fresh(draft), expected_version=fresh(draft).version)
+    item = PlanItem.objects.get(pk=item.pk)
+    assert item.sessions_planned == 10
+    item = plan_services.item_set_status(actor=world.m["kari"], item=item, status="ongoing", sessions_held=2)
+    assert item.start_on == timezone.localdate() and item.end_on is None and item.sessions_held == 2
+    with pytest.raises(UtveiError):
+        plan_services.item_set_status(actor=world.m["kari"], item=item, status="stopped")
+    api = world.api("kari")
+    url = f"/api/v1/cases/{case.public_id}/plans/{item.plan.public_id}/items/{item.public_id}/"
+    r = api.patch(
+        url, {"status": "stopped", "stop_reason": "declined", "sessions_held": 4}, content_type="application/json"
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["stop_reason"] == "declined" and body["sessions_held"] == 4 and body["sessions_planned"] == 10
+    item.refresh_from_db()
+    assert item.end_on == timezone.localdate()
+    page = browse("kari").get(f"/cases/{case.public_id}/plans/{item.plan.public_id}/").content.decode()
+    assert "4 / 10" in page

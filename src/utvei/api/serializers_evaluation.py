@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from utvei.cases.models import Classification
+from utvei.evaluation import catalogue
 from utvei.evaluation.models import (
     FollowUp,
     Indicator,
@@ -24,23 +25,7 @@ from .fields import MIN_DATE
 class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
-        fields = [
-            "key",
-            "name_nb",
-            "name_en",
-            "description_nb",
-            "description_en",
-            "scale",
-            "min_value",
-            "max_value",
-            "levels",
-            "direction",
-            "category",
-            "sources",
-            "tracks",
-            "active",
-            "version",
-        ]
+        fields = [*catalogue.FIELDS, "version"]
 
 
 class MeasurementSerializer(serializers.Serializer):
@@ -53,11 +38,11 @@ class MeasurementSerializer(serializers.Serializer):
     source = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field, not Field.source
         choices=[IndicatorSource.WORKER.value, IndicatorSource.SELF_REPORT.value], default=IndicatorSource.WORKER
     )
-    classification = serializers.ChoiceField(choices=Classification.values, default=Classification.TEAM)
+    classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.TEAM)
     category = serializers.CharField(read_only=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, write_only=True)
     corrects = serializers.UUIDField(required=False, allow_null=True, write_only=True)
-    author_org: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    author_org = serializers.CharField(source="author_org.slug", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate_measured_on(self, value: Any) -> Any:
@@ -77,10 +62,10 @@ class OutcomeEventSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OutcomeKind.values)
     occurred_on = serializers.DateField()
     source = serializers.ChoiceField(choices=OutcomeSource.values)  # type: ignore[assignment]  # not Field.source
-    classification = serializers.ChoiceField(choices=Classification.values, default=Classification.TEAM)
+    classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.TEAM)
     category = serializers.CharField(read_only=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, write_only=True)
-    author_org: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    author_org = serializers.CharField(source="author_org.slug", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate_occurred_on(self, value: Any) -> Any:

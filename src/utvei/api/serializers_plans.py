@@ -24,6 +24,7 @@ from utvei.plans.models import (
     ItemStatus,
     Participation,
     Sector,
+    StopReason,
 )
 
 from .fields import Date, OrganisationField, PublicId, Text, UserField, Version
@@ -183,6 +184,14 @@ class ItemSerializer(serializers.Serializer):
     start_on = Date(required=False, allow_null=True, default=None)
     end_on = Date(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    stop_reason = serializers.ChoiceField(
+        choices=StopReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why a stopped item stopped; required with status `stopped`."),
+    )
+    sessions_planned = serializers.IntegerField(min_value=0, max_value=1000, required=False, allow_null=True)
+    sessions_held = serializers.IntegerField(min_value=0, max_value=1000, required=False, allow_null=True)
     note = Text(max_length=5000, required=False, allow_blank=True, default="")
     version = Version(required=False, help_text=_("For PATCH: the version you edited (optional for status only)."))
 

@@ -78,15 +78,19 @@ def figures_context(m: Membership, form: CohortForm, evaluation: Any) -> dict[st
     figures = analytics.all_figures(cases)
     suppressed = _("hidden (fewer than 5)")
     track_labels = dict(Track.choices)
+    # The chart shows the indicators rated on short scales (levels, yes/no, counts of ties), in scale points;
+    # percentages (school attendance, plan goals met) would dwarf them and are in the table only.
+    short = set(Indicator.objects.exclude(scale="percent").values_list("key", flat=True))
     change_bars = [
         charts.Bar(
             label=c.name_en if translation.get_language() == "en" else c.name_nb,
             value=None if c.change.suppressed else c.change.mean_change,
             lo=c.change.lo,
             hi=c.change.hi,
-            note="" if c.change.suppressed else f"(n = {c.change.n})",
+            note="" if c.change.suppressed else f"n = {c.change.n}",
         )
         for c in figures.changes
+        if c.indicator_key in short
     ]
     series = [
         charts.StepSeries(
@@ -112,9 +116,9 @@ def figures_context(m: Membership, form: CohortForm, evaluation: Any) -> dict[st
             chart_id="change",
             title=_("Change from intake to the latest measurement, per indicator"),
             desc=_(
-                "Mean change per person with a 95 % bootstrap interval. Positive is up the scale; whether up is "
-                "better depends on the indicator (see the table). Hidden where fewer than 5 persons were measured "
-                "twice."
+                "Mean change per person, in scale points, with a 95 % bootstrap interval. Positive is up the scale; "
+                "whether up is better depends on the indicator (see the table, which also holds the indicators "
+                "measured in per cent). Hidden where fewer than 5 persons were measured twice."
             ),
             value_label=_("Mean change"),
             suppressed_text=suppressed,
@@ -164,8 +168,8 @@ def _phase_labels() -> dict[str, str]:
 
 
 def _follow_up_labels() -> dict[str, str]:
-    labels = {"done": _("Done"), "missed_unrecorded": _("Missed, reason not recorded")}
-    labels |= {f"missed_{k}": _("Missed: %(reason)s") % {"reason": v} for k, v in MissedReason.choices}
+    labels = {"done": _("Held"), "missed_unrecorded": _("Missed, reason not recorded")}
+    labels |= {f"missed_{k}": _("Missed: %(reason)s") % {"reason": str(v).lower()} for k, v in MissedReason.choices}
     labels |= {"pending": _("Pending, not yet due"), "pending_overdue": _("Pending, overdue")}
     return labels
 

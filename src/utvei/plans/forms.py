@@ -24,6 +24,7 @@ from .models import (
     Measure,
     Participation,
     Sector,
+    StopReason,
 )
 
 EARLIEST = dt.date(1900, 1, 1)
@@ -206,11 +207,21 @@ class ItemForm(UtveiForm):
     start_on = forms.DateField(label=_("Start (optional)"), required=False, widget=DATE_WIDGET)
     end_on = forms.DateField(label=_("End (optional)"), required=False, widget=DATE_WIDGET)
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, initial=ItemStatus.PLANNED)
+    sessions_planned = forms.IntegerField(
+        label=_("Sessions planned (optional)"),
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text=_(
+            "How many meetings or sessions the measure is meant to have: the dose evaluation relates outcomes to."
+        ),
+    )
     note = forms.CharField(
         label=_("Note (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     service_error_fields = {
+        "sessions": "sessions_planned",
         "measure_inactive": "measure",
         "goal_not_in_plan": "goal",
         "end_before_start": "end_on",
@@ -262,6 +273,7 @@ class ItemForm(UtveiForm):
             "end_on": d.get("end_on"),
             "status": d["status"],
             "note": d.get("note", ""),
+            "sessions_planned": d.get("sessions_planned"),
         }
 
 
@@ -272,11 +284,23 @@ class ItemEditForm(ItemForm, VersionedForm):
 class ItemStatusForm(UtveiForm):
     required_css_class = ""
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
+    stop_reason = forms.ChoiceField(
+        label=_("Why it stopped (when stopped)"), choices=[("", "—")] + list(StopReason.choices), required=False
+    )
+    sessions_held = forms.IntegerField(
+        label=_("Sessions held so far (optional)"), min_value=0, max_value=1000, required=False
+    )
     note = forms.CharField(
         label=_("Note (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    service_error_fields = {"too_long": "note"}
+    service_error_fields = {"too_long": "note", "invalid_choice": "stop_reason", "stop_reason": "stop_reason"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == ItemStatus.STOPPED and not data.get("stop_reason"):
+            self.add_error("stop_reason", _("Say why the measure stopped."))
+        return data
 
 
 class ApproveForm(VersionedForm):

@@ -107,6 +107,7 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
             "end_on": item.end_on,
             "status": item.status,
             "note": item.note,
+            "sessions_planned": item.sessions_planned,
             "version": item.version,
         }
         item_rows.append(
@@ -116,7 +117,14 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
                 if can_edit
                 else None,
                 "status_form": _form(
-                    ItemStatusForm, bound, form_prefix("status", item), initial={"status": item.status}
+                    ItemStatusForm,
+                    bound,
+                    form_prefix("status", item),
+                    initial={
+                        "status": item.status,
+                        "stop_reason": item.stop_reason,
+                        "sessions_held": item.sessions_held,
+                    },
                 )
                 if can_status and not can_edit
                 else None,
@@ -368,7 +376,14 @@ def item_status(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any,
     form = ItemStatusForm(request.POST, prefix=form_prefix("status", item))
 
     def act(d: dict[str, Any]) -> Any:
-        return services.item_set_status(actor=m, item=item, status=d["status"], note=d["note"])
+        return services.item_set_status(
+            actor=m,
+            item=item,
+            status=d["status"],
+            note=d["note"],
+            stop_reason=d.get("stop_reason") or None,
+            sessions_held=d.get("sessions_held"),
+        )
 
     return _handle(request, m, pa, form, act, _("The status is saved."), f"item-{item.public_id}")
 

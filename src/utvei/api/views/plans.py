@@ -319,6 +319,8 @@ def _resolve(actor: Any, pa: PlanAccess, v: dict[str, Any], current: PlanItem | 
             out[name] = v[name]
         elif current is not None:
             out[name] = getattr(current, name)
+    if v.get("sessions_planned") is not None:
+        out["sessions_planned"] = v["sessions_planned"]
     return out
 
 
@@ -365,8 +367,9 @@ class ItemDetailView(ApiView):
         operation_id="plan_items_partial_update",
         summary="Change a plan item",
         description=(
-            "Only `status` and `note`: the person responsible (a mentor too) or the plan's writers, on a draft or "
-            "the approved plan. Any other field: drafts only, with `version`. A stale version gives 409."
+            "Only `status`, `note`, `stop_reason` and `sessions_held` (the exposure evaluation counts): the "
+            "person responsible (a mentor too) or the plan's writers, on a draft or the approved plan."
+            " Any other field: drafts only, with `version`. A stale version gives 409."
         ),
         request=ItemSerializer,
         responses={200: ItemSerializer, **errors(400, 401, 403, 404, 409)},
@@ -379,13 +382,15 @@ class ItemDetailView(ApiView):
         item = selectors.item_in(pa, item_id)
         v = dict(self.parse(ItemSerializer, partial=True))
         try:
-            if set(v) <= {"status", "note", "version"}:
+            if set(v) <= {"status", "note", "version", "stop_reason", "sessions_held"}:
                 services.item_set_status(
                     actor=actor,
                     item=item,
                     status=v.get("status", item.status),
                     note=v.get("note"),
                     expected_version=v.get("version"),
+                    stop_reason=v.get("stop_reason") or None,
+                    sessions_held=v.get("sessions_held"),
                 )
             else:
                 if "version" not in v:
