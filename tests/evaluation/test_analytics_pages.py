@@ -171,6 +171,10 @@ def test_an_evaluation_pools_statistics_over_its_members(world, browse):
     pooled = anna.get(reverse("analytics"), {"evaluation": str(evaluation.public_id)}).content.decode()
     assert re.search(r"<strong data-total>6</strong>", own)
     assert re.search(r"<strong data-total>12</strong>", pooled)
+    world.orgs["annen"].jurisdiction = "Annenby"
+    world.orgs["annen"].save()
+    one = anna.get(reverse("analytics"), {"evaluation": str(evaluation.public_id), "jurisdiction": "Annenby"})
+    assert re.search(r"<strong data-total>6</strong>", one.content.decode())
     assert "ANN-0001" not in pooled and "ANN Person" not in pooled
     assert annen_analyst.pk  # the other municipality's analyst exists; the org admin pages are not theirs
     assert browse("anna").get(reverse("evaluation_admin")).status_code == 404

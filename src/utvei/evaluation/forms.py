@@ -242,12 +242,21 @@ class CohortForm(UtveiForm):
     opened_from = _date_field(_("Opened from"), required=False)
     opened_to = _date_field(_("Opened up to"), required=False)
     measure = forms.ChoiceField(label=_("Received the measure"), required=False)
+    jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), required=False)
     evaluation = forms.ChoiceField(label=_("Pool over"), required=False)
 
     def __init__(
-        self, *args: Any, measures: Iterable[tuple[str, str]], evaluations: Iterable[tuple[str, str]], **kw: Any
+        self,
+        *args: Any,
+        measures: Iterable[tuple[str, str]],
+        evaluations: Iterable[tuple[str, str]],
+        jurisdictions: Iterable[str] = (),
+        **kw: Any,
     ):
         super().__init__(*args, **kw)
+        jurisdiction = self.fields["jurisdiction"]
+        assert isinstance(jurisdiction, forms.ChoiceField)
+        jurisdiction.choices = [("", _("All"))] + [(j, j) for j in jurisdictions]
         measure = self.fields["measure"]
         assert isinstance(measure, forms.ChoiceField)
         measure.choices = [("", _("Any"))] + list(measures)

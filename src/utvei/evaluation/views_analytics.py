@@ -23,7 +23,7 @@ from utvei.access.evaluation import (
     evaluation_manage_decision,
     joined_evaluations,
 )
-from utvei.accounts.models import Membership
+from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.cases.forms import submit
@@ -36,7 +36,7 @@ from utvei.plans.models import Measure
 
 from . import agreements, analytics, charts, releases
 from .forms import CohortForm, EvaluationForm, ReleaseForm
-from .models import Direction, Evaluation, Indicator, MissedReason
+from .models import Direction, Evaluation, EvaluationMember, Indicator, MissedReason
 from .pdf import render_pdf
 
 KM_TIMES = (0, 90, 180, 365, 730)
@@ -45,7 +45,22 @@ KM_TIMES = (0, 90, 180, 365, 730)
 def _form(request: HttpRequest, m: Membership) -> tuple[CohortForm, Any]:
     evaluations = {str(e.public_id): e for e in joined_evaluations(m)}
     measures = [(x.key, x.name) for x in Measure.objects.filter(owner_org__isnull=True).order_by("position")]
-    form = CohortForm(request.GET or None, measures=measures, evaluations=[(k, e.name) for k, e in evaluations.items()])
+    member_orgs = EvaluationMember.objects.filter(evaluation__in=list(evaluations.values()), left_at__isnull=True)
+    jurisdictions = sorted(
+        {m.organisation.jurisdiction}
+        | set(
+            Organisation.objects.filter(pk__in=member_orgs.values("organisation_id"))
+            .exclude(jurisdiction="")
+            .values_list("jurisdiction", flat=True)
+        )
+        - {""}
+    )
+    form = CohortForm(
+        request.GET or None,
+        measures=measures,
+        evaluations=[(k, e.name) for k, e in evaluations.items()],
+        jurisdictions=jurisdictions,
+    )
     evaluation = None
     if form.is_bound and form.is_valid():
         evaluation = evaluations.get(form.cleaned_data.get("evaluation") or "")
@@ -63,6 +78,7 @@ def _cohort(form: CohortForm) -> analytics.Cohort:
         opened_from=d.get("opened_from"),
         opened_to=d.get("opened_to"),
         measure=d.get("measure") or "",
+        jurisdiction=d.get("jurisdiction") or "",
     )
 
 
