@@ -18,6 +18,7 @@ from utvei.accounts.services import user_create
 from utvei.api.models import ApiToken, hash_token
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Classification, DataCategory, Entry, EntryKind, TeamRole, Track
+from utvei.evaluation.analytics import forget_figures
 from utvei.people.services import person_find_or_create
 
 pytest_plugins = ["tests.browser.support"]
@@ -157,6 +158,7 @@ def _fresh_cache(settings: Any) -> None:
     # Production shares a database cache across processes; tests use a private in-memory one.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # allauth remembers used TOTP codes and rate limits in the cache; so do API throttles
+    forget_figures()  # the analytics keep recent figures in the process, keyed by a stamp of the data
 
 
 @pytest.fixture

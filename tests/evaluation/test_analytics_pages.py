@@ -205,3 +205,13 @@ def test_an_extract_below_k_is_refused_on_the_page(world, browse):
 def test_release_pages_are_not_found_for_other_roles(world, browse, name):
     for who in ("kari", "ola", "mona", "dina", "adam"):
         assert browse(who).get(reverse(name)).status_code == 404
+
+
+def test_kept_figures_follow_the_data(world, browse):
+    """The dashboard reuses figures only while the data is the same: a new case shows at once."""
+    _cohort(world, "kommune", 12, prefix="KEEP")
+    anna = browse("anna")
+    assert re.search(r"<strong data-total>12</strong>", anna.get(reverse("analytics")).content.decode())
+    assert re.search(r"<strong data-total>12</strong>", anna.get(reverse("analytics")).content.decode())
+    _cohort(world, "kommune", 1, prefix="NEW")
+    assert re.search(r"<strong data-total>13</strong>", anna.get(reverse("analytics")).content.decode())

@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Case as DjCase
-from django.db.models import Count, F, FloatField, Func, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Count, F, FloatField, Func, Max, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -844,6 +845,60 @@ def all_figures(cases: QuerySet[Case], *, today: dt.date | None = None) -> Figur
     )
 
 
+# ---- The same figures again, without computing them again --------------------------------------------------
+#
+# The figures of a cohort change only when its data does. At a nation's scale they take seconds to compute, so the
+# last few are kept in this process, keyed by the cohort and a stamp of the data they were computed from: any new
+# or changed case, measurement, event, follow-up, plan item, plan review or triage gives a new stamp, and a kept
+# set is never older than FIGURES_MAX_AGE. What is kept is protected aggregates only: nothing about a person.
+
+FIGURES_MAX_AGE = dt.timedelta(minutes=10)
+FIGURES_KEPT = 32
+_kept: dict[tuple[Any, ...], tuple[dt.datetime, Figures]] = {}
+_kept_lock = threading.Lock()
+
+
+def data_stamp(cases: QuerySet[Case]) -> tuple[Any, ...]:
+    """A cheap fingerprint of everything the figures read (a handful of aggregate queries)."""
+    own = cases.order_by().aggregate(n=Count("pk"), last=Max("pk"), versions=Sum("version"))
+    return (
+        own["n"],
+        own["last"],
+        own["versions"],
+        Measurement.objects.aggregate(m=Max("pk"))["m"],
+        OutcomeEvent.objects.aggregate(m=Max("pk"))["m"],
+        tuple(FollowUp.objects.aggregate(m=Max("recorded_at"), v=Sum("version"), n=Count("pk")).values()),
+        tuple(PlanItem.objects.aggregate(m=Max("updated_at"), n=Count("pk")).values()),
+        PlanReview.objects.aggregate(m=Max("pk"))["m"],
+        Plan.objects.aggregate(m=Max("approved_at"))["m"],
+        Concern.objects.aggregate(m=Max("triaged_at"))["m"],
+    )
+
+
+def figures(cases: QuerySet[Case], *, key: tuple[Any, ...], today: dt.date | None = None) -> Figures:
+    """`all_figures` for ``cases``, reused while neither the data (`data_stamp`) nor the day has changed. ``key``
+    names the cohort (the organisations in scope and the cohort's filters)."""
+    today = today or timezone.localdate()
+    stamp = data_stamp(cases)
+    full_key = (key, today, stamp)
+    now = timezone.now()
+    with _kept_lock:
+        hit = _kept.get(full_key)
+    if hit is not None and now - hit[0] < FIGURES_MAX_AGE:
+        return hit[1]
+    result = all_figures(cases, today=today)
+    with _kept_lock:
+        if len(_kept) >= FIGURES_KEPT:
+            _kept.pop(min(_kept, key=lambda k: _kept[k][0]))
+        _kept[full_key] = (now, result)
+    return result
+
+
+def forget_figures() -> None:
+    with _kept_lock:
+        _kept.clear()
+
+
 __all__ = [
     "CAVEATS",
     "Cohort",
@@ -855,6 +910,9 @@ __all__ = [
     "ProcessMeasures",
     "SurvivalGroup",
     "all_figures",
+    "data_stamp",
+    "figures",
+    "forget_figures",
     "change_from_baseline",
     "cohort_cases",
     "outcomes_by_measure",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from utvei.access.evaluation import (
     analytics_cases,
     analytics_decision,
+    analytics_org_ids,
     evaluation_manage_decision,
     joined_evaluations,
 )
@@ -90,8 +91,9 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 def figures_context(m: Membership, form: CohortForm, evaluation: Any) -> dict[str, Any]:
     """The figures and their charts for the dashboard and the report."""
-    cases = analytics.cohort_cases(analytics_cases(m, evaluation), _cohort(form))
-    figures = analytics.all_figures(cases)
+    cohort = _cohort(form)
+    cases = analytics.cohort_cases(analytics_cases(m, evaluation), cohort)
+    figures = analytics.figures(cases, key=(tuple(analytics_org_ids(m, evaluation)), cohort))
     suppressed = _("hidden (fewer than 5)")
     track_labels = dict(Track.choices)
     # The chart shows the indicators rated on short scales (levels, yes/no, counts of ties), in scale points;

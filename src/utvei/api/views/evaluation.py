@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from utvei.access.evaluation import analytics_cases, analytics_decision, joined_evaluations
+from utvei.access.evaluation import analytics_cases, analytics_decision, analytics_org_ids, joined_evaluations
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core.errors import NotFound
@@ -180,7 +180,8 @@ class AnalyticsView(ApiView):
             if evaluation is None:
                 raise NotFound("Not found.")
         track = request.query_params.get("track", "")
-        cases = analytics.cohort_cases(analytics_cases(m, evaluation), analytics.Cohort(track=track[:20]))
-        figures = analytics.all_figures(cases)
+        cohort = analytics.Cohort(track=track[:20])
+        cases = analytics.cohort_cases(analytics_cases(m, evaluation), cohort)
+        figures = analytics.figures(cases, key=(tuple(analytics_org_ids(m, evaluation)), cohort))
         audit_by(m, Action.ANALYTICS_VIEW, object_type="analytics", object_id="api")
         return Response(_plain(figures))
