@@ -19,6 +19,8 @@ from tests.plans.helpers import to_active
 from utvei.cases import services as case_services
 from utvei.cases.models import Phase
 from utvei.evaluation.models import FollowUpStatus, Measurement
+from utvei.evaluation.services import indicators_sync
+from utvei.plans.services import measures_sync
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -27,6 +29,8 @@ expect = pytest.importorskip("playwright.sync_api").expect
 def test_a_follow_up_after_closure_and_the_analysts_pages(live_server, world, browser_page):
     base = live_server.url
     a11y = A11yLog("evaluation")
+    indicators_sync()  # the migration loaded them, but a transactional test before this one may have flushed them
+    measures_sync()
     secret = give_totp(world.m["kari"].user)
     case = world.open_case(name="Fredrik Fulgt")
     world.add(case, "ola")
