@@ -49,10 +49,10 @@ class Change:
 SUPPRESSED = Change(n=0, baseline_mean=None, later_mean=None, mean_change=None, lo=None, hi=None, suppressed=True)
 
 
-# Above this many persons, and when the changes take few distinct values (indicator scales are short), a resample
+# From this many persons on, and when the changes take few distinct values (indicator scales are short), a resample
 # is drawn as multinomial counts over the distinct values instead of n individual draws: the same distribution of
 # resampled means, in time that grows with the number of distinct values rather than with the number of persons.
-_BY_COUNTS_FROM = 5000
+_BY_COUNTS_FROM = 200
 
 
 def _bootstrap_means(diffs: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
