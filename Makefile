@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/utvei
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run demo test lint types test-sqlite test-pg test-browser system clean
+.PHONY: install run demo test lint types test-sqlite test-pg test-browser system clean bench
 
 $(STAMP):
 	$(PY) -m venv $(VENV)
@@ -45,6 +45,11 @@ test-browser: install system
 
 test: install system lint types test-sqlite test-pg test-browser
 	@echo "make test: all stages passed"
+
+# Benchmarks (not tests): `make bench` at the small sizes, `make bench BENCH="--size full"` at the issues' sizes;
+# results in bench/results/ (bench/README.md).
+bench: install
+	$(BIN)/utvei bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var/static .mypy_cache .ruff_cache

@@ -15,7 +15,10 @@ from utvei.core.synthetic import synth_bulk, synth_services, synth_world
 
 
 class Command(BaseCommand):
-    help = "Create N synthetic persons with cases, teams, entries and tasks (UTVEI_DEMO=1 or UTVEI_DEBUG=1 only)."
+    help = (
+        "Create N synthetic persons with cases, teams, entries, tasks, plans and outcome data (measurements, "
+        "events, follow-ups) (UTVEI_DEMO=1 or UTVEI_DEBUG=1 only)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, required=True, help="how many persons (one case each)")
