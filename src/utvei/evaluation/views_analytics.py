@@ -6,6 +6,8 @@ numbers — drawn as server-side SVG, each with its data table."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -234,18 +236,22 @@ def tables(figures: analytics.Figures) -> dict[str, Any]:
     }
 
 
-def _denied(request: HttpRequest, m: Membership) -> HttpResponse | None:
-    if not analytics_decision(m):
-        return not_found(request)
-    return None
+def analyst(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The analyst's pages: every other role is told the page does not exist (404)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, m: Membership, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not analytics_decision(m):
+            return not_found(request)
+        return view(request, m, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
 @page
+@analyst
 def dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     form, evaluation = _form(request, m)
     status = 400 if form.is_bound and not form.is_valid() else 200
     ctx = {"form": form, **figures_context(m, form, evaluation)}
@@ -273,11 +279,9 @@ def _language(request: HttpRequest) -> str:
 
 @require_GET
 @page
+@analyst
 def report(request: HttpRequest, m: Membership) -> HttpResponse:
     """The evaluation report an SLT coordinator takes to the municipal council: printable HTML."""
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     with translation.override(_language(request)):
         ctx = _report_context(request, m)
         audit_by(m, Action.ANALYTICS_REPORT, object_type="analytics", object_id="report.html")
@@ -287,11 +291,9 @@ def report(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @require_GET
 @page
+@analyst
 def report_pdf(request: HttpRequest, m: Membership) -> HttpResponse:
     """The same report as a PDF, rendered with WeasyPrint from our own static files only (no network)."""
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     lang = _language(request)
     with translation.override(lang):
         ctx = _report_context(request, m)
@@ -311,10 +313,8 @@ def report_pdf(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @require_GET
 @page
+@analyst
 def evaluations(request: HttpRequest, m: Membership) -> HttpResponse:
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     rows = list(joined_evaluations(m).prefetch_related("members__organisation"))
     return render(request, "evaluation/evaluations.html", {"evaluations": rows})
 
@@ -353,11 +353,9 @@ def _result_pairs(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @page
+@analyst
 def dp_releases(request: HttpRequest, m: Membership) -> HttpResponse:
     """Recurring public figures released with differential privacy, against the dataset's ε ledger."""
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     evaluations = {str(e.public_id): e for e in joined_evaluations(m)}
     wanted = request.POST.get("evaluation") if request.method == "POST" else request.GET.get("evaluation")
     evaluation = evaluations.get(wanted or "")
@@ -392,11 +390,9 @@ def dp_releases(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @page
+@analyst
 def research_extract(request: HttpRequest, m: Membership) -> HttpResponse:
     """A pseudonymised research extract, as CSV: only persons with a research consent, k-anonymous or refused."""
-    denied = _denied(request, m)
-    if denied is not None:
-        return denied
     evaluations = {str(e.public_id): e for e in joined_evaluations(m)}
     error = None
     if request.method == "POST":
