@@ -28,6 +28,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.pages import whole_timeline
 from utvei.access import policy, table
 from utvei.access.policy import Act
 from utvei.access.table import Basis, Outcome, Relation, Sector
@@ -201,7 +202,7 @@ def check_viewer(world: Any, browse: Any, host: Host, viewer: Viewer, index: int
         items = {str(i.entry.public_id): i for i in selectors.timeline(ca)} if ca is not None else {}
 
         # Web: case page and CSV export. API: case, timeline, JSON export. Lookups on both.
-        page = web.get(f"/cases/{case.public_id}/")
+        page, page_html = whole_timeline(web, case)  # every page of the timeline
         export = web.get(f"/cases/{case.public_id}/export/")
         one = api.get(f"{API}/cases/{case.public_id}/")
         timeline = api.get(f"{API}/cases/{case.public_id}/entries/", {"limit": 500})
@@ -222,7 +223,7 @@ def check_viewer(world: Any, browse: Any, host: Host, viewer: Viewer, index: int
             continue
         for r in (page, export, one, timeline, jexport):
             assert r.status_code == 200, (label, r.request["PATH_INFO"], r.status_code)
-        html = page.content.decode()
+        html = page_html
         html_items, html_secrets = _html_items(html), _secrets(html)
         api_rows = {row["id"]: row for row in timeline.json()["results"]}
         assert timeline.json()["count"] == len(api_rows), label

@@ -71,14 +71,19 @@ def test_a_police_only_assessment_does_not_show_to_a_municipal_lead(rw, browse):
     assert SECTION not in browse("kari").get("/").content.decode()
 
 
-def test_the_list_is_audited_once_without_content(rw, browse):
+def test_the_dashboard_is_audited_once_per_load_without_content(rw, browse):
     rw.review()
+    rw.task(assignee="kari")
     client = browse("kari")
-    before = AuditEvent.objects.order_by("-seq").first().seq
     client.get("/")
-    events = AuditEvent.objects.filter(seq__gt=before, action=Action.CASE_LIST, reason="overdue")
+    before = AuditEvent.objects.order_by("-seq").first().seq
+    body = client.get("/").content.decode()
+    assert SECTION in body  # tasks, cases and what is overdue: one read, one event
+    events = AuditEvent.objects.filter(seq__gt=before)
     assert events.count() == 1
-    assert events.get().actor_id == rw.m["kari"].user_id
+    event = events.get()
+    assert (event.action, event.reason, event.actor_id) == (Action.CASE_LIST, "dashboard", rw.m["kari"].user_id)
+    assert event.case_id == "" and event.object_id == ""
 
 
 def _more_cases(rw, n: int) -> None:
@@ -116,3 +121,19 @@ def test_the_dashboard_costs_the_same_queries_for_one_case_or_many(rw, browse, d
     with django_assert_max_num_queries(len(one.captured_queries)):
         body = client.get("/").content.decode()
     assert section(body).count("<li data-kind=") == 18
+
+
+def test_the_dashboard_shows_ten_cases_and_counts_the_rest(rw, browse, django_assert_max_num_queries):
+    """It reads what it shows: ten cases' items, and a COUNT for the rest; the cost does not follow the caseload."""
+    _more_cases(rw, 11)
+    client = browse("kari")
+    client.get("/")
+    with CaptureQueriesContext(connection) as eleven:
+        body = client.get("/").content.decode()
+    assert section(body).count('class="attention-items"') == 10
+    assert "1 more case you lead has something overdue." in body
+    _more_cases(rw, 3)
+    with django_assert_max_num_queries(len(eleven.captured_queries)):
+        body = client.get("/").content.decode()
+    assert section(body).count('class="attention-items"') == 10
+    assert "4 more cases you lead have something overdue." in body

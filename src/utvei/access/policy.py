@@ -128,62 +128,82 @@ def membership_ok(m: Membership | None) -> bool:
 # ---- Cases ---------------------------------------------------------------------------------------------
 
 
-def _team_q(m: Membership) -> Q:
-    now = timezone.now()
-    team = TeamMember.objects.filter(
-        case=OuterRef("pk"), user_id=m.user_id, organisation_id=m.organisation_id, started_at__lte=now
-    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-    return Q(Exists(team))
+def _team_rows(m: Membership) -> QuerySet[TeamMember]:
+    return TeamMember.objects.current().filter(user_id=m.user_id, organisation_id=m.organisation_id).order_by()
 
 
-def _emergency_q(m: Membership) -> Q:
+def _emergency_rows(m: Membership) -> QuerySet[Any]:
     from utvei.sharing.models import EmergencyAccess
 
     now = timezone.now()
-    active = EmergencyAccess.objects.filter(
-        case=OuterRef("pk"),
+    return EmergencyAccess.objects.filter(
         user_id=m.user_id,
         organisation_id=m.organisation_id,
         started_at__lte=now,
         expires_at__gt=now,
         ended_at__isnull=True,
     )
-    return Q(Exists(active))
 
 
 def _active_emergency(m: Membership, case: Case) -> Any:
     """The principal's active emergency access to the case, if their role may hold one."""
     if not has_cap(m.role, Cap.EMERGENCY_ACCESS):
         return None
-    from utvei.sharing.models import EmergencyAccess
+    return _emergency_rows(m).filter(case=case).order_by("-expires_at").first()
 
-    now = timezone.now()
-    return (
-        EmergencyAccess.objects.filter(
-            case=case,
-            user_id=m.user_id,
-            organisation_id=m.organisation_id,
-            started_at__lte=now,
-            expires_at__gt=now,
-            ended_at__isnull=True,
-        )
-        .order_by("-expires_at")
-        .first()
-    )
+
+def visible_q(m: Membership | None, case_field: str = "") -> Q | None:
+    """Steps 1–3 as a filter on a case (case_field="") or on what points at one (case_field="case"); None: nothing.
+
+    Each part is a probe of an index per row (the principal's team row for the case, the owning organisation,
+    their emergency access): for narrowing rows that something else has already found, like a user's tasks.
+    To list cases, use `visible_parts`.
+    """
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
+        return None
+    ref = OuterRef(f"{case_field}_id" if case_field else "pk")
+    q = Q(Exists(_team_rows(m).filter(case_id=ref)))
+    if m.role == Role.COORDINATOR:
+        q |= Q(**{f"{case_field}__owning_org_id" if case_field else "owning_org_id": m.organisation_id})
+    if has_cap(m.role, Cap.EMERGENCY_ACCESS):
+        q |= Q(Exists(_emergency_rows(m).filter(case_id=ref)))
+    return q
 
 
 def visible_cases(m: Membership | None) -> QuerySet[Case]:
-    """Steps 1–3 as a queryset: every list, lookup and export starts here."""
-    if not membership_ok(m) or m is None:
-        return Case.objects.none()
-    if not has_cap(m.role, Cap.CASE_READ):
-        return Case.objects.none()
-    q = _team_q(m)
-    if m.role == Role.COORDINATOR:
-        q |= Q(owning_org_id=m.organisation_id)
-    if has_cap(m.role, Cap.EMERGENCY_ACCESS):
-        q |= _emergency_q(m)
-    return Case.objects.filter(q)
+    """Steps 1–3 as a queryset: every list, lookup and export starts here (or at `visible_parts`)."""
+    q = visible_q(m)
+    return Case.objects.none() if q is None else Case.objects.filter(q)
+
+
+# Up to this many team rows, a principal's team cases are read as a list of ids; above it, probed per case.
+FEW_CASES = 1000
+
+
+def visible_parts(m: Membership | None, *, team_only: bool = False) -> list[QuerySet[Case]]:
+    """`visible_cases` as the union of parts that each have an index to list them in order: the cases of the
+    coordinator's organisation, the principal's team cases, their emergency accesses. A list reads the first rows
+    of each part and merges them (core.pagination), so its cost follows what the principal may see and how much
+    of it is shown, never the number of cases in the country. The parts may overlap. With `team_only`, the team
+    cases alone ("only cases I am on the team of")."""
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
+        return [Case.objects.none()]
+    parts: list[QuerySet[Case]] = []
+    if m.role == Role.COORDINATOR and not team_only:
+        parts.append(Case.objects.filter(owning_org_id=m.organisation_id))
+    rows = _team_rows(m)
+    if m.role == Role.COORDINATOR and not team_only:  # their own organisation's cases are in the part above
+        rows = rows.filter(owner_side__in=[False])  # `= false`, which SQLite finds in the index; `NOT x` it scans
+    team = list(rows.values_list("case_id", flat=True)[: FEW_CASES + 1])
+    if len(team) <= FEW_CASES:
+        parts.append(Case.objects.filter(pk__in=team))
+    else:
+        parts.append(Case.objects.filter(Exists(rows.filter(case_id=OuterRef("pk")))))
+    if has_cap(m.role, Cap.EMERGENCY_ACCESS) and not team_only:
+        emergency = list(_emergency_rows(m).values_list("case_id", flat=True))
+        if emergency:
+            parts.append(Case.objects.filter(pk__in=emergency))
+    return parts
 
 
 def relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
@@ -218,6 +238,11 @@ def _relation_from(m: Membership, case: Case, member: Any, emergency: Any) -> tu
     return Relation.NONE, {}
 
 
+def reads_in_full(m: Membership) -> bool:
+    """Does the principal's role read a case as coordinators and caseworkers do (not as a mentor)?"""
+    return has_cap(m.role, Cap.CASE_READ_FULL)
+
+
 @dataclass
 class CaseAccess:
     """The principal's standing on one case, computed once and reused for every item on a page."""
@@ -231,7 +256,7 @@ class CaseAccess:
 
     @property
     def full(self) -> bool:
-        return has_cap(self.membership.role, Cap.CASE_READ_FULL)
+        return reads_in_full(self.membership)
 
     def bases(self) -> tuple[list[Any], list[Any]]:
         """The case's consents and disclosures, loaded once per request (two queries) for every item."""
@@ -491,7 +516,11 @@ def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
 
 
 def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision:
-    """May this principal do `action` to `target`? Returns a Decision that says why."""
+    """May this principal do `action` to `target`? Returns a Decision that says why.
+
+    For an action on the case itself, pass the request's `CaseAccess` as the target (from `case_get`): the
+    relation is then not looked up again. Entry and task actions take the entry or task.
+    """
     if not membership_ok(m) or m is None:
         return Decision(False, "membership", _("You have no active membership."))
     role = m.role
@@ -511,10 +540,18 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         return _cap(m, Cap.CASE_READ)
     if not has_cap(role, Cap.CASE_READ):
         return Decision(False, "capability", _("Your role does not give access to case content."))
-    case = _case_of(target)
-    if case is None:
-        return DENY
-    ca = case_access(m, case)
+    if isinstance(target, CaseAccess):  # the request's standing on the case, worked out once (case_get)
+        if target.membership.pk != m.pk:
+            return DENY
+        ca: CaseAccess | None = target
+        case = target.case
+        target = case
+    else:
+        found = _case_of(target)
+        if found is None:
+            return DENY
+        case = found
+        ca = case_access(m, case)
     if ca is None:
         return DENY
     if action == Act.CASE_VIEW:

@@ -180,7 +180,10 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["case", "status", "finalised_at"])]
+        indexes = [
+            models.Index(fields=["case", "status", "finalised_at"]),
+            models.Index(fields=["status", "reassessment_due"], name="assessment_status_reassess"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument_version} ({self.get_status_display()})"

@@ -183,7 +183,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["owning_org", "phase"])]
+        indexes = [
+            models.Index(fields=["owning_org", "phase"]),
+            # The lists: newest first, by owning organisation or across the principal's teams (keyset pages).
+            models.Index(fields=["owning_org", "opened_at", "id"], name="case_org_opened"),
+            models.Index(fields=["opened_at", "id"], name="case_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -223,6 +228,10 @@ class TeamMember(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The member's organisation owns the case (kept by `owner_side_sync`). Only a hint for listing: a coordinator's
+    # team rows on their own organisation's cases are listed with the organisation's cases, the rest on their own.
+    # False is the safe value: such a row is listed with the team rows, where it is found all the same.
+    owner_side = models.BooleanField(default=False)
 
     objects = TeamMemberQuerySet.as_manager()
 
@@ -230,8 +239,15 @@ class TeamMember(models.Model):
         ordering = ["started_at", "pk"]
         indexes = [
             models.Index(fields=["user", "organisation", "ended_at"]),
+            models.Index(fields=["user", "organisation", "owner_side"], name="team_user_side"),
             models.Index(fields=["case", "user", "organisation"]),
         ]
+
+
+def owner_side_sync(case: Case) -> None:
+    """Mark which of the case's team rows belong to its owning organisation (after it is opened, joined or moved)."""
+    owner = models.ExpressionWrapper(models.Q(organisation_id=case.owning_org_id), output_field=models.BooleanField())
+    TeamMember.objects.filter(case=case).update(owner_side=owner)
 
 
 class Entry(models.Model):
@@ -294,7 +310,10 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["assignee", "status", "due_on"])]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_on"]),
+            models.Index(fields=["status", "due_on"], name="task_status_due"),  # what is overdue, oldest first
+        ]
 
     @property
     def is_overdue(self) -> bool:

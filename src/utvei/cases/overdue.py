@@ -28,6 +28,7 @@ from utvei.accounts.models import Membership, NotificationKind
 from utvei.assessments.models import Assessment, AssessmentStatus
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
+from utvei.core.pagination import COUNT_CAP
 from utvei.evaluation.models import FollowUp, FollowUpStatus
 from utvei.plans.models import Plan, PlanStatus
 
@@ -131,32 +132,82 @@ def led_cases_with_something_late(today: dt.date) -> QuerySet[Case]:
 _CASE_FIELDS = ("pk", "public_id", "reference", "owning_org_id", "lead_id", "phase")
 _ITEM_FIELDS = ("pk", "public_id", "case_id", "author_id", "author_org_id", "classification", "status")
 
+# Up to this many led cases, their ids are read first and the overdue items looked up by case; above it, the
+# items are read in the order of their due date and the first few cases taken (the due-date indexes answer).
+FEW_CASES = 500
 
-def overdue_for(m: Membership | None, *, today: dt.date | None = None, audit: bool = True) -> list[Overdue]:
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where to look for overdue items: the principal's led open cases, as a filter on an item's case."""
+
+    m: Membership
+    full: bool  # reads the case as coordinators and caseworkers do (reviews, assessments, follow-ups)
+    led: Q  # on an item: its case is one the principal leads and may see, and open
+    follow_led: Q  # on a follow-up: its case is one the principal may see (owned follow-ups, closed cases too)
+
+
+def _scope(m: Membership, cases: list[int] | None = None) -> _Scope | None:
+    visible = policy.visible_q(m, "case")
+    if visible is None:
+        return None
+    mine = Q(case__lead_id=m.user_id) & ~Q(case__phase=Phase.CLOSED)
+    if cases is not None:  # the cases were found through `visible` and `case_accesses` asks again for each
+        return _Scope(m, policy.reads_in_full(m), mine & Q(case_id__in=cases), visible & Q(case_id__in=cases))
+    led = visible & mine
+    few = list(Case.objects.filter(lead_id=m.user_id).values_list("pk", flat=True)[: FEW_CASES + 1])
+    if len(few) <= FEW_CASES:  # look items up by case: the cost follows the cases the principal leads
+        led = Q(case_id__in=list(policy.visible_cases(m).filter(pk__in=few).values_list("pk", flat=True))) & mine
+    return _Scope(m, policy.reads_in_full(m), led, visible)
+
+
+def _sources(scope: _Scope, today: dt.date) -> dict[str, tuple[QuerySet[Any], str]]:
+    """Each kind of overdue item the principal may hear of, with its due-date field. A reader who does not read
+    in full (a mentor) hears only of tasks assigned to them: the rest is not part of the case as they see it."""
+    m = scope.m
+    tasks = late_tasks(today).filter(scope.led)
+    if not scope.full:
+        return {Kind.TASK_OVERDUE: (tasks.filter(assignee_id=m.user_id), "due_on")}
+    return {
+        Kind.TASK_OVERDUE: (tasks, "due_on"),
+        Kind.REVIEW_OVERDUE: (late_reviews(today).filter(scope.led), "review_due"),
+        Kind.REASSESSMENT_OVERDUE: (late_reassessments(today).filter(scope.led), "reassessment_due"),
+        Kind.FOLLOW_UP_OVERDUE: (
+            late_follow_ups(today).filter(follow_up_owner_q(m.user_id)).filter(scope.follow_led),
+            "due_on",
+        ),
+    }
+
+
+def overdue_for(
+    m: Membership | None, *, today: dt.date | None = None, audit: bool = True, cases: list[int] | None = None
+) -> list[Overdue]:
     """Everything overdue on the open cases the principal leads and may see, that they may read; oldest first.
+    With `cases`, only on those cases.
 
-    audit=True (the dashboard) writes one `case.list` event with the reason `overdue` when there is anything to
-    show; the reminder pass audits each reminder it sends instead.
+    audit=True writes one `case.list` event with the reason `overdue` when there is anything to show; the
+    reminder pass audits each reminder it sends instead.
     """
     if m is None or not policy.can(m, Act.CASE_LIST):
         return []
     today = today or timezone.localdate()
-    led = policy.visible_cases(m).filter(lead_id=m.user_id).exclude(phase=Phase.CLOSED)
-    ids = led.values("pk")
-    tasks = list(late_tasks(today).filter(case_id__in=ids).only("pk", "public_id", "case_id", "assignee_id", "due_on"))
-    plans = list(late_reviews(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "review_due"))
-    assessments = list(late_reassessments(today).filter(case_id__in=ids).only(*_ITEM_FIELDS, "reassessment_due"))
-    follow_ups = list(
-        late_follow_ups(today)
-        .filter(follow_up_owner_q(m.user_id), case_id__in=policy.visible_cases(m).values("pk"))
-        .only("pk", "public_id", "case_id", "due_on")
-    )
+    scope = _scope(m, cases)
+    if scope is None:
+        return []
+    sources = _sources(scope, today)
+    tasks = list(sources[Kind.TASK_OVERDUE][0].only("pk", "public_id", "case_id", "assignee_id", "due_on"))
+    plans: list[Plan] = []
+    assessments: list[Assessment] = []
+    follow_ups: list[FollowUp] = []
+    if scope.full:
+        plans = list(sources[Kind.REVIEW_OVERDUE][0].only(*_ITEM_FIELDS, "review_due"))
+        assessments = list(sources[Kind.REASSESSMENT_OVERDUE][0].only(*_ITEM_FIELDS, "reassessment_due"))
+        follow_ups = list(sources[Kind.FOLLOW_UP_OVERDUE][0].only("pk", "public_id", "case_id", "due_on"))
     if not (tasks or plans or assessments or follow_ups):
         return []
     wanted = {t.case_id for t in tasks} | {p.case_id for p in plans} | {a.case_id for a in assessments}
     wanted |= {f.case_id for f in follow_ups}
-    cases = Case.objects.filter(pk__in=wanted).only(*_CASE_FIELDS)
-    access = policy.case_accesses(m, cases)
+    access = policy.case_accesses(m, Case.objects.filter(pk__in=wanted).only(*_CASE_FIELDS))
     items: list[Overdue] = []
     for task in tasks:
         ca = access.get(task.case_id)
@@ -185,9 +236,49 @@ def _order(item: Overdue) -> tuple[Any, ...]:
     return (item.due_on, item.case.reference, item.kind, str(item.ref))
 
 
-def attention(m: Membership | None, *, today: dt.date | None = None) -> list[CaseAttention]:
-    """The dashboard's "Needs attention": the overdue items grouped by case, the case with the oldest first."""
-    groups: dict[int, CaseAttention] = {}
-    for item in overdue_for(m, today=today):
-        groups.setdefault(item.case.pk, CaseAttention(item.case, [])).items.append(item)
-    return list(groups.values())
+@dataclass(frozen=True)
+class Attention:
+    """The dashboard's "Needs attention": the first cases, and how many more have something overdue."""
+
+    groups: list[CaseAttention]
+    more: int
+
+
+def attention(m: Membership | None, *, today: dt.date | None = None, limit: int = 10) -> Attention:
+    """The cases the principal leads with the oldest overdue items, `limit` of them, each with all its items.
+
+    Reads what it shows: the candidates come from the due-date indexes in date order, `limit` cases' worth at a
+    time; access is worked out for those cases only; how many more there are is a COUNT (of cases with an
+    overdue item of a kind the principal hears of, up to 1,000). No audit event: the page writes its own.
+    """
+    if m is None or not policy.can(m, Act.CASE_LIST):
+        return Attention([], 0)
+    today = today or timezone.localdate()
+    scope = _scope(m)
+    if scope is None:
+        return Attention([], 0)
+    sources = _sources(scope, today)
+    batch = limit * 4
+    while True:
+        ahead: list[tuple[dt.date, int]] = []
+        exhausted = True
+        for qs, due in sources.values():
+            rows = list(qs.order_by(due, "case_id").values_list(due, "case_id")[:batch])
+            exhausted = exhausted and len(rows) < batch
+            ahead += rows
+        order: dict[int, None] = {}
+        for _due, case_id in sorted(ahead):
+            order.setdefault(case_id, None)
+        chosen = list(order)[: limit * 2]
+        groups: dict[int, CaseAttention] = {}
+        for item in overdue_for(m, today=today, audit=False, cases=chosen):
+            groups.setdefault(item.case.pk, CaseAttention(item.case, [])).items.append(item)
+        if len(groups) >= limit or exhausted or batch >= 10_000:
+            break
+        batch *= 4
+    shown = list(groups.values())[:limit]
+    cases: set[int] = set()
+    for qs, _field in sources.values():
+        cases |= set(qs.order_by().values_list("case_id", flat=True).distinct()[:COUNT_CAP])
+    more = max(0, min(len(cases), COUNT_CAP) - len(shown))
+    return Attention(shown, more)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.core.errors import NotFound
+from utvei.core.pagination import Counted, KeysetPage, counted, encode, keyset_page
 from utvei.core.validation import parse_uuid as _uuid
+from utvei.people.models import Person
 
 from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus, TeamMember
 
@@ -40,31 +43,79 @@ class CaseFilters:
     reference: str = ""
 
 
-def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
-    """Cases the principal may see, filtered; a constant number of queries however many rows."""
-    f = filters or CaseFilters()
-    qs = policy.visible_cases(actor).select_related("owning_org", "lead", "person")
+def _narrowed(qs: QuerySet[Case], f: CaseFilters, named: list[int] | None) -> QuerySet[Case]:
+    if named is not None:
+        qs = qs.filter(pk__in=named)
     if f.track:
         qs = qs.filter(track=f.track)
     if f.phase:
         qs = qs.filter(phase=f.phase)
     elif not f.include_closed:
         qs = qs.exclude(phase=Phase.CLOSED)
-    if f.mine and actor is not None:
-        now = timezone.now()
-        mine = TeamMember.objects.filter(
-            case=OuterRef("pk"), user_id=actor.user_id, organisation_id=actor.organisation_id
-        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-        qs = qs.filter(Exists(mine))
     if f.overdue:
         late = Task.objects.filter(case=OuterRef("pk"), status=TaskStatus.OPEN, due_on__lt=timezone.localdate())
         qs = qs.filter(Exists(late))
-    if f.reference:
-        ref = f.reference.strip().upper()
-        qs = qs.filter(Q(reference=ref) | Q(person__reference=ref))
+    return qs
+
+
+def _named(f: CaseFilters) -> list[int] | None:
+    """The cases a reference names (a case's or a person's), from the reference indexes; None: no reference."""
+    if not f.reference:
+        return None
+    ref = f.reference.strip().upper()
+    person = Person.objects.filter(reference=ref).values("pk")
+    named = Case.objects.filter(Q(reference=ref) | Q(person_id__in=person)).order_by()
+    return list(named.values_list("pk", flat=True)[:100])
+
+
+def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
+    """Cases the principal may see, filtered, newest first, as one queryset (the API's offset pages, exports).
+    The pages of the web list read it in parts: `case_page`."""
+    f = filters or CaseFilters()
+    qs = _narrowed(policy.visible_cases(actor), f, _named(f))
+    if f.mine and actor is not None:
+        qs = qs.filter(pk__in=policy.visible_parts(actor, team_only=True)[0].values("pk"))
     if audit:
         _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
-    return qs.order_by("-opened_at")
+    return qs.select_related("owning_org", "lead", "person").order_by("-opened_at", "-pk")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    page: KeysetPage[Case]
+    count: Counted
+
+
+def case_page(
+    *,
+    actor: Membership | None,
+    filters: CaseFilters | None = None,
+    params: Mapping[str, str] | None = None,
+    size: int = 50,
+    count: bool = True,
+    audit: bool = True,
+) -> CasePage:
+    """One page of the cases the principal may see, filtered, newest first, and how many there are (up to 1,000).
+
+    Each part of the visible set (`policy.visible_parts`) is read on its own index from where the page starts,
+    and a reference is looked up in the reference indexes first: a constant number of queries, and a cost that
+    follows the page, not the country.
+    """
+    f = filters or CaseFilters()
+    named = _named(f)
+    parts = [_narrowed(p, f, named) for p in policy.visible_parts(actor, team_only=f.mine)]
+    page = keyset_page(parts, params or {}, size=size, load=_case_rows)
+    total = counted(parts) if count else Counted(len(page.rows), not page.is_last)
+    if audit:
+        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+    return CasePage(page, total)
+
+
+def _case_rows(pks: list[Any]) -> QuerySet[Case]:
+    return Case.objects.filter(pk__in=pks).select_related("owning_org", "lead", "person")
+
+
+_CASE_RELATED = ("owning_org", "lead", "person", "previous_case", "next_case")
 
 
 def case_get(
@@ -76,7 +127,9 @@ def case_get(
     """
     pk = _uuid(case_id)
     case = (
-        Case.objects.select_related("owning_org", "lead", "person", "previous_case").filter(public_id=pk).first()
+        Case.objects.select_related("owning_org", "lead", "person", "previous_case", "next_case")
+        .filter(public_id=pk)
+        .first()
         if pk
         else None
     )
@@ -107,6 +160,50 @@ def timeline(ca: CaseAccess) -> list[TimelineItem]:
     if not ca.full:
         items = [i for i in items if i.readable]
     return items
+
+
+def timeline_page(
+    ca: CaseAccess, params: Mapping[str, str], *, size: int
+) -> tuple[list[TimelineItem], KeysetPage[Entry]]:
+    """A page of the timeline, newest first (`?after=` / `?before=` / `?at=oldest`, as core.pagination reads them):
+    a case with 2,000 entries costs what one with 20 does.
+
+    A viewer who gets no restricted markers (a mentor) is never shown a page of nothing: their page reads on until
+    it holds `size` entries they may read, or the timeline ends, so a page says nothing of what they may not see.
+    """
+    entries = ca.case.entries.all()
+    page = keyset_page([entries], params, size=size, load=_entry_rows, field="occurred_at")
+    items = [TimelineItem(e, policy.entry_decision(ca, e)) for e in page.rows]
+    if ca.full:
+        return items, page
+    readable = [i for i in items if i.readable]
+    backward = params.get("at") == "oldest" or ("before" in params and "after" not in params)
+    last = page
+    for _round in range(100):  # each round reads `size` more entries
+        cursor = last.newer if backward else last.older
+        if len(readable) >= size or cursor is None:
+            break
+        step = {"before" if backward else "after": cursor}
+        last = keyset_page([entries], step, size=size, load=_entry_rows, field="occurred_at")
+        more = [TimelineItem(e, policy.entry_decision(ca, e)) for e in last.rows]
+        seen = [i for i in more if i.readable]
+        readable = seen + readable if backward else readable + seen
+    rows = [i.entry for i in readable]
+    head, tail = (last, page) if backward else (page, last)
+    merged = KeysetPage(rows, older=tail.older, newer=head.newer, is_first=head.is_first, is_last=tail.is_last)
+    if rows:
+        merged = KeysetPage(
+            rows,
+            older=encode(rows[-1].occurred_at, rows[-1].pk) if tail.older else None,
+            newer=encode(rows[0].occurred_at, rows[0].pk) if head.newer else None,
+            is_first=head.is_first,
+            is_last=tail.is_last,
+        )
+    return readable, merged
+
+
+def _entry_rows(pks: list[Any]) -> QuerySet[Entry]:
+    return Entry.objects.filter(pk__in=pks).select_related("author", "author_org")
 
 
 def entry_get(
@@ -153,6 +250,11 @@ def case_tasks(ca: CaseAccess) -> list[Task]:
     return [t for t in tasks if policy.task_visible(ca, t)]
 
 
+def dashboard_audit(*, actor: Membership) -> None:
+    """The dashboard's one event: it lists the principal's tasks, their cases and what is overdue on them."""
+    _audit(actor, Action.CASE_LIST, reason="dashboard")
+
+
 # ---- Tasks ---------------------------------------------------------------------------------------------
 
 
@@ -160,9 +262,10 @@ def my_tasks(*, actor: Membership | None, include_done: bool = False, audit: boo
     """Tasks assigned to the principal on cases they can still see."""
     if actor is None:
         return Task.objects.none()
-    qs = Task.objects.filter(
-        assignee_id=actor.user_id, case__in=policy.visible_cases(actor).values("pk")
-    ).select_related("case", "assignee")
+    visible = policy.visible_q(actor, "case")
+    if visible is None:
+        return Task.objects.none()
+    qs = Task.objects.filter(visible, assignee_id=actor.user_id).select_related("case", "assignee")
     if not include_done:
         qs = qs.filter(status=TaskStatus.OPEN)
     if audit:

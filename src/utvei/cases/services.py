@@ -186,7 +186,12 @@ def case_open(
             previous_case=previous_case,
         )
         TeamMember.objects.create(
-            case=case, user=lead, organisation=actor.organisation, role=TeamRole.LEAD, added_by=actor.user
+            case=case,
+            user=lead,
+            organisation=actor.organisation,
+            role=TeamRole.LEAD,
+            added_by=actor.user,
+            owner_side=True,
         )
         PhaseChange.objects.create(
             case=case,
@@ -389,7 +394,12 @@ def team_add(*, actor: Membership, case: Case, user: User, organisation: Organis
         if TeamMember.objects.current().filter(case=case, user=user, organisation=organisation).exists():
             raise Conflict(_("That person is already on the team."))
         member = TeamMember.objects.create(
-            case=case, user=user, organisation=organisation, role=role, added_by=actor.user
+            case=case,
+            user=user,
+            organisation=organisation,
+            role=role,
+            added_by=actor.user,
+            owner_side=organisation.pk == case.owning_org_id,
         )
         _audit(actor, Action.TEAM_ADD, obj=member, object_id=str(member.pk), case=case, reason=role)
     return member

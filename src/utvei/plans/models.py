@@ -242,6 +242,7 @@ class Plan(models.Model):
 
     class Meta:
         ordering = ["-number"]
+        indexes = [models.Index(fields=["status", "review_due"], name="plan_status_review")]  # overdue reviews
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="uniq_plan_number"),
             models.UniqueConstraint(

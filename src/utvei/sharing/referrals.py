@@ -34,7 +34,7 @@ from utvei.accounts.notifications import notify
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.cases.models import Case, DataCategory, TeamMember, TeamRole
+from utvei.cases.models import Case, DataCategory, TeamMember, TeamRole, owner_side_sync
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 
@@ -320,7 +320,9 @@ def _member_of(org: Organisation, username: str, *, lead: bool) -> Membership:
 
 
 def _add_member(actor: Membership, case: Case, user: User, org: Organisation, role: str, why: str) -> TeamMember:
-    member = TeamMember.objects.create(case=case, user=user, organisation=org, role=role, added_by=actor.user)
+    member = TeamMember.objects.create(
+        case=case, user=user, organisation=org, role=role, added_by=actor.user, owner_side=org.pk == case.owning_org_id
+    )
     _audit(actor, Action.TEAM_ADD, obj=member, object_id=str(member.pk), case=case, reason=f"{role} {why}"[:64])
     return member
 
@@ -471,6 +473,7 @@ def _transfer(actor: Membership, referral: Referral, case: Case, lead: Membershi
     case.lead = lead.user
     case.version += 1
     case.save(update_fields=["owning_org", "lead", "version"])
+    owner_side_sync(case)
 
 
 def referral_decline(*, actor: Membership, referral: Referral, note: str) -> Referral:

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -33,6 +32,7 @@ from ..forms import (
 from ..models import Case, Ideology, Phase, Task, TeamMember, TeamRole
 from .common import (
     CASE_LIST_PAGE_SIZE,
+    TIMELINE_PAGE_SIZE,
     case_url,
     forbidden,
     is_htmx,
@@ -62,11 +62,17 @@ def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
             include_closed=bool(d.get("closed")),
             reference=d.get("ref", ""),
         )
-    qs = selectors.case_list(actor=m, filters=filters)
-    cases = Paginator(qs, CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    found = selectors.case_page(actor=m, filters=filters, params=request.GET, size=CASE_LIST_PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
-    ctx = {"form": form, "page_obj": cases, "query": query.urlencode(), "filtered": filters != selectors.CaseFilters()}
+    for key in ("after", "before", "at"):
+        query.pop(key, None)
+    ctx = {
+        "form": form,
+        "page_obj": found.page,
+        "count": found.count,
+        "query": query.urlencode(),
+        "filtered": filters != selectors.CaseFilters(),
+    }
     return render(request, "cases/case_list.html", ctx, status=status)
 
 
@@ -88,18 +94,20 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
     case = ca.case
     scope = policy.header_scope(ca)
     team = extra.pop("team", None) or selectors.team_list(ca)
-    can_manage = policy.can(m, Act.CASE_MANAGE, case)
-    can_team = policy.can(m, Act.TEAM_MANAGE, case)
-    can_task = policy.can(m, Act.TASK_CREATE, case)
-    can_entry = policy.can(m, Act.ENTRY_CREATE, case)
+    can_manage = policy.can(m, Act.CASE_MANAGE, ca)
+    can_team = policy.can(m, Act.TEAM_MANAGE, ca)
+    can_task = policy.can(m, Act.TASK_CREATE, ca)
+    can_entry = policy.can(m, Act.ENTRY_CREATE, ca)
     next_case = getattr(case, "next_case", None) if "previous_case" in scope else None
+    items, timeline = selectors.timeline_page(ca, extra.pop("params", {}), size=TIMELINE_PAGE_SIZE)
     ctx: dict[str, Any] = {
         "ca": ca,
         "case": case,
         "scope": scope,
-        "why": policy.explain(m, case),
+        "why": policy.explain(m, ca),
         "relation_label": relation_label(ca),
-        "timeline": explain_items(m, case, selectors.timeline(ca)),  # each entry with its readable reasons
+        "timeline": explain_items(m, case, items),  # each entry with its readable reasons
+        "timeline_page": timeline,
         "team": team,
         "task_rows": task_rows(ca, selectors.case_tasks(ca)),
         "history": selectors.phase_history(ca),
@@ -156,7 +164,7 @@ def render_case(request: HttpRequest, m: Membership, ca: CaseAccess, status: int
 @page
 def case_detail(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
     ca = selectors.case_get(actor=m, case_id=case_id)
-    return render_case(request, m, ca)
+    return render_case(request, m, ca, params=request.GET)
 
 
 @require_POST
@@ -210,7 +218,7 @@ def case_track(request: HttpRequest, m: Membership, case_id: Any) -> HttpRespons
 def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
     ca = selectors.case_get(actor=m, case_id=case_id)
     case = ca.case
-    decision = policy.can(m, Act.CASE_MANAGE, case)
+    decision = policy.can(m, Act.CASE_MANAGE, ca)
     if not decision:
         return forbidden(request, decision.reason)
     scope = policy.header_scope(ca)
@@ -281,7 +289,7 @@ def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse
 def case_close(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
     ca = selectors.case_get(actor=m, case_id=case_id)
     case = ca.case
-    decision = policy.can(m, Act.CASE_MANAGE, case)
+    decision = policy.can(m, Act.CASE_MANAGE, ca)
     if not decision:
         return forbidden(request, decision.reason)
     status = 200

@@ -20,6 +20,7 @@ from ..models import Case
 
 CASE_LIST_PAGE_SIZE = 50
 DASHBOARD_ROWS = 10
+TIMELINE_PAGE_SIZE = 25  # the newest entries on the case page; the older ones a page at a time
 
 View = Callable[..., HttpResponse]
 

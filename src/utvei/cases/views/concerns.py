@@ -18,6 +18,7 @@ from utvei.access import policy
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import UtveiError
+from utvei.core.pagination import counted
 
 from .. import overdue, selectors, services
 from ..forms import (
@@ -48,14 +49,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["can_submit"] = bool(policy.can(m, Act.CONCERN_SUBMIT))
         ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
         if ctx["case_role"]:
-            tasks = selectors.my_tasks(actor=m)
+            tasks = selectors.my_tasks(actor=m, audit=False)
             ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])
-            ctx["overdue_count"] = sum(1 for t in ctx["tasks"] if t.is_overdue)
-            cases = selectors.case_list(actor=m, filters=selectors.CaseFilters(mine=True))
-            ctx["cases"] = list(cases[:DASHBOARD_ROWS])
-            attention = overdue.attention(m)
-            ctx["attention"] = attention[:DASHBOARD_ROWS]
-            ctx["attention_more"] = len(attention) - len(ctx["attention"])
+            ctx["overdue_count"] = counted([tasks.filter(due_on__lt=timezone.localdate())])
+            mine = selectors.CaseFilters(mine=True)
+            ctx["cases"] = selectors.case_page(
+                actor=m, filters=mine, size=DASHBOARD_ROWS, count=False, audit=False
+            ).page.rows
+            attention = overdue.attention(m, limit=DASHBOARD_ROWS)
+            ctx["attention"] = attention.groups
+            ctx["attention_more"] = attention.more
+            selectors.dashboard_audit(actor=m)
         if ctx["can_triage"]:
             ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
         ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]
