@@ -277,3 +277,40 @@ def test_activation_needs_an_approved_plan(pw):
     services.plan_approve(actor=kari, plan=fresh(plan), expected_version=plan.version)
     case.refresh_from_db()
     assert case_services.case_transition(actor=kari, case=case, to_phase=Phase.ACTIVE).phase == Phase.ACTIVE
+
+
+@pytest.mark.parametrize("what", ["goal", "item", "plan"])
+def test_a_stale_plan_write_is_refused_and_its_attempt_stays_on_the_audit_log(pw, what):
+    """Issue 11: the conflict event used to be written inside the transaction that then rolled back."""
+    from utvei.audit.models import AuditEvent
+
+    plan = draft_plan(pw.world, pw.case)
+    goal = plan.goals.get()
+    item = add_item(pw.world, plan)
+    ola, kari = pw.m["ola"], pw.m["kari"]
+    if what == "goal":
+        services.goal_update(actor=ola, goal=goal, expected_version=1, text="Ola", domain="work", target_date=None)
+        stale = lambda: services.goal_update(  # noqa: E731
+            actor=kari, goal=goal, expected_version=1, text="Kari", domain="work", target_date=None
+        )
+        target = goal
+    elif what == "item":
+        services.item_set_status(actor=ola, item=item, status=ItemStatus.ONGOING, expected_version=item.version)
+        stale = lambda: services.item_set_status(  # noqa: E731
+            actor=kari, item=item, status=ItemStatus.ONGOING, expected_version=item.version, note="Kari"
+        )
+        target = item
+    else:
+        plan = Plan.objects.get(pk=plan.pk)
+        services.plan_update(actor=ola, plan=plan, expected_version=plan.version, participation_note="Ola")
+        stale = lambda: services.plan_update(  # noqa: E731
+            actor=kari, plan=plan, expected_version=plan.version, participation_note="Kari"
+        )
+        target = plan
+    before = AuditEvent.objects.order_by("-seq").first().seq
+    with pytest.raises(Conflict):
+        stale()
+    events = list(AuditEvent.objects.filter(seq__gt=before))
+    assert [(e.action, e.actor_id, e.object_id, e.case_id) for e in events] == [
+        (Action.PLAN_CONFLICT, kari.user_id, str(target.public_id), str(pw.case.public_id))
+    ]

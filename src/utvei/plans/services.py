@@ -8,9 +8,10 @@ last saw it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -61,12 +62,32 @@ from .models import (
     StopReason,
 )
 
+T = TypeVar("T")
+
 REVIEW_MONTHS = 3  # the default review interval of an approved plan
 GOAL_MAX = 2000
 NOTE_MAX = 5000
 LOCAL_POSITION = 100_000  # local measures come after the data file's
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
+
+
+def _conflicts_on_record(service: Callable[..., T]) -> Callable[..., T]:
+    """A stale write is refused and its attempt stays on the audit log: the event is written after the service's
+    transaction has rolled back, so it is not rolled back with it."""
+
+    @functools.wraps(service)
+    def wrapper(*args: Any, actor: Membership, **kwargs: Any) -> T:
+        try:
+            return service(*args, actor=actor, **kwargs)
+        except Conflict as exc:
+            current = exc.current
+            case = getattr(current, "case", None) or getattr(getattr(current, "plan", None), "case", None)
+            if current is not None and case is not None:
+                _audit(actor, Action.PLAN_CONFLICT, obj=current, case=case)
+            raise
+
+    return wrapper
 
 
 class NotDraft(UtveiError):
@@ -325,6 +346,7 @@ def _copy(source: Plan, target: Plan, user: User) -> None:
         )
 
 
+@_conflicts_on_record
 def plan_update(
     *,
     actor: Membership,
@@ -381,6 +403,7 @@ def plan_problems(plan: Plan) -> list[str]:
     return problems
 
 
+@_conflicts_on_record
 def plan_approve(*, actor: Membership, plan: Plan, expected_version: int, review_due: dt.date | None = None) -> Plan:
     """A coordinator approves the draft: it becomes the plan in force and the one before it is superseded."""
     ca = _standing(actor, plan.case)
@@ -415,6 +438,7 @@ def plan_approve(*, actor: Membership, plan: Plan, expected_version: int, review
     return locked
 
 
+@_conflicts_on_record
 def plan_review(
     *,
     actor: Membership,
@@ -482,6 +506,7 @@ def goal_add(*, actor: Membership, plan: Plan, text: str, domain: str, target_da
     return goal
 
 
+@_conflicts_on_record
 def goal_update(
     *,
     actor: Membership,
@@ -502,7 +527,6 @@ def goal_update(
         _draft(locked_plan)
         locked = Goal.objects.select_for_update().get(pk=goal.pk)
         if locked.version != expected_version:
-            _audit(actor, Action.PLAN_CONFLICT, obj=locked, case=locked_plan.case)
             raise Conflict(
                 _("Someone else saved this goal while you were editing it. Compare and save again."), current=locked
             )
@@ -532,6 +556,7 @@ def goal_remove(*, actor: Membership, goal: Goal) -> None:
         _audit(actor, Action.PLAN_GOAL_REMOVE, object_type="goal", object_id=public_id, case=locked.case)
 
 
+@_conflicts_on_record
 def goal_rate(
     *, actor: Membership, goal: Goal, rating: int, rated_on: dt.date | None = None, note: str = ""
 ) -> GoalRating:
@@ -659,6 +684,7 @@ def item_add(
     return item
 
 
+@_conflicts_on_record
 def item_update(
     *,
     actor: Membership,
@@ -698,7 +724,6 @@ def item_update(
         _draft(locked_plan)
         locked = PlanItem.objects.select_for_update().get(pk=item.pk)
         if locked.version != expected_version:
-            _audit(actor, Action.PLAN_CONFLICT, obj=locked, case=locked_plan.case)
             raise Conflict(
                 _("Someone else saved this item while you were editing it. Compare and save again."), current=locked
             )
@@ -715,6 +740,7 @@ def item_update(
     return locked
 
 
+@_conflicts_on_record
 def item_set_status(
     *,
     actor: Membership,
