@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from playwright import sync_api  # pinned in requirements.lock: a machine without it fails, never skips
 
 from tests.conftest import PASSWORD
 
@@ -34,7 +35,7 @@ NORWEGIAN = "nb-NO"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One Chromium per test module; each test gets fresh contexts (cookies, storage) from it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+
     with pytest.MonkeyPatch.context() as mp:
         # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls stay synchronous.
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

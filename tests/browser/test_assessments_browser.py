@@ -12,7 +12,7 @@ from utvei.cases import services as case_services
 from utvei.cases.models import Phase, TeamRole
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 EVIDENCE = "He said at the meeting on 3 March that violence is the only way."
 

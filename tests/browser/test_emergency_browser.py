@@ -11,7 +11,7 @@ from utvei.cases.models import Classification
 from utvei.sharing.models import EmergencyAccess, ReviewStatus
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 REASON = "The person is reported missing after threats; the police need the team's contacts tonight."
 

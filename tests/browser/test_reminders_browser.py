@@ -15,7 +15,7 @@ from utvei.cases.reminders import reminders_run
 from utvei.plans.models import Plan
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 
 def test_needs_attention_and_the_reminder(live_server, world, browser_page):

@@ -23,7 +23,7 @@ from utvei.sharing.models import Consent, Disclosure
 from utvei.sharing.services import legal_bases_sync
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 PLAN_TEXT = "PLAN: weekly talks with the school counsellor and a work-training place from January."
 CONCERN_TEXT = "CONCERN: the school reported propaganda videos shared in class in October."

@@ -23,7 +23,7 @@ from tests.browser.support import A11yLog, give_totp, log_in, screenshot
 from utvei.cases.models import Case, Concern, Entry
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 CONCERN_TEXT = "He has started sharing propaganda videos in class and talks about a group he has met online."
 SUBJECT_NAME = "Aslak Testesen"

@@ -23,7 +23,7 @@ from utvei.evaluation.services import indicators_sync
 from utvei.plans.services import measures_sync
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 
 def test_a_follow_up_after_closure_and_the_analysts_pages(live_server, world, browser_page):

@@ -19,7 +19,7 @@ from utvei.plans.models import Plan, PlanStatus
 from utvei.plans.services import measures_sync
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
 
 GOAL = "I want to finish school and get an apprenticeship."
 NAV_NOTE = "NAV-ONLY work training details"
