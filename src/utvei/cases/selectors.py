@@ -18,7 +18,7 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.core.errors import NotFound
-from utvei.core.pagination import Counted, KeysetPage, counted, encode, keyset_page
+from utvei.core.pagination import Counted, KeysetPage, Merged, counted, encode, keyset_page
 from utvei.core.validation import parse_uuid as _uuid
 from utvei.people.models import Person
 
@@ -109,6 +109,18 @@ def case_page(
     if audit:
         _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
     return CasePage(page, total)
+
+
+def case_rows(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> Merged[Case]:
+    """The cases the principal may see, filtered, newest first, for offset pages (the API): sliced and counted part
+    by part (`policy.visible_parts`, which do not overlap), so the first pages and the count cost what the
+    principal may see, not the country."""
+    f = filters or CaseFilters()
+    named = _named(f)
+    parts = [_narrowed(p, f, named) for p in policy.visible_parts(actor, team_only=f.mine)]
+    if audit:
+        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+    return Merged(parts, _case_rows, "opened_at")
 
 
 def _case_rows(pks: list[Any]) -> QuerySet[Case]:

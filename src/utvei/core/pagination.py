@@ -29,7 +29,7 @@ def decode(cursor: str) -> tuple[dt.datetime, int] | None:
     if not cursor or len(cursor) > 120:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
         at, pk = raw.split("|")
         when = dt.datetime.fromisoformat(at)
         row = int(pk)
@@ -134,3 +134,28 @@ def counted(parts: Sequence[QuerySet[Any]], cap: int = COUNT_CAP) -> Counted:
     for part in parts:
         keys.update(part.order_by().values_list("pk", flat=True)[: cap + 1])
     return Counted(min(len(keys), cap), len(keys) > cap)
+
+
+class Merged(Generic[T]):
+    """The union of disjoint `parts` as a sliceable, countable sequence, newest first — what an offset page (the
+    API's limit/offset) reads: a slice costs its end in index keys per part, a count one COUNT per part."""
+
+    def __init__(self, parts: Sequence[QuerySet[T]], load: Callable[[list[Any]], QuerySet[T]], field: str) -> None:
+        self.parts, self.load, self.field = list(parts), load, field
+
+    def count(self) -> int:
+        return sum(part.order_by().count() for part in self.parts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[T]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or window.step not in (None, 1) or stop <= start:
+            raise ValueError("a window with an end")
+        keys: set[tuple[Any, Any]] = set()
+        for part in self.parts:
+            keys.update(part.order_by(f"-{self.field}", "-pk").values_list(self.field, "pk")[:stop])
+        wanted = [pk for _at, pk in sorted(keys, reverse=True)[start:stop]]
+        rows = {row.pk: row for row in self.load(wanted)} if wanted else {}
+        return [rows[pk] for pk in wanted if pk in rows]

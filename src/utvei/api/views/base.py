@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from utvei.accounts.models import Membership
 from utvei.core.errors import Conflict
+from utvei.core.pagination import Merged
 
 from ..auth import actor_of
 from ..errors import body
@@ -37,7 +38,7 @@ class ApiView(APIView):
     def query(self, serializer_class: type[serializers.Serializer]) -> Any:
         return self.parse(serializer_class, data=self.request.query_params)
 
-    def page(self, rows: Iterable[Any], render: Callable[[Any], Any]) -> Response:
+    def page(self, rows: Iterable[Any] | Merged[Any], render: Callable[[Any], Any]) -> Response:
         paginator = Page()
         request: Request = self.request
         items: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []  # type: ignore[arg-type]

@@ -64,8 +64,8 @@ class CaseListView(ApiView):
             include_closed=f["closed"],
             reference=f.get("ref", ""),
         )
-        qs = selectors.case_list(actor=self.actor, filters=filters, audit=True)
-        return self.page(qs, lambda c: CaseListSerializer(c).data)
+        rows = selectors.case_rows(actor=self.actor, filters=filters, audit=True)
+        return self.page(rows, lambda c: CaseListSerializer(c).data)
 
 
 class CaseDetailView(ApiView):
