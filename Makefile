@@ -46,9 +46,11 @@ test-browser: install system
 test: install system lint types test-sqlite test-pg test-browser
 	@echo "make test: all stages passed"
 
-# Benchmarks (not tests): `make bench` at the small sizes, `make bench BENCH="--size full"` at the issues' sizes;
-# results in bench/results/ (bench/README.md).
-bench: install
+# Benchmarks (not tests; bench/README.md). `make bench`: every page over HTTP through `utvei serve`, on SQLite and on
+# PostgreSQL, at 10,000 and 100,000 persons -> bench/results/pages.json and pages.md (issue 11; an hour or more on two
+# cores). Any other selection: make bench BENCH="--only analytics --size full", make bench BENCH="--only pages".
+BENCH ?= --only pages --size full --databases sqlite,$(PG_URL)
+bench: install system
 	$(BIN)/utvei bench $(BENCH)
 
 clean:

@@ -1,13 +1,10 @@
-"""The worker loop: a failing run is logged without its message and the loop goes on; `serve` starts it."""
+"""The worker loop: a failing run is logged without its message and the loop goes on (`serve` starting it:
+tests/core/test_serve.py)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
-
-import pytest
-from django.core.management import call_command
 
 from utvei.core import worker
 
@@ -43,40 +40,3 @@ def test_start_runs_in_a_daemon_thread_until_stopped():
     stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
-
-
-class _Started:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.stop = threading.Event()
-
-    def __call__(self, job: Any, **kw: Any) -> tuple[None, threading.Event]:
-        self.calls.append({"job": job, **kw})
-        return None, self.stop
-
-
-@pytest.fixture
-def no_server(monkeypatch: Any) -> _Started:
-    import waitress
-
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: None)
-    started = _Started()
-    monkeypatch.setattr(worker, "start", started)
-    return started
-
-
-def test_serve_starts_the_reminder_worker(no_server, settings, capsys):
-    from utvei.cases.reminders import reminders_run
-
-    settings.UTVEI_REMINDER_INTERVAL = 7
-    call_command("serve", "--port", "8765")
-    (call,) = no_server.calls
-    assert call["job"] is reminders_run and call["interval"] == 7 * 60 and call["name"] == "reminders"
-    assert no_server.stop.is_set()  # the server returned: the worker is told to stop
-    assert "a pass every 7 min" in capsys.readouterr().out
-
-
-def test_serve_without_the_worker(no_server, capsys):
-    call_command("serve", "--port", "8765", "--no-worker")
-    assert no_server.calls == []
-    assert "Reminder worker" not in capsys.readouterr().out
