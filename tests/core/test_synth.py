@@ -142,7 +142,9 @@ def test_in_bulk_it_writes_follow_ups_not_follow_up_tasks(debug: None) -> None:
         assert [f.months for f in follow_ups] == [6, 12, 24]
         assert all(f.owner_id == case.lead_id for f in follow_ups)
         for f in follow_ups:
-            if f.due_on > today:
+            if case.closure_reason == "deceased":  # nobody is followed up after death (follow_ups_on_close)
+                assert f.status == FollowUpStatus.MISSED and f.missed_reason == "deceased"
+            elif f.due_on > today:
                 assert f.status == FollowUpStatus.PENDING
             if f.status == FollowUpStatus.DONE:
                 assert f.held_on is not None and f.recorded_by_id == case.lead_id
@@ -209,3 +211,66 @@ def test_in_bulk_it_writes_outcome_events_and_the_dose_of_each_measure(debug: No
     stopped = items.filter(status=ItemStatus.STOPPED)
     assert stopped.exists() and not stopped.filter(stop_reason="").exists()
     assert not items.exclude(status=ItemStatus.STOPPED).exclude(stop_reason="").exists()
+
+
+# ---- The bulk writer's keys, references and audit events; processes; progress -----------------------------
+
+
+def test_in_bulk_keys_and_references_are_taken_when_the_batch_is_written(debug: None) -> None:
+    from utvei.cases.models import Concern
+
+    _synth("--persons", "120", "--seed", "11", "--method", "bulk")
+    cases = _synth_cases().select_related("person")
+    assert cases.count() == 120
+    for case in cases:
+        assert case.reference == f"{case.person.reference}-1"  # the person's reference, taken at the write
+    refs = list(Person.objects.filter(municipality="Syntetisk").values_list("reference", flat=True))
+    assert len(set(refs)) == 120 and all(r.startswith("UTV-") for r in refs)
+    assert all(c.reference.startswith("BEK-") for c in Concern.objects.filter(case__in=cases))
+    # Audit events name the objects written: by public_id, or by key where there is none (team members).
+    team = {str(pk) for pk in TeamMember.objects.filter(case__in=cases).values_list("pk", flat=True)}
+    added = set(AuditEvent.objects.filter(action=Action.TEAM_ADD, reason="synth").values_list("object_id", flat=True))
+    assert added and added <= team
+    entries = {str(u) for u in Entry.objects.filter(case__in=cases).values_list("public_id", flat=True)}
+    assert set(AuditEvent.objects.filter(action=Action.ENTRY_CREATE).values_list("object_id", flat=True)) == entries
+    for revision_entry, entry_body in Entry.objects.filter(case__in=cases).values_list("revisions__entry", "body")[:20]:
+        assert revision_entry is not None and entry_body
+    assert audit_verify().ok
+
+
+def test_in_bulk_a_second_run_takes_keys_and_references_after_the_first(debug: None) -> None:
+    _synth("--persons", "60", "--seed", "12", "--method", "bulk")
+    first = set(_synth_cases().values_list("pk", flat=True))
+    _synth("--persons", "60", "--seed", "13", "--method", "bulk")
+    second = set(_synth_cases().values_list("pk", flat=True)) - first
+    assert len(second) == 60 and min(second) > max(first)
+    assert Person.objects.values("reference").distinct().count() == Person.objects.count()
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_two_processes_they_share_the_persons_and_the_chain_holds(settings: Any) -> None:
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+        pytest.skip("another process cannot see an in-memory database")
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = _synth("--persons", "1200", "--seed", "14", "--method", "bulk", "--jobs", "2")
+    assert "2 processes" in out
+    assert _synth_cases().count() == 1200
+    assert Person.objects.values("national_id_index").distinct().count() == 1200
+    assert audit_verify().ok
+
+
+def test_more_than_one_process_is_refused_inside_a_transaction(debug: None) -> None:
+    with pytest.raises(CommandError, match="--jobs above 1"):
+        _synth("--persons", "60", "--method", "bulk", "--jobs", "2")
+
+
+def test_progress_is_reported_on_stderr_only_when_asked_or_on_a_terminal(debug: None) -> None:
+    quiet, err = StringIO(), StringIO()
+    call_command("synth", "--persons", "60", "--seed", "15", stdout=quiet, stderr=err)
+    assert err.getvalue() == ""  # not a terminal, not asked
+    call_command("synth", "--persons", "60", "--seed", "16", "--progress", stdout=quiet, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines and lines[-1].startswith("synth [########################] 60/60 persons 100%")
+    assert "persons/s" in quiet.getvalue()

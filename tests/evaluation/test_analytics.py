@@ -568,7 +568,7 @@ def test_process_measures_by_hand(world: Any) -> None:
     today = timezone.localdate()
     opened = today - dt.timedelta(days=400)
     cases = make_cases(world, 6, opened=opened)
-    start = _at(opened, 9)
+    start = _at(opened, 9).astimezone(dt.UTC)  # whole days of 24 hours, whichever side of a DST change
     for k, case in enumerate(cases[:5], start=1):
         concern(world, case, start - dt.timedelta(days=10), start - dt.timedelta(days=10 - k))  # 1..5 days
         plan(world, case, 1, "superseded", approved=case.opened_at + dt.timedelta(days=10 * k))  # 10..50 days

@@ -1,9 +1,11 @@
 """Synthetic outcome data in bulk — follow-ups, measurements, outcome events and measure exposure — for the cases
 that `utvei synth` (core/synthetic.py) and the demo's historical cohort (evaluation/demo.py) write in bulk.
 
-Everything is invented. It is built in memory for one batch of cases and written with bulk_create, with one audit
-event per created object through the batch's `event` callback: the same bulk path and hash chain as the rest of the
-batch (reason "synth"), so the DPO can tell load from work and `audit verify` holds. Nothing here reads a person.
+Everything is invented. It is built in memory for one batch of cases as rows (dicts of field values, made by the
+batch's `add`, core.synthetic.BulkWriter) and written with the rest of the batch, with one audit event per created
+object through the batch's `event` callback: the same bulk path and hash chain as the rest of the batch (reason
+"synth"), so the DPO can tell load from work and `audit verify` holds. Nothing here reads a person or queries the
+database.
 
 The model behind the numbers — plausible, not real:
 
@@ -31,17 +33,15 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from django.db import connection
-from django.db.models import F, Field
 from django.utils import timezone
 
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.cases.models import Case, Classification, ClosureReason, Phase, Track
+from utvei.cases.models import Classification, ClosureReason, Phase, Track
 from utvei.core.dates import add_months
-from utvei.plans.models import ItemStatus, Measure, Plan, PlanItem, PlanReview, PlanStatus, StopReason
+from utvei.plans.models import ItemStatus, Measure, PlanItem, PlanReview, StopReason
 
 from .models import (
     OUTCOME_CATEGORY,
@@ -103,17 +103,24 @@ EVENT_SOURCES = {
 }
 
 
-class StoryLike(Protocol):
-    """What is needed of one synthetic case (core/synthetic.py's _Story): the case as written, its path through the
-    phases with when each began, and its team (the lead first)."""
+Row = dict[str, Any]
 
-    case: Case
+
+class StoryLike(Protocol):
+    """What is needed of one synthetic case (core/synthetic.py's _Story): the case's row, its path through the
+    phases with when each began, its team (the lead first), and its approved plan and the plan's items (cases that
+    reached the active phase; not yet written, so the dose and reviews are set on the rows themselves)."""
+
+    case: Row
     path: list[str]
     stamps: list[dt.datetime]
     team: list[Membership]
+    plan: Row | None
+    items: list[Row]
 
 
 Event = Callable[..., Any]
+Add = Callable[..., Row]
 
 
 @dataclass
@@ -149,11 +156,12 @@ def indicators() -> list[Indicator]:
 
 
 def _day(stamp: dt.datetime) -> dt.date:
-    return timezone.localdate(stamp)
+    """The day in the project's time zone (as timezone.localdate; commands activate no other zone)."""
+    return stamp.astimezone(timezone.get_default_timezone()).date()
 
 
 def _at(day: dt.date, hour: int = 15) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+    return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=timezone.get_default_timezone())
 
 
 def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -169,7 +177,7 @@ def measures_ended(story: StoryLike) -> dt.datetime | None:
     path = story.path
     if Phase.FOLLOW_UP in path:
         return story.stamps[path.index(Phase.FOLLOW_UP)]
-    if Phase.ACTIVE in path and story.case.phase == Phase.CLOSED:
+    if Phase.ACTIVE in path and story.case["phase"] == Phase.CLOSED:
         return story.stamps[-1]
     return None
 
@@ -179,24 +187,38 @@ def bulk_evaluation(
     *,
     rng: random.Random,
     now: dt.datetime,
+    add: Add,
     event: Event,
     catalogue: list[Indicator],
+    common: dict[str, Measure],
     measured: float = 0.6,
 ) -> OutcomeStats:
-    """Write the evaluation data of one batch of synthetic cases (their plans already written); see the module."""
+    """Build the evaluation data of one batch of synthetic cases (their plans built, not yet written) as rows with
+    `add`, each with its audit event; see the module. `common` holds the measures of COMMON_MEASURES by key."""
     stats = OutcomeStats()
     if not stories:
         return stats
     today = _day(now)
-    doses = _exposure(stories, rng=rng, today=today, event=event, stats=stats)
-    reviews = _reviews(stories, rng=rng, today=today, event=event, stats=stats)
+    doses = _exposure(stories, rng=rng, today=today, add=add, event=event, common=common, stats=stats)
+    reviews = _reviews(stories, rng=rng, today=today, now=now, add=add, event=event, stats=stats)
     states = [_state(s, rng=rng, now=now, today=today, doses=doses, catalogue=catalogue) for s in stories]
     for state in states:
-        state.reviews = reviews.get(state.story.case.pk, [])
-    follow_ups = _follow_ups(states, rng=rng, today=today, event=event, stats=stats)
-    _events(states, rng=rng, today=today, event=event, stats=stats)
-    _measurements(states, follow_ups, rng=rng, today=today, measured=measured, event=event, stats=stats)
+        state.reviews = reviews.get(state.story.case["id"], [])
+    ctx = _Ctx(rng=rng, today=today, now=now, add=add, event=event, stats=stats)
+    follow_ups = _follow_ups(states, ctx)
+    _events(states, ctx)
+    _measurements(states, follow_ups, ctx, measured=measured)
     return stats
+
+
+@dataclass
+class _Ctx:
+    rng: random.Random
+    today: dt.date
+    now: dt.datetime
+    add: Add
+    event: Event
+    stats: OutcomeStats
 
 
 # ---- The person's course ----------------------------------------------------------------------------------
@@ -214,12 +236,12 @@ def _state(
     case = s.case
     received = Phase.ACTIVE in s.path
     ended = measures_ended(s)
-    closed = case.phase == Phase.CLOSED
+    closed = case["phase"] == Phase.CLOSED
     end = ended or (s.stamps[-1] if closed else now)
-    state = _State(story=s, received=received, end=end, dose=doses.get(case.pk, 0.0))
+    state = _State(story=s, received=received, end=end, dose=doses.get(case["id"], 0.0))
     state.gain = rng.gauss(0.05, 0.12) + (rng.gauss(0.12, 0.08) + 0.22 * state.dose if received else 0.0)
     severity = rng.gauss(0.0, 0.1)
-    track = [i for i in catalogue if case.track in i.tracks]
+    track = [i for i in catalogue if case["track"] in i.tracks]
     always = [i for i in track if i.key in ALWAYS]
     rest = [i for i in track if i.key not in ALWAYS]
     chosen = always + rng.sample(rest, min(len(rest), rng.randint(1, 4)))
@@ -230,9 +252,9 @@ def _state(
             if IndicatorSource.SELF_REPORT in sources and (len(sources) == 1 or rng.random() < 0.15)
             else IndicatorSource.WORKER
         )
-        baseline = _clip(rng.gauss(BURDEN[Track(case.track)] + severity, 0.18), 0.02, 0.98)
+        baseline = _clip(rng.gauss(BURDEN[Track(case["track"])] + severity, 0.18), 0.02, 0.98)
         state.indicators.append((indicator, source, baseline, rng.uniform(0.5, 1.3)))
-    if closed and case.closure_reason != ClosureReason.DECEASED:
+    if closed and case["closure_reason"] != ClosureReason.DECEASED:
         since = (today - _day(s.stamps[-1])).days
         chance = _clip(0.13 - 0.25 * (state.gain - 0.2), 0.04, 0.3)
         if since > 14 and rng.random() < chance:
@@ -258,91 +280,75 @@ def _burden(state: _State, baseline: float, weight: float, progress: float, rng:
 
 
 def _exposure(
-    stories: Sequence[StoryLike], *, rng: random.Random, today: dt.date, event: Event, stats: OutcomeStats
+    stories: Sequence[StoryLike],
+    *,
+    rng: random.Random,
+    today: dt.date,
+    add: Add,
+    event: Event,
+    common: dict[str, Measure],
+    stats: OutcomeStats,
 ) -> dict[int, float]:
     """The dose of every plan item of the batch's cases, and one or two more items for most plans. Returns each
     case's adherence (mean share of planned sessions held, 0..1)."""
-    by_case = {s.case.pk: s for s in stories if Phase.ACTIVE in s.path}
-    if not by_case:
-        return {}
-    items = list(
-        PlanItem.objects.filter(plan__case_id__in=list(by_case))
-        .annotate(case_pk=F("plan__case_id"))
-        .only("pk", "plan_id", "measure_id", "position", "responsible_org_id", "created_by_id", "created_at")
-    )
-    common = {m.key: m for m in Measure.objects.filter(key__in=list(COMMON_MEASURES), owner_org__isnull=True)}
     weights = {k: w for k, w in COMMON_MEASURES.items() if k in common}
-    new: list[tuple[PlanItem, StoryLike]] = []
-    adherence: dict[int, list[float]] = {}
-    for item in items:
-        s = by_case[item.case_pk]
-        extra: list[PlanItem] = []
-        for position in range(2, 2 + rng.choice((0, 1, 1, 2))):
-            key = _pick(rng, weights) if weights else None
-            if key is None or common[key].pk in {item.measure_id, *(x.measure_id for x in extra)}:
-                continue
-            extra.append(
-                PlanItem(
-                    plan_id=item.plan_id,
+    adherence: dict[int, float] = {}
+    for s in stories:
+        if not s.items:
+            continue
+        doses = []
+        for item in list(s.items):
+            taken = {item["measure_id"]}
+            extra = []
+            for position in range(2, 2 + rng.choice((0, 1, 1, 2))):
+                key = _pick(rng, weights) if weights else None
+                if key is None or common[key].pk in taken:
+                    continue
+                taken.add(common[key].pk)
+                x = add(
+                    PlanItem,
+                    plan_id=item["plan_id"],
                     position=position,
-                    measure=common[key],
-                    responsible_org_id=item.responsible_org_id,
-                    created_by_id=item.created_by_id,
-                    created_at=item.created_at,
-                    updated_at=item.created_at,
+                    measure_id=common[key].pk,
+                    responsible_org_id=item["responsible_org_id"],
+                    created_by_id=item["created_by_id"],
+                    created_at=item["created_at"],
+                    updated_at=item["created_at"],
                 )
-            )
-        for it in (item, *extra):
-            adherence.setdefault(s.case.pk, []).append(_dose(it, s, rng=rng, today=today))
-        new.extend((x, s) for x in extra)
-    _update(PlanItem, DOSE_FIELDS, items)
-    if new:
-        PlanItem.objects.bulk_create([x for x, _s in new], batch_size=1000)
-        for x, s in new:
-            event(Action.PLAN_ITEM_ADD, x, case=s.case)
-    stats.items += len(items) + len(new)
-    return {pk: sum(v) / len(v) for pk, v in adherence.items()}
+                event(Action.PLAN_ITEM_ADD, x, case=s.case)
+                extra.append(x)
+            for it in (item, *extra):
+                doses.append(_dose(it, s, rng=rng, today=today))
+            s.items.extend(extra)
+            stats.items += 1 + len(extra)
+        adherence[s.case["id"]] = sum(doses) / len(doses)
+    return adherence
 
 
-DOSE_FIELDS = ("status", "stop_reason", "sessions_planned", "sessions_held", "start_on", "end_on")
-
-
-def _update(model: Any, names: Sequence[str], rows: Sequence[Any]) -> None:
-    """Write the named fields of the rows with one prepared UPDATE run for every row (bulk_update's CASE
-    expressions cost more than all the rest of the exposure). Names come from the model; values are parameters."""
-    if not rows:
-        return
-    meta = model._meta
-    fields = [cast(Field, meta.get_field(name)) for name in names]
-    qn = connection.ops.quote_name
-    sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
-    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(str(meta.pk.column))} = %s"  # noqa: S608
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _dose(item: PlanItem, s: StoryLike, *, rng: random.Random, today: dt.date) -> float:
+def _dose(item: Row, s: StoryLike, *, rng: random.Random, today: dt.date) -> float:
     """Set the item's status, dates and sessions; return the share of planned sessions the person attended."""
-    start = _day(s.stamps[s.path.index(Phase.ACTIVE)]) + dt.timedelta(days=rng.randint(0, 21) * (item.position > 1))
+    start = _day(s.stamps[s.path.index(Phase.ACTIVE)]) + dt.timedelta(days=rng.randint(0, 21) * (item["position"] > 1))
     ended = measures_ended(s)
     planned = rng.choice(SESSIONS)
-    item.sessions_planned, item.start_on, item.stop_reason = planned, min(start, today), ""
+    start_on = min(start, today)
+    item.update(sessions_planned=planned, start_on=start_on, stop_reason="")
     if ended is None:
-        progress = _clip((today - item.start_on).days / 240)
+        progress = _clip((today - start_on).days / 240)
         adherence = rng.uniform(0.6, 1.0)
-        item.status, item.end_on = ItemStatus.ONGOING, None
-        item.sessions_held = round(planned * adherence * progress)
+        item.update(status=ItemStatus.ONGOING, end_on=None, sessions_held=round(planned * adherence * progress))
         return adherence
-    end = max(_day(ended), item.start_on)
+    end = max(_day(ended), start_on)
     if rng.random() < 0.15:
         adherence = rng.uniform(0.1, 0.6)
-        item.status, item.stop_reason = ItemStatus.STOPPED, _pick(rng, STOP_REASONS)
-        item.end_on = item.start_on + (end - item.start_on) * adherence
+        item.update(
+            status=ItemStatus.STOPPED,
+            stop_reason=_pick(rng, STOP_REASONS),
+            end_on=start_on + (end - start_on) * adherence,
+        )
     else:
         adherence = rng.uniform(0.65, 1.0)
-        item.status, item.end_on = ItemStatus.DONE, end
-    item.sessions_held = round(planned * adherence)
+        item.update(status=ItemStatus.DONE, end_on=end)
+    item["sessions_held"] = round(planned * adherence)
     return adherence
 
 
@@ -350,108 +356,102 @@ def _dose(item: PlanItem, s: StoryLike, *, rng: random.Random, today: dt.date) -
 
 
 def _reviews(
-    stories: Sequence[StoryLike], *, rng: random.Random, today: dt.date, event: Event, stats: OutcomeStats
+    stories: Sequence[StoryLike],
+    *,
+    rng: random.Random,
+    today: dt.date,
+    now: dt.datetime,
+    add: Add,
+    event: Event,
+    stats: OutcomeStats,
 ) -> dict[int, list[dt.date]]:
     """The reviews of each approved plan while its measures ran: about every three months, most on time, some
     late, and now and then a plan that stopped being reviewed. Each sets the next review date, as plan_review
     does. Returns the review dates by case."""
-    by_case = {s.case.pk: s for s in stories if Phase.ACTIVE in s.path}
-    if not by_case:
-        return {}
-    plans = list(
-        Plan.objects.filter(case_id__in=list(by_case), status=PlanStatus.APPROVED).only(
-            "pk", "public_id", "case_id", "approved_at", "review_due"
-        )
-    )
-    rows: list[tuple[PlanReview, StoryLike, Plan]] = []
     dates: dict[int, list[dt.date]] = {}
-    for plan in plans:
-        s = by_case[plan.case_id]
+    for s in stories:
+        plan = s.plan
+        if plan is None:
+            continue
+        case_id = s.case["id"]
         ended = measures_ended(s)
         until = min(today, _day(ended)) if ended is not None else today
-        due = plan.review_due or add_months(_day(plan.approved_at or s.stamps[0]), 3)
+        due = plan["review_due"] or add_months(_day(plan["approved_at"] or s.stamps[0]), 3)
         lapses = rng.random() < 0.1
-        while due <= until and len(dates.get(plan.case_id, [])) < 8:
+        lead = s.team[0]
+        while due <= until and len(dates.get(case_id, [])) < 8:
             late = rng.random() < 0.15
             day = due + dt.timedelta(days=rng.randint(20, 60) if late else rng.randint(-14, 10))
             if day > until or (lapses and rng.random() < 0.5):
                 break
             due = add_months(day, 3)
-            lead = s.team[0]
-            review = PlanReview(
-                plan_id=plan.pk,
+            add(
+                PlanReview,
+                plan_id=plan["id"],
                 reviewed_on=day,
                 reviewed_by_id=lead.user_id,
                 reviewed_by_org_id=lead.organisation_id,
                 next_review_due=due,
-                created_at=min(_at(day), timezone.now()),
+                created_at=min(_at(day), now),
             )
-            rows.append((review, s, plan))
-            dates.setdefault(plan.case_id, []).append(day)
-            plan.review_due = due
-    if rows:
-        PlanReview.objects.bulk_create([r for r, _s, _p in rows], batch_size=1000)
-        for _r, s, plan in rows:
-            event(Action.PLAN_REVIEW, plan, case=s.case, by=s.team[0])
-        reviewed = {p.pk: p for _r, _s, p in rows}
-        _update(Plan, ("review_due",), list(reviewed.values()))
-    stats.reviews += len(rows)
+            event(Action.PLAN_REVIEW, plan, case=s.case, by=lead)
+            dates.setdefault(case_id, []).append(day)
+            plan["review_due"] = due
+            stats.reviews += 1
     return dates
 
 
 # ---- Follow-ups -------------------------------------------------------------------------------------------
 
 
-def _follow_ups(
-    states: list[_State], *, rng: random.Random, today: dt.date, event: Event, stats: OutcomeStats
-) -> list[tuple[FollowUp, _State]]:
-    rows: list[tuple[FollowUp, _State]] = []
+def _follow_ups(states: list[_State], ctx: _Ctx) -> list[tuple[Row, _State]]:
+    rng, today, now = ctx.rng, ctx.today, ctx.now
+    rows: list[tuple[Row, _State]] = []
     for state in states:
         ended_at = measures_ended(state.story)
         if ended_at is None:
             continue
         case, lead = state.story.case, state.story.team[0]
+        ctx.event(Action.FOLLOW_UP_SCHEDULE, case, case=case)
         ended = _day(ended_at)
-        deceased = case.closure_reason == ClosureReason.DECEASED
+        deceased = case["closure_reason"] == ClosureReason.DECEASED
         for months in FOLLOW_UP_MONTHS:
             due = add_months(ended, months)
-            f = FollowUp(
-                case_id=case.pk,
-                months=months,
-                due_on=due,
-                owner_id=case.lead_id,
-                owner_org_id=case.owning_org_id,
-                created_at=ended_at,
-            )
+            status, missed, held, recorded = FollowUpStatus.PENDING, "", None, None
             if deceased:
-                closed = case.closed_at or ended_at
-                f.status, f.missed_reason, f.recorded_at = FollowUpStatus.MISSED, MissedReason.DECEASED, closed
+                status, missed, recorded = FollowUpStatus.MISSED, MissedReason.DECEASED, case["closed_at"] or ended_at
             elif due <= today:
                 r = rng.random()
                 lost = state.re_engaged is not None and state.re_engaged <= due
                 if r < (0.45 if lost else 0.72):
-                    f.status = FollowUpStatus.DONE
-                    f.held_on = min(today, due + dt.timedelta(days=rng.randint(-10, 35)))
-                    f.recorded_at = _at(f.held_on)
+                    status = FollowUpStatus.DONE
+                    held = min(today, due + dt.timedelta(days=rng.randint(-10, 35)))
+                    recorded = _at(held)
                 elif r < 0.93:
-                    f.status, f.missed_reason = FollowUpStatus.MISSED, _pick(rng, MISSED_REASONS)
-                    f.recorded_at = _at(min(today, due + dt.timedelta(days=rng.randint(7, 60))))
-            if f.status != FollowUpStatus.PENDING:
-                f.recorded_by_id, f.recorded_org_id, f.version = lead.user_id, lead.organisation_id, 2
-                f.recorded_at = min(f.recorded_at or ended_at, timezone.now())
+                    status, missed = FollowUpStatus.MISSED, _pick(rng, MISSED_REASONS)
+                    recorded = _at(min(today, due + dt.timedelta(days=rng.randint(7, 60))))
+            f = ctx.add(
+                FollowUp,
+                case_id=case["id"],
+                months=months,
+                due_on=due,
+                owner_id=case["lead_id"],
+                owner_org_id=case["owning_org_id"],
+                created_at=ended_at,
+                status=status,
+                missed_reason=missed,
+                held_on=held,
+            )
+            if status != FollowUpStatus.PENDING:
+                f.update(
+                    recorded_by_id=lead.user_id,
+                    recorded_org_id=lead.organisation_id,
+                    version=2,
+                    recorded_at=min(recorded or ended_at, now),
+                )
+                ctx.event(Action.FOLLOW_UP_RECORD, f, case=case, by=lead)
             rows.append((f, state))
-    if not rows:
-        return rows
-    FollowUp.objects.bulk_create([f for f, _s in rows], batch_size=1000)
-    scheduled: set[int] = set()
-    for f, state in rows:
-        story = state.story
-        if story.case.pk not in scheduled:
-            scheduled.add(story.case.pk)
-            event(Action.FOLLOW_UP_SCHEDULE, story.case, case=story.case)
-        if f.status != FollowUpStatus.PENDING:
-            event(Action.FOLLOW_UP_RECORD, f, case=story.case, by=story.team[0])
-    stats.follow_ups += len(rows)
+    ctx.stats.follow_ups += len(rows)
     return rows
 
 
@@ -462,11 +462,12 @@ def _between(rng: random.Random, start: dt.datetime, end: dt.datetime, low: floa
     return _day(start + (end - start) * rng.uniform(low, high))
 
 
-def _events(states: list[_State], *, rng: random.Random, today: dt.date, event: Event, stats: OutcomeStats) -> None:
-    rows: list[tuple[OutcomeEvent, StoryLike]] = []
+def _events(states: list[_State], ctx: _Ctx) -> None:
+    rng, today = ctx.rng, ctx.today
     for state in states:
         s = state.story
         case, lead = s.case, s.team[0]
+        track = case["track"]
         found: list[tuple[str, dt.date]] = []
         if state.re_engaged is not None:
             found.append((OutcomeKind.RE_ENGAGEMENT, state.re_engaged))
@@ -474,8 +475,8 @@ def _events(states: list[_State], *, rng: random.Random, today: dt.date, event: 
             if rng.random() < 0.2 and offence <= today:
                 found.append((OutcomeKind.EXTREMIST_OFFENCE, offence))
         opened = s.stamps[0]
-        until = s.stamps[-1] if case.phase == Phase.CLOSED else state.end
-        if case.track != Track.PREVENTION and rng.random() < 0.15:
+        until = s.stamps[-1] if case["phase"] == Phase.CLOSED else state.end
+        if track != Track.PREVENTION and rng.random() < 0.15:
             found.append((OutcomeKind.THREATS, _between(rng, opened, until, 0.1, 0.9)))
         if rng.random() < 0.03:
             found.append(
@@ -483,36 +484,29 @@ def _events(states: list[_State], *, rng: random.Random, today: dt.date, event: 
             )
         if state.received:
             active = s.stamps[s.path.index(Phase.ACTIVE)]
-            start = OutcomeKind.EDUCATION if case.track == Track.PREVENTION else OutcomeKind.WORK
+            start = OutcomeKind.EDUCATION if track == Track.PREVENTION else OutcomeKind.WORK
             if rng.random() < 0.2 + 0.3 * state.dose:
                 found.append((start, _between(rng, active, state.end, 0.2, 1.0)))
-            if case.track != Track.PREVENTION and rng.random() < 0.3:
+            if track != Track.PREVENTION and rng.random() < 0.3:
                 found.append((OutcomeKind.HOUSING, _between(rng, active, state.end, 0.0, 0.6)))
         elif rng.random() < 0.08:
             found.append((rng.choice((OutcomeKind.WORK, OutcomeKind.EDUCATION)), _between(rng, opened, until, 0, 1)))
         for kind, day in found:
             day = min(day, today)
-            rows.append(
-                (
-                    OutcomeEvent(
-                        case_id=case.pk,
-                        kind=kind,
-                        occurred_on=day,
-                        source=rng.choice(EVENT_SOURCES[OutcomeKind(kind)]),
-                        category=OUTCOME_CATEGORY[OutcomeKind(kind)],
-                        classification=Classification.TEAM,
-                        author_id=lead.user_id,
-                        author_org_id=lead.organisation_id,
-                        created_at=min(_at(day), timezone.now()),
-                    ),
-                    s,
-                )
+            e = ctx.add(
+                OutcomeEvent,
+                case_id=case["id"],
+                kind=kind,
+                occurred_on=day,
+                source=rng.choice(EVENT_SOURCES[OutcomeKind(kind)]),
+                category=OUTCOME_CATEGORY[OutcomeKind(kind)],
+                classification=Classification.TEAM,
+                author_id=lead.user_id,
+                author_org_id=lead.organisation_id,
+                created_at=min(_at(day), ctx.now),
             )
-    if rows:
-        OutcomeEvent.objects.bulk_create([e for e, _s in rows], batch_size=1000)
-        for e, s in rows:
-            event(Action.OUTCOME_CREATE, e, case=s.case, by=s.team[0])
-    stats.outcome_events += len(rows)
+            ctx.event(Action.OUTCOME_CREATE, e, case=case, by=lead)
+            ctx.stats.outcome_events += 1
 
 
 # ---- Measurements -----------------------------------------------------------------------------------------
@@ -534,63 +528,46 @@ def _occasions(state: _State, *, rng: random.Random, today: dt.date) -> list[tup
         elif not reviews and span >= 45:
             reviews = [_between(rng, active, state.end, 0.4, 0.75)]
         out += [(Occasion.REVIEW, day, _clip((day - _day(active)).days / span)) for day in reviews]
-    if s.case.phase == Phase.CLOSED and (state.received or rng.random() < 0.5):
+    if s.case["phase"] == Phase.CLOSED and (state.received or rng.random() < 0.5):
         out.append((Occasion.CLOSURE, _day(s.stamps[-1]), 1.0 if state.received else 0.5))
     return out
 
 
-def _measurements(
-    states: list[_State],
-    follow_ups: list[tuple[FollowUp, _State]],
-    *,
-    rng: random.Random,
-    today: dt.date,
-    measured: float,
-    event: Event,
-    stats: OutcomeStats,
-) -> None:
-    held: dict[int, list[FollowUp]] = {}
+def _measurements(states: list[_State], follow_ups: list[tuple[Row, _State]], ctx: _Ctx, *, measured: float) -> None:
+    rng, today, add, event = ctx.rng, ctx.today, ctx.add, ctx.event
+    held: dict[int, list[Row]] = {}
     for f, state in follow_ups:
-        if f.status == FollowUpStatus.DONE:
-            held.setdefault(state.story.case.pk, []).append(f)
-    rows: list[tuple[Measurement, StoryLike]] = []
+        if f["status"] == FollowUpStatus.DONE:
+            held.setdefault(state.story.case["id"], []).append(f)
     for state in states:
         if rng.random() >= measured:
             continue
         s = state.story
-        lead = s.team[0]
-        moments: list[tuple[str, dt.date, float, FollowUp | None]] = [
+        case, lead = s.case, s.team[0]
+        moments: list[tuple[str, dt.date, float, int | None]] = [
             (occasion, day, progress, None) for occasion, day, progress in _occasions(state, rng=rng, today=today)
         ]
-        for f in held.get(s.case.pk, []):
-            assert f.held_on is not None
-            moments.append((FOLLOW_UP_OCCASION[f.months], f.held_on, 1.0 - f.months / 120, f))
+        for f in held.get(case["id"], []):
+            moments.append((FOLLOW_UP_OCCASION[f["months"]], f["held_on"], 1.0 - f["months"] / 120, f["id"]))
         for occasion, day, progress, follow_up in moments:
-            created = min(_at(day, 16), timezone.now())
+            created = min(_at(day, 16), ctx.now)
             for indicator, source, baseline, weight in state.indicators:
                 burden = _burden(state, baseline, weight, progress, rng, day)
-                rows.append(
-                    (
-                        Measurement(
-                            case_id=s.case.pk,
-                            indicator_id=indicator.pk,
-                            indicator_version=indicator.version,
-                            occasion=occasion,
-                            measured_on=day,
-                            value=_value(indicator, burden),
-                            source=source,
-                            category=indicator.category,
-                            classification=Classification.TEAM,
-                            follow_up_id=follow_up.pk if follow_up else None,
-                            author_id=lead.user_id,
-                            author_org_id=lead.organisation_id,
-                            created_at=created,
-                        ),
-                        s,
-                    )
+                m = add(
+                    Measurement,
+                    case_id=case["id"],
+                    indicator_id=indicator.pk,
+                    indicator_version=indicator.version,
+                    occasion=occasion,
+                    measured_on=day,
+                    value=_value(indicator, burden),
+                    source=source,
+                    category=indicator.category,
+                    classification=Classification.TEAM,
+                    follow_up_id=follow_up,
+                    author_id=lead.user_id,
+                    author_org_id=lead.organisation_id,
+                    created_at=created,
                 )
-    if rows:
-        Measurement.objects.bulk_create([m for m, _s in rows], batch_size=1000)
-        for m, s in rows:
-            event(Action.MEASUREMENT_CREATE, m, case=s.case, by=s.team[0])
-    stats.measurements += len(rows)
+                event(Action.MEASUREMENT_CREATE, m, case=case, by=lead)
+                ctx.stats.measurements += 1
