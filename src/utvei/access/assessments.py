@@ -11,15 +11,20 @@ category `assessment`). On top of that:
   of the team sees that it exists (a restricted marker);
 - only the author organisation edits a draft, and a final assessment is never changed (a correction is a new
   assessment);
-- an emergency access reads, never writes.
+- an emergency access reads, never writes;
+- co-assessors are named from the team, never a mentor (`co_assessor_allowed`, `co_assessors_on_team`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership
 from utvei.accounts.roles import Cap, has_cap
+from utvei.cases.models import Case, TeamMember, TeamRole
 
 from . import policy
 from .policy import CaseAccess, Decision, Relation
@@ -95,3 +100,19 @@ def assessment_classifications(m: Membership) -> list[str]:
     if not (has_cap(m.role, Cap.CASE_READ_FULL) and has_cap(m.role, Cap.ENTRY_WRITE)):
         return []
     return [c for c in policy.writable_classifications(m) if c in ASSESSMENT_CLASSIFICATIONS]
+
+
+def co_assessor_allowed(member: Any) -> bool:
+    """May this current team row be named a co-assessor? Anyone on the team but a mentor (mentors never see
+    assessments)."""
+    return member.role != TeamRole.MENTOR
+
+
+def co_assessors_on_team(case: Case, user_ids: Iterable[Any]) -> set[Any]:
+    """Of these users, those on the case's team now in a role that may co-assess. One query."""
+    return set(
+        TeamMember.objects.current()
+        .filter(case=case, user_id__in=list(user_ids))
+        .exclude(role=TeamRole.MENTOR)
+        .values_list("user_id", flat=True)
+    )

@@ -22,7 +22,7 @@ emergency access is for reading only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,7 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.accounts.models import Membership
+from utvei.accounts.models import Membership, Organisation
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, Classification, Concern, DataCategory, Entry, Task, TeamMember, TeamRole
 from utvei.core.errors import Forbidden, NotFound
@@ -51,6 +51,7 @@ class Act(StrEnum):
     """Actions the policy decides."""
 
     CASE_LIST = "case.list"  # may list cases and tasks at all (no target)
+    CASE_OPEN = "case.open"  # may open a case at all (no target)
     CASE_VIEW = "case.view"
     CASE_MANAGE = "case.manage"  # phase, track, header fields, close, reopen
     TEAM_MANAGE = "team.manage"
@@ -70,6 +71,7 @@ class Act(StrEnum):
     TRANSFER_SEND = "transfer.send"
     EMERGENCY_OPEN = "emergency.open"  # may break the glass at all (no target)
     EMERGENCY_REVIEW = "emergency.review"  # the DPO's review queue
+    ORG_ADMIN = "org.admin"  # administers the organisation (users, roles, catalogues; no target)
 
 
 # Classifications a mentor may read besides their own notes: goals, appointments, what the person may see.
@@ -184,8 +186,9 @@ def visible_parts(m: Membership | None, *, team_only: bool = False) -> list[Quer
     """`visible_cases` as the union of parts that each have an index to list them in order: the cases of the
     coordinator's organisation, the principal's team cases, their emergency accesses. A list reads the first rows
     of each part and merges them (core.pagination), so its cost follows what the principal may see and how much
-    of it is shown, never the number of cases in the country. The parts may overlap. With `team_only`, the team
-    cases alone ("only cases I am on the team of")."""
+    of it is shown, never the number of cases in the country. The parts do not overlap (a coordinator's team rows
+    on their own organisation's cases are left to the first part, by `TeamMember.owner_side`), so their counts add
+    up. With `team_only`, the team cases alone ("only cases I am on the team of")."""
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
         return [Case.objects.none()]
     parts: list[QuerySet[Case]] = []
@@ -201,8 +204,12 @@ def visible_parts(m: Membership | None, *, team_only: bool = False) -> list[Quer
         parts.append(Case.objects.filter(Exists(rows.filter(case_id=OuterRef("pk")))))
     if has_cap(m.role, Cap.EMERGENCY_ACCESS) and not team_only:
         emergency = list(_emergency_rows(m).values_list("case_id", flat=True))
-        if emergency:
-            parts.append(Case.objects.filter(pk__in=emergency))
+        if emergency:  # the cases it opens that no part above lists
+            on_team = _team_rows(m).filter(case_id__in=emergency).values_list("case_id", flat=True)
+            extra = Case.objects.filter(pk__in=set(emergency) - set(on_team))
+            if m.role == Role.COORDINATOR:
+                extra = extra.exclude(owning_org_id=m.organisation_id)
+            parts.append(extra)
     return parts
 
 
@@ -236,6 +243,24 @@ def _relation_from(m: Membership, case: Case, member: Any, emergency: Any) -> tu
             "membership": m.pk,
         }
     return Relation.NONE, {}
+
+
+def relation_in(records: Mapping[str, Any]) -> Relation:
+    """The relation the records of a decision name (those `_relation_from` writes), to say it in words ("why can
+    I see this?"). No queries. Relation.NONE when they name none."""
+    if records.get("emergency_access"):
+        return Relation.EMERGENCY
+    if records.get("team_member"):
+        return Relation.REFERRAL if records.get("team_role") == TeamRole.REFERRAL else Relation.TEAM
+    if records.get("membership"):
+        return Relation.OWNER_COORDINATOR
+    return Relation.NONE
+
+
+def reads_cases(m: Membership) -> bool:
+    """Does the principal's role work on cases at all (a coordinator, caseworker or mentor)? For lists of
+    memberships already known to be current; a single principal asks `can(m, Act.CASE_LIST)`."""
+    return has_cap(m.role, Cap.CASE_READ)
 
 
 def reads_in_full(m: Membership) -> bool:
@@ -432,6 +457,29 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
     return Decision(False, "basis", _NO_BASIS_REASON, restricted_marker=True)
 
 
+def orgs_without_basis(case: Case, org_ids: Iterable[int]) -> list[Organisation]:
+    """Of these organisations, those with no basis for sharing on the case now, by name: no active consent names
+    the organisation or its kind, and no active disclosure goes to it, whatever the category or purpose.
+
+    The `planning → active` precondition asks it for the team's organisations besides the owner (DESIGN §2:
+    sharing needs a basis). Which categories each may read is decided item by item (`basis_state`). Two queries
+    for the case's consents and disclosures, one for the organisations.
+    """
+    wanted = set(org_ids)
+    if not wanted:
+        return []
+    from utvei.sharing.models import Consent, Disclosure
+
+    now = timezone.now()
+    consents = [c for c in Consent.objects.filter(case=case).prefetch_related("scope_orgs") if c.is_active(now)]
+    covered = {d.to_org_id for d in Disclosure.objects.filter(case=case) if d.is_active(now)}
+    return [
+        org
+        for org in Organisation.objects.filter(pk__in=wanted).order_by("name")
+        if org.pk not in covered and not any(org.kind in c.scope_kinds or org.pk in c.scope_org_ids() for c in consents)
+    ]
+
+
 def entry_decision(ca: CaseAccess, entry: CaseItem) -> Decision:
     """Steps 5–8 for one timeline entry: the viewer's basis for it, looked up in the table (access/table.py).
 
@@ -512,6 +560,28 @@ def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
     return Decision(False, "task", _("Only the assignee or a coordinator can change this task."))
 
 
+# ---- Opening a case, joining its team -------------------------------------------------------------------
+
+
+def case_open_decision(m: Membership) -> Decision:
+    """May the principal open a case (from a concern they triage, or a new one after a closed case)? The role
+    alone decides, as it always has: the callers (triage, reopen, the data builders) have checked the rest."""
+    if not has_cap(m.role, Cap.CASE_OPEN):
+        return Decision(False, "capability", _("Only a coordinator can open a case."))
+    return Decision(True, "capability", _("Your role allows this."), {"membership": m.pk})
+
+
+def team_join_decision(member: Membership, team_role: str) -> Decision:
+    """May this membership join a case's team in this team role? Its role must work on cases, and a mentor joins
+    only as a mentor. (Whether the principal may change the team is `can(…, Act.TEAM_MANAGE)`.) The step is the
+    error code the service answers with."""
+    if not has_cap(member.role, Cap.CASE_READ):
+        return Decision(False, "role_cannot_join", _("That user's role cannot work on cases."))
+    if member.role == Role.MENTOR and team_role != TeamRole.MENTOR:
+        return Decision(False, "mentor_role", _("A mentor joins a team in the mentor role."))
+    return Decision(True, "team", _("Their role works on cases."), {"membership": member.pk})
+
+
 # ---- The one entry point -------------------------------------------------------------------------------
 
 
@@ -538,6 +608,10 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         return _concern(m, action, target)
     if action == Act.CASE_LIST:
         return _cap(m, Cap.CASE_READ)
+    if action == Act.CASE_OPEN:
+        return case_open_decision(m)
+    if action == Act.ORG_ADMIN:
+        return _cap(m, Cap.ORG_ADMIN)
     if not has_cap(role, Cap.CASE_READ):
         return Decision(False, "capability", _("Your role does not give access to case content."))
     if isinstance(target, CaseAccess):  # the request's standing on the case, worked out once (case_get)
@@ -662,6 +736,20 @@ def visible_concerns(m: Membership | None) -> QuerySet[Concern]:
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CONCERN_TRIAGE):
         return Concern.objects.none()
     return Concern.objects.filter(receiving_org_id=m.organisation_id)
+
+
+def intake_organisations() -> QuerySet[Organisation]:
+    """Organisations that can receive a concern: those with at least one active membership, started, in a role
+    that triages concerns (a coordinator)."""
+    now = timezone.now()
+    roles = [r for r in Role.values if has_cap(r, Cap.CONCERN_TRIAGE)]
+    return (
+        Organisation.objects.filter(
+            memberships__role__in=roles, memberships__is_active=True, memberships__valid_from__lte=now
+        )
+        .distinct()
+        .order_by("name")
+    )
 
 
 def own_concerns(m: Membership | None) -> QuerySet[Concern]:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from .models import Membership
-from .roles import MFA_REQUIRED_ROLES
+from .roles import mfa_required
 
 SESSION_KEY = "utvei_membership"
 
@@ -60,7 +60,7 @@ class RequireMfaMiddleware:
         if (
             m is not None
             and not settings.DEMO
-            and m.role in MFA_REQUIRED_ROLES
+            and mfa_required(m.role)
             and not request.path.startswith(EXEMPT_PREFIXES)
             and not user_has_mfa(request.user)
         ):

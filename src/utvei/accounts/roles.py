@@ -70,5 +70,10 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
 MFA_REQUIRED_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.MENTOR, Role.DPO})
 
 
+def mfa_required(role: str) -> bool:
+    """Must a membership with this role use multi-factor authentication (on the web and for an API token)?"""
+    return role in MFA_REQUIRED_ROLES
+
+
 def has_cap(role: str, cap: Cap) -> bool:
     return cap in CAPABILITIES.get(role, frozenset())

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.core.errors import NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
 
 from .models import Membership, Organisation, OrgKind, User
 from .roles import Role
@@ -76,3 +76,34 @@ def membership_switch(*, user: User, membership_id: int) -> Membership:
         raise NotFound(_("You have no such membership."))
     audit_record(action=Action.MEMBERSHIP_SWITCH, actor=user, organisation=m.organisation, obj=m)
     return m
+
+
+def membership_choose(*, user: User, organisation: str = "", role: str = "") -> Membership:
+    """The one current membership of the user that matches the organisation slug and role name asked for (an API
+    token is bound to one): Forbidden when none does, UtveiError when several do."""
+    memberships = list(
+        Membership.objects.active().filter(user=user).select_related("organisation", "user").order_by("pk")
+    )
+    if organisation:
+        memberships = [m for m in memberships if m.organisation.slug == organisation]
+    if role:
+        memberships = [m for m in memberships if m.role == role]
+    if not memberships:
+        raise Forbidden(
+            _("You have no current membership that matches. Check the organisation and role."),
+            code="no_membership",
+        )
+    orgs = sorted({m.organisation.slug for m in memberships})
+    if len(orgs) > 1:
+        raise UtveiError(
+            _("You belong to several organisations. Choose one with «organisation»: %(orgs)s.")
+            % {"orgs": ", ".join(orgs)},
+            code="organisation_required",
+        )
+    if len(memberships) > 1:
+        raise UtveiError(
+            _("You have several roles in this organisation. Choose one with «role»: %(roles)s.")
+            % {"roles": ", ".join(sorted(m.role for m in memberships))},
+            code="role_required",
+        )
+    return memberships[0]

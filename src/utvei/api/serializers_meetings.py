@@ -176,7 +176,7 @@ class MeetingSerializer(serializers.Serializer):
         drop: set[str] = set()
         if view != "full":
             drop |= set(self.FULL_ONLY)
-        if view not in {"full", "mentor"}:
+        if not self.context.get("details", view == "full"):  # access.meetings.details_visible
             drop |= set(self.DETAILS)
         if not self.context.get("readable", view == "full"):
             drop |= set(self.CONTENT)

@@ -2,7 +2,9 @@
 
 What a plan response holds depends on the caller's view of it (access.plans): `full` for coordinators and
 caseworkers; `mentor` for a mentor on the team (goals, and only the items assigned to them); a restricted marker
-for a team member whose organisation has no basis to read the plan.
+for a team member whose organisation has no basis to read the plan. Who rated a goal and the note are shown as
+`access.plans.rating_notes_visible` says; what the caller may do (`actions`, an item's `may_update_status`) is
+`access.plans.plan_actions` and `item_status_allowed`, the same answers the plan page shows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from utvei.access.plans import PlanView, item_status_allowed, rating_notes_visible
 from utvei.accounts.models import OrgKind
 from utvei.cases.models import Track
 from utvei.plans.models import (
@@ -154,11 +157,11 @@ class GoalSerializer(serializers.Serializer):
     ratings = serializers.SerializerMethodField(help_text=_("Oldest first. Mentors get the values and dates only."))
 
     def get_ratings(self, obj: Any) -> list[dict[str, Any]]:
-        full = self.context.get("full", False)
+        notes = rating_notes_visible(self.context.get("view", PlanView.NONE))
         rows = []
         for r in obj.ratings.all():
             row: dict[str, Any] = {"rating": r.rating, "rated_on": r.rated_on.isoformat()}
-            if full:
+            if notes:
                 row |= {"rated_by": r.rated_by.username, "rated_by_organisation": r.rated_by_org.slug, "note": r.note}
             rows.append(row)
         return rows
@@ -194,11 +197,28 @@ class ItemSerializer(serializers.Serializer):
     sessions_held = serializers.IntegerField(min_value=0, max_value=1000, required=False, allow_null=True)
     note = Text(max_length=5000, required=False, allow_blank=True, default="")
     version = Version(required=False, help_text=_("For PATCH: the version you edited (optional for status only)."))
+    may_update_status = serializers.SerializerMethodField(
+        help_text=_("May you update this item's status and note now (the person responsible, or the plan's writers)?")
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["goal"] = str(instance.goal.public_id) if instance.goal_id else None
         return data
+
+    def get_may_update_status(self, obj: Any) -> bool:
+        pa = self.context.get("access")  # plans.selectors.PlanAccess
+        return pa is not None and item_status_allowed(pa.ca, pa.plan, obj, pa.view)
+
+
+class PlanActionsSerializer(serializers.Serializer):
+    """What the caller may do to this version of the plan now (access.plans.plan_actions)."""
+
+    edit = serializers.BooleanField(help_text=_("Change the draft: goals, items, participation, classification."))
+    rate = serializers.BooleanField(help_text=_("Rate its goals: a draft or the plan in force."))
+    approve = serializers.BooleanField(help_text=_("Approve the draft (coordinators)."))
+    review = serializers.BooleanField(help_text=_("Record a review of the plan in force."))
+    new_version = serializers.BooleanField(help_text=_("Start a new version from the plan in force (no draft yet)."))
 
 
 class PlanSummarySerializer(serializers.Serializer):
@@ -256,6 +276,7 @@ class PlanSerializer(PlanSummarySerializer):
     goals = serializers.SerializerMethodField()
     items = serializers.SerializerMethodField()
     reviews = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
 
     FULL_ONLY = ("participation", "participation_note", "classification", "approved_by", "reviews", "author")
 
@@ -283,12 +304,20 @@ class PlanSerializer(PlanSummarySerializer):
     def get_goals(self, obj: Any) -> list[Any]:
         content = self.context.get("content")
         goals = [row.goal for row in content.goals] if content is not None else []
-        return list(GoalSerializer(goals, many=True, context={"full": self.context.get("view") == "full"}).data)
+        view = self.context.get("view", PlanView.NONE)
+        return list(GoalSerializer(goals, many=True, context={"view": view}).data)
 
     @extend_schema_field(ItemSerializer(many=True))
     def get_items(self, obj: Any) -> list[Any]:
         content = self.context.get("content")
-        return list(ItemSerializer(content.items if content is not None else [], many=True).data)
+        items = content.items if content is not None else []
+        access = content.access if content is not None else None
+        return list(ItemSerializer(items, many=True, context={"access": access}).data)
+
+    @extend_schema_field(PlanActionsSerializer)
+    def get_actions(self, obj: Any) -> dict[str, bool] | None:
+        actions = self.context.get("actions")  # access.plans.PlanActions
+        return actions.as_dict() if actions is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_reviews(self, obj: Any) -> list[dict[str, Any]]:

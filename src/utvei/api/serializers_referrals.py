@@ -9,9 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from utvei.access.sharing import ReferralView
 from utvei.cases.models import DataCategory, Phase, Track
 from utvei.sharing.models import ReferralBasis, ReferralKind, ReferralStatus
-from utvei.sharing.referrals import ReferralView
 
 from .fields import DateTime, Text
 

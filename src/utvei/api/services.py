@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership, User
-from utvei.accounts.roles import MFA_REQUIRED_ROLES
+from utvei.accounts.roles import mfa_required
+from utvei.accounts.services import membership_choose
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases import services as case_services
 from utvei.cases.models import Case
-from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.errors import Forbidden
 
 from .errors import Unauthorized
 from .models import ApiToken, hash_token
@@ -62,35 +63,6 @@ def _check_second_factor(user: User, otp: str) -> bool:
     return True
 
 
-def _choose_membership(user: User, organisation: str, role: str) -> Membership:
-    memberships = list(
-        Membership.objects.active().filter(user=user).select_related("organisation", "user").order_by("pk")
-    )
-    if organisation:
-        memberships = [m for m in memberships if m.organisation.slug == organisation]
-    if role:
-        memberships = [m for m in memberships if m.role == role]
-    if not memberships:
-        raise Forbidden(
-            _("You have no current membership that matches. Check the organisation and role."),
-            code="no_membership",
-        )
-    orgs = sorted({m.organisation.slug for m in memberships})
-    if len(orgs) > 1:
-        raise UtveiError(
-            _("You belong to several organisations. Choose one with «organisation»: %(orgs)s.")
-            % {"orgs": ", ".join(orgs)},
-            code="organisation_required",
-        )
-    if len(memberships) > 1:
-        raise UtveiError(
-            _("You have several roles in this organisation. Choose one with «role»: %(roles)s.")
-            % {"roles": ", ".join(sorted(m.role for m in memberships))},
-            code="role_required",
-        )
-    return memberships[0]
-
-
 def token_issue(
     *, request: HttpRequest, username: str, password: str, otp: str = "", organisation: str = "", role: str = ""
 ) -> IssuedToken:
@@ -100,8 +72,8 @@ def token_issue(
     if user is None or not isinstance(user, User):
         raise Unauthorized(_("Wrong username or password."))
     has_mfa = _check_second_factor(user, otp)
-    membership = _choose_membership(user, organisation, role)
-    if membership.role in MFA_REQUIRED_ROLES and not has_mfa and not settings.DEMO:
+    membership = membership_choose(user=user, organisation=organisation, role=role)
+    if mfa_required(membership.role) and not has_mfa and not settings.DEMO:
         audit_record(
             action=Action.LOGIN_FAILED,
             actor=user,

@@ -24,7 +24,7 @@ from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
 from utvei.audit.services import audit_record
-from utvei.cases.models import Case, Phase, TeamMember, TeamRole
+from utvei.cases.models import Case, Phase
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
 from utvei.core.validation import clean_text
@@ -153,12 +153,7 @@ def _assessors(case: Case, author: User, users: Iterable[User] | None) -> list[U
         chosen.setdefault(user.pk, user)
     others = [pk for pk in chosen if pk != author.pk]
     if others:
-        on_team = set(
-            TeamMember.objects.current()
-            .filter(case=case, user_id__in=others)
-            .exclude(role=TeamRole.MENTOR)
-            .values_list("user_id", flat=True)
-        )
+        on_team = access.co_assessors_on_team(case, others)
         if set(others) - on_team:
             raise UtveiError(_("Co-assessors must be on the case's team."), code="assessor_not_on_team")
     return list(chosen.values())

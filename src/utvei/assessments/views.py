@@ -18,7 +18,6 @@ from utvei.access import assessments as access
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
-from utvei.cases.models import TeamRole
 from utvei.cases.views import page
 from utvei.cases.views.common import case_url, forbidden
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
@@ -90,7 +89,7 @@ def _team_choices(row: AssessmentRow) -> list[tuple[str, str]]:
     return [
         (t.user.username, f"{t.user.get_full_name() or t.user.username} ({t.organisation.name})")
         for t in case_selectors.team_list(row.ca)
-        if t.role != TeamRole.MENTOR and t.user_id != author
+        if access.co_assessor_allowed(t) and t.user_id != author
     ]
 
 

@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access.policy import intake_organisations
 from utvei.accounts.models import Organisation, User
-from utvei.accounts.roles import Role
 from utvei.cases.models import (
     Classification,
     ClosureReason,
@@ -87,18 +87,6 @@ def _not_in_future(value: dt.date | None) -> dt.date | None:
     if value is not None and value > timezone.localdate():
         raise forms.ValidationError(_("The date cannot be in the future."), code="future_date")
     return value
-
-
-def intake_organisations() -> Any:
-    """Organisations that can receive a concern: those with at least one active coordinator."""
-    now = timezone.now()
-    return (
-        Organisation.objects.filter(
-            memberships__role=Role.COORDINATOR, memberships__is_active=True, memberships__valid_from__lte=now
-        )
-        .distinct()
-        .order_by("name")
-    )
 
 
 # ---- Concerns ------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 from utvei.access import policy
 from utvei.accounts.models import EmailStatus, Membership, NotificationKind, Reminder
 from utvei.accounts.notifications import notify
-from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 
@@ -103,7 +102,7 @@ def lead_memberships(today: date) -> list[Membership]:
         .select_related("user", "organisation")
         .order_by("user_id", "pk")
     )
-    return [m for m in ms if has_cap(m.role, Cap.CASE_READ)]
+    return [m for m in ms if policy.reads_cases(m)]
 
 
 def _already_reminded(m: Membership, items: list[Overdue]) -> set[tuple[str, Any, date]]:

@@ -10,13 +10,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import Act, can, writable_classifications
+from utvei.access.policy import Act, can, case_open_decision, team_join_decision, writable_classifications
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
-from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.core.errors import Conflict, Forbidden, InvalidTransition, UtveiError
+from utvei.core.errors import Conflict, InvalidTransition, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.validation import clean_text
@@ -168,8 +167,7 @@ def case_open(
     ideologies: list[str] | None = None,
     previous_case: Case | None = None,
 ) -> Case:
-    if not has_cap(actor.role, Cap.CASE_OPEN):
-        raise Forbidden(_("Only a coordinator can open a case."))
+    _require(case_open_decision(actor))
     _choice(track, Track, _("track"))
     for code in ideologies or []:
         _choice(code, Ideology, _("ideological orientation"))
@@ -385,10 +383,9 @@ def team_add(*, actor: Membership, case: Case, user: User, organisation: Organis
     membership = Membership.objects.active().filter(user=user, organisation=organisation).first()
     if membership is None:
         raise UtveiError(_("That user is not an active member of that organisation."), code="no_membership")
-    if not has_cap(membership.role, Cap.CASE_READ):
-        raise UtveiError(_("That user's role cannot work on cases."), code="role_cannot_join")
-    if membership.role == Role.MENTOR and role != TeamRole.MENTOR:
-        raise UtveiError(_("A mentor joins a team in the mentor role."), code="mentor_role")
+    joins = team_join_decision(membership, role)
+    if not joins:
+        raise UtveiError(joins.reason, code=joins.step)
     with transaction.atomic():
         Case.objects.select_for_update().filter(pk=case.pk).first()
         if TeamMember.objects.current().filter(case=case, user=user, organisation=organisation).exists():

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access.policy import orgs_without_basis
+
 from .models import Case, Phase, TeamMember
 
 Check = Callable[[Case], "str | None"]  # returns a message when the precondition fails
@@ -43,24 +45,11 @@ def _team_has_other_org(case: Case) -> str | None:
 
 def _every_team_org_has_basis(case: Case) -> str | None:
     """Sharing needs a basis: every organisation on the team besides the owner has an active consent or
-    disclosure on the case (DESIGN §2). Which categories each may read is the gate's business, per item."""
-    from django.utils import timezone
-
-    from utvei.accounts.models import Organisation
-    from utvei.sharing.models import Consent, Disclosure
-
+    disclosure on the case (DESIGN §2), as the policy counts them (access.policy.orgs_without_basis). Which
+    categories each may read is the gate's business, per item."""
     org_ids = set(TeamMember.objects.current().filter(case=case).values_list("organisation_id", flat=True))
     org_ids.discard(case.owning_org_id)
-    if not org_ids:
-        return None
-    now = timezone.now()
-    consents = [c for c in Consent.objects.filter(case=case).prefetch_related("scope_orgs") if c.is_active(now)]
-    covered = {d.to_org_id for d in Disclosure.objects.filter(case=case) if d.is_active(now)}
-    missing = []
-    for org in Organisation.objects.filter(pk__in=org_ids).order_by("name"):
-        if org.pk in covered or any(org.kind in c.scope_kinds or org.pk in c.scope_org_ids() for c in consents):
-            continue
-        missing.append(org.name)
+    missing = [org.name for org in orgs_without_basis(case, org_ids)]
     if missing:
         return str(
             _("No consent or legal basis is recorded for %(orgs)s on the team. Record one on the sharing page.")

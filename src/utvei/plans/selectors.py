@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.plans import PlanView, item_visible, plan_read_decision, plan_view
+from utvei.access.plans import PlanView, item_visible, plan_read_decision, plan_view, rating_notes_visible
 from utvei.access.policy import CaseAccess, Decision, membership_ok
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
@@ -137,6 +137,11 @@ class PlanAccess:
     def full(self) -> bool:
         return self.view == PlanView.FULL
 
+    @property
+    def rating_notes(self) -> bool:
+        """Who rated each goal and their notes (access.plans.rating_notes_visible)."""
+        return rating_notes_visible(self.view)
+
 
 @dataclass
 class GoalRow:
@@ -178,6 +183,12 @@ def case_plans(ca: CaseAccess) -> list[PlanAccess]:
     if not ca.full:
         rows = [r for r in rows if r.readable]
     return rows
+
+
+def draft_exists(ca: CaseAccess) -> bool:
+    """Does the case have a draft version of its plan (whoever may read it)? One query. Starting another version
+    waits for it (services.plan_create); the actions shown for a plan say so (access.plans.plan_actions)."""
+    return Plan.objects.filter(case=ca.case, status=PlanStatus.DRAFT).exists()
 
 
 def plan_get(

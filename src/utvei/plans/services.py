@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from utvei.access.plans import (
     PlanView,
     item_status_decision,
+    measure_add_decision,
+    measure_edit_decision,
     plan_approve_decision,
     plan_read_decision,
     plan_view,
@@ -30,7 +32,6 @@ from utvei.access.plans import (
 from utvei.access.policy import CaseAccess, case_access, membership_ok
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
-from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
 from utvei.audit.services import audit_record
@@ -154,11 +155,6 @@ def measures_sync(*, path: Path | None = None) -> catalogue.SyncSummary:
     return catalogue.sync_entries(entries, measure_model=Measure, revision_model=MeasureRevision, on_change=audit)
 
 
-def _may_keep_local(actor: Membership) -> None:
-    if not membership_ok(actor) or not has_cap(actor.role, Cap.CASE_MANAGE):
-        raise Forbidden(_("Only a coordinator can add or change local measures."))
-
-
 def _clean_local(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         return catalogue.clean_entry(raw, "measure", local=True)
@@ -194,7 +190,7 @@ def measure_create_local(
     evidence_en: str = "",
 ) -> Measure:
     """A coordinator adds a measure their organisation offers. It belongs to that organisation."""
-    _may_keep_local(actor)
+    _require(measure_add_decision(actor))
     raw = {
         "key": "local-x",
         "name_nb": name_nb,
@@ -236,11 +232,7 @@ EDITABLE = tuple(f for f in catalogue.FIELDS if f != "key")
 
 def measure_update_local(*, actor: Membership, measure: Measure, expected_version: int, **fields: Any) -> Measure:
     """The owning organisation's coordinators change a local measure; every change is a new version."""
-    _may_keep_local(actor)
-    if measure.owner_org_id is None:
-        raise Forbidden(_("The national catalogue changes only through its data file."))
-    if measure.owner_org_id != actor.organisation_id:
-        raise Forbidden(_("Only the organisation that added a local measure can change it."))
+    _require(measure_edit_decision(actor, measure))
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise UtveiError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})

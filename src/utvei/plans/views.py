@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from utvei.access.plans import measure_add_decision, measure_edit_decision
 from utvei.accounts.models import Membership
-from utvei.accounts.roles import Cap, has_cap
 from utvei.cases.views import page
 from utvei.cases.views.common import forbidden
 from utvei.core.errors import Conflict, Forbidden, UtveiError
@@ -29,11 +29,11 @@ LOCAL_EVIDENCE = {
 
 
 def _may_add(m: Membership) -> bool:
-    return has_cap(m.role, Cap.CASE_MANAGE)
+    return bool(measure_add_decision(m))
 
 
 def _may_edit(m: Membership, measure: Measure) -> bool:
-    return _may_add(m) and measure.owner_org_id is not None and measure.owner_org_id == m.organisation_id
+    return bool(measure_edit_decision(m, measure))
 
 
 @require_GET

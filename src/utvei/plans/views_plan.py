@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from utvei.access import policy
-from utvei.access.plans import item_status_decision, plan_approve_decision, plan_write_decision
+from utvei.access.plans import item_status_allowed, plan_actions, plan_start_allowed
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
@@ -58,7 +58,7 @@ def plan_url(pa: Any, anchor: str = "") -> str:
 def case_plan_context(ca: CaseAccess) -> dict[str, Any]:
     """What the case page's «Plan» section shows (templates/plans/_case_section.html)."""
     section = selectors.case_plan_section(ca)
-    return {"plan_section": section, "can_plan": bool(plan_write_decision(ca)) and section.draft is None}
+    return {"plan_section": section, "can_plan": plan_start_allowed(ca, draft_exists=section.draft is not None)}
 
 
 # ---- The plan page -------------------------------------------------------------------------------------
@@ -73,12 +73,11 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
     ca, plan = pa.ca, pa.plan
     bound: dict[str, forms.Form] = extra.pop("bound", {})
     content = selectors.plan_content(pa)
-    writable = plan_write_decision(ca, plan)
-    can_edit = bool(writable) and plan.is_draft
-    can_rate = bool(writable) and plan.status != PlanStatus.SUPERSEDED
-    can_approve = plan.is_draft and bool(plan_approve_decision(ca, plan))
     versions = selectors.case_plans(ca)
     draft = next((v.plan for v in versions if v.plan.status == PlanStatus.DRAFT), None)
+    actions = plan_actions(ca, plan, draft_exists=draft is not None)  # the API shows the same (api/views/plans.py)
+    writable = actions.write
+    can_edit, can_rate, can_approve = actions.edit, actions.rate, actions.approve
     measures = selectors.measure_choices(actor=m) if can_edit else []
     team = case_selectors.team_list(ca) if can_edit else []
     goals = [row.goal for row in content.goals]
@@ -97,7 +96,7 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
         )
     item_rows = []
     for item in content.items:
-        can_status = bool(item_status_decision(ca, plan, item, pa.view)) and plan.status != PlanStatus.SUPERSEDED
+        can_status = item_status_allowed(ca, plan, item, pa.view)
         initial = {
             "measure": item.measure.key,
             "goal": item.goal.public_id.hex if item.goal else "",
@@ -151,8 +150,8 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
         "can_edit": can_edit,
         "can_rate": can_rate,
         "can_approve": can_approve,
-        "can_review": bool(writable) and plan.is_approved,
-        "can_new_version": bool(writable) and plan.is_approved and draft is None,
+        "can_review": actions.review,
+        "can_new_version": actions.new_version,
         "refusal": None if writable or not pa.full else writable.reason,
         "problems": services.plan_problems(plan) if can_approve else [],
         "goal_form": _form(GoalForm, bound, "goal-new") if can_edit else None,
@@ -161,7 +160,7 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
         "approve_form": _form(ApproveForm, bound, "approve", initial={"version": plan.version})
         if can_approve
         else None,
-        "review_form": _form(ReviewForm, bound, "review") if plan.is_approved and writable else None,
+        "review_form": _form(ReviewForm, bound, "review") if actions.review else None,
         "print_languages": PRINT_LANGUAGES,
         "today": timezone.localdate(),
         "why": pa.decision,

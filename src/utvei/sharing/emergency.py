@@ -17,18 +17,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access import policy
-from utvei.access.policy import Act, Relation, can, membership_ok
-from utvei.accounts.models import Membership, NotificationKind, Organisation, User
+from utvei.access import sharing as sharing_policy
+from utvei.access.policy import Act, can, membership_ok
+from utvei.accounts.models import Membership, NotificationKind
 from utvei.accounts.notifications import notify
-from utvei.accounts.roles import Role
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import Case, Phase, TeamMember
+from utvei.cases.models import Case, Phase
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_text
 from utvei.core.validation import parse_uuid as _uuid
@@ -104,43 +103,6 @@ def _find_case(actor: Membership, case_reference: str, national_id: str) -> Case
     return _best_case(cases.filter(person=person)) if person is not None else None
 
 
-def _recipients(actor: Membership, case: Case) -> list[tuple[User, Organisation]]:
-    """The case lead (in the organisation they lead it for) and every current DPO of the owning organisation and
-    of the user's own organisation. Without a lead, the owning organisation's coordinators are told instead."""
-    out: list[tuple[User, Organisation]] = []
-    if case.lead is not None and case.lead.is_active:
-        lead_orgs = [
-            t.organisation
-            for t in TeamMember.objects.current().filter(case=case, user=case.lead).select_related("organisation")
-        ]
-        owner = next((o for o in lead_orgs if o.pk == case.owning_org_id), None)
-        out.append((case.lead, owner or (lead_orgs[0] if lead_orgs else case.owning_org)))
-    else:
-        coordinators = Membership.objects.active().filter(organisation=case.owning_org, role=Role.COORDINATOR)
-        out += [(m.user, m.organisation) for m in coordinators.select_related("user", "organisation")]
-    dpos = Membership.objects.active().filter(
-        organisation_id__in={case.owning_org_id, actor.organisation_id}, role=Role.DPO, user__is_active=True
-    )
-    out += [(m.user, m.organisation) for m in dpos.select_related("user", "organisation").order_by("pk")]
-    return [(u, o) for u, o in out if u.is_active and u.pk != actor.user_id]
-
-
-def _active_of(actor: Membership, case: Case) -> EmergencyAccess | None:
-    now = timezone.now()
-    return (
-        EmergencyAccess.objects.filter(
-            case=case,
-            user_id=actor.user_id,
-            organisation_id=actor.organisation_id,
-            started_at__lte=now,
-            expires_at__gt=now,
-            ended_at__isnull=True,
-        )
-        .order_by("-expires_at")
-        .first()
-    )
-
-
 def emergency_open(
     *,
     actor: Membership,
@@ -189,13 +151,12 @@ def emergency_open(
             _("No case matches that reference or national identity number. Check it and try again."),
             code="no_match",
         )
-    rel, _records = policy.relation(actor, case)
-    if rel not in {Relation.NONE, Relation.EMERGENCY}:
+    if sharing_policy.sees_otherwise(actor, case):
         return Opened(case, None, False)
     with transaction.atomic():
         # Serialise opens of this case, so that a double submit makes one access, not two.
         Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
-        existing = _active_of(actor, case)
+        existing = sharing_policy.active_emergency(actor, case)
         if existing is not None:
             return Opened(case, existing, False)
         now = timezone.now()
@@ -218,7 +179,7 @@ def emergency_open(
             reason=f"{reason_code};{window}h",
         )
         notify(
-            recipients=_recipients(actor, case),
+            recipients=sharing_policy.emergency_watchers(actor, case),
             kind=NotificationKind.EMERGENCY_ACCESS,
             case=case,
             ref=access.public_id,
@@ -228,7 +189,7 @@ def emergency_open(
 
 def emergency_end(*, actor: Membership, access: EmergencyAccess) -> EmergencyAccess:
     """The user closes their own emergency access before it expires. Ending one that is over is a Conflict."""
-    if not membership_ok(actor) or access.user_id != actor.user_id or access.organisation_id != actor.organisation_id:
+    if not sharing_policy.emergency_end_decision(actor, access):
         raise NotFound(_("The emergency access was not found."))
     with transaction.atomic():
         current = EmergencyAccess.objects.select_for_update().select_related("case").get(pk=access.pk)
@@ -300,9 +261,8 @@ def _with_relations(qs: QuerySet[EmergencyAccess]) -> QuerySet[EmergencyAccess]:
 
 
 def _dpo_scope(actor: Membership) -> QuerySet[EmergencyAccess]:
-    """A DPO answers for the cases their organisation owns and for what its own staff do."""
-    org_id = actor.organisation_id
-    return EmergencyAccess.objects.filter(Q(case__owning_org_id=org_id) | Q(organisation_id=org_id))
+    """A DPO answers for the cases their organisation owns and for what its own staff do (access.sharing)."""
+    return sharing_policy.emergency_review_scope(actor)
 
 
 QUEUE_STATUSES = ("pending", "approved", "flagged", "all")
@@ -337,8 +297,7 @@ def my_emergency_accesses(*, actor: Membership | None) -> QuerySet[EmergencyAcce
     """The principal's own emergency accesses in their active organisation, newest first."""
     if not membership_ok(actor) or actor is None:
         return EmergencyAccess.objects.none()
-    qs = EmergencyAccess.objects.filter(user_id=actor.user_id, organisation_id=actor.organisation_id)
-    return _with_relations(qs).order_by("-started_at", "-pk")
+    return _with_relations(sharing_policy.own_emergency_accesses(actor)).order_by("-started_at", "-pk")
 
 
 def emergency_get(*, actor: Membership | None, access_id: Any) -> EmergencyAccess:
@@ -346,12 +305,7 @@ def emergency_get(*, actor: Membership | None, access_id: Any) -> EmergencyAcces
     pk = _uuid(access_id)
     if actor is None or pk is None or not membership_ok(actor):
         raise NotFound(_("The emergency access was not found."))
-    own = Q(user_id=actor.user_id, organisation_id=actor.organisation_id)
-    qs = EmergencyAccess.objects.filter(public_id=pk)
-    if can(actor, Act.EMERGENCY_REVIEW):
-        qs = qs.filter(own | Q(pk__in=_dpo_scope(actor).values("pk")))
-    else:
-        qs = qs.filter(own)
+    qs = sharing_policy.visible_emergency_accesses(actor).filter(public_id=pk)
     access = _with_relations(qs).first()
     if access is None:
         raise NotFound(_("The emergency access was not found."))

@@ -22,11 +22,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from utvei.access.policy import Decision
+from utvei.access.policy import Decision, Relation, relation_in
 from utvei.accounts.models import Membership, OrgKind
 from utvei.cases.models import Case, DataCategory, TeamRole
 
 from .models import Consent, Disclosure, Evidence, GivenBy
+
+TEAM_ROLE_LABELS = dict(TeamRole.choices)
 
 # Line kinds, also used as a CSS hook and a data attribute in the templates.
 TEAM = "team"
@@ -92,7 +94,8 @@ def _uuids(values: Iterable[Any]) -> set[uuid.UUID]:
 def relation_line(viewer: Membership, records: dict[str, Any]) -> WhyLine | None:
     """The viewer's relation to the case, from the records of any decision about it. No queries."""
     org = viewer.organisation.name
-    if records.get("emergency_access"):
+    rel = relation_in(records)
+    if rel == Relation.EMERGENCY:
         until = records.get("emergency_until")
         try:
             ends = dt.datetime.fromisoformat(until) if until else None
@@ -105,16 +108,16 @@ def relation_line(viewer: Membership, records: dict[str, Any]) -> WhyLine | None
             else _("Emergency access. The use is logged and reviewed by the data protection officer.")
         )
         return WhyLine(EMERGENCY, text, str(records["emergency_access"]))
-    role = records.get("team_role")
-    if records.get("team_member") and role == TeamRole.REFERRAL:
+    if rel == Relation.REFERRAL:
         return WhyLine(
             REFERRAL,
             _("You are on the team for %(org)s in the limited role of a referral recipient.") % {"org": org},
         )
-    if records.get("team_member"):
-        label = str(TeamRole(role).label).lower() if role in TeamRole.values else _("member")
+    if rel == Relation.TEAM:
+        named = TEAM_ROLE_LABELS.get(str(records.get("team_role", "")))
+        label = str(named).lower() if named is not None else _("member")
         return WhyLine(TEAM, _("You are on the team as %(role)s for %(org)s.") % {"role": label, "org": org})
-    if records.get("membership"):
+    if rel == Relation.OWNER_COORDINATOR:
         return WhyLine(
             OWNER, _("You are a coordinator in %(org)s, the organisation that owns the case.") % {"org": org}
         )

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import FULL_RELATIONS, Act, CaseAccess, can, case_access, membership_ok
+from utvei.access import sharing as access
+from utvei.access.policy import Act, CaseAccess, can, case_access, membership_ok
+from utvei.access.sharing import ReferralView
 from utvei.accounts.models import Membership, NotificationKind, Organisation, User
 from utvei.accounts.notifications import notify
-from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
 from utvei.cases.models import Case, DataCategory, TeamMember, TeamRole, owner_side_sync
@@ -39,10 +39,8 @@ from utvei.cases.selectors import case_get
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 
 from .models import Disclosure, Referral, ReferralBasis, ReferralKind, ReferralStatus
-from .selectors import consents_of
 from .services import _note, _values, check_disclosure
 
-READ_PURPOSE = "coordination"  # the purpose a referral's consent must cover: the team's reading
 CATEGORY_LABELS = dict(DataCategory.choices)
 
 
@@ -50,47 +48,11 @@ def _labels(values: Iterable[str]) -> str:
     return ", ".join(str(CATEGORY_LABELS.get(v, v)).lower() for v in values)
 
 
-def _team_role_for(role: str) -> str:
-    """The team role a member of an organisation takes when they work on the case in full."""
-    if role == Role.COORDINATOR:
-        return TeamRole.COORDINATOR
-    if role == Role.MENTOR:
-        return TeamRole.MENTOR
-    return TeamRole.CASEWORKER
-
-
-def _coordinators(org: Organisation | Any) -> list[Membership]:
-    """The current coordinator memberships of an organisation: who may accept or decline what it receives."""
-    return list(
-        Membership.objects.active()
-        .filter(organisation=org, role=Role.COORDINATOR, user__is_active=True)
-        .select_related("user", "organisation")
-    )
-
-
-def full_members(org: Organisation | Any) -> QuerySet[Membership]:
-    """Current memberships of an organisation whose role reads cases in full: who may join through a referral."""
-    roles = [r for r in Role.values if has_cap(r, Cap.CASE_READ_FULL)]
-    return (
-        Membership.objects.active()
-        .filter(organisation=org, role__in=roles, user__is_active=True)
-        .select_related("user", "organisation")
-        .order_by("user__username", "role")
-    )
-
-
 # ---- The basis ------------------------------------------------------------------------------------------
 
 
-def _uncovered_by_consent(case: Case, org: Organisation, categories: Iterable[str]) -> list[str]:
-    """The categories no active consent lets `org` receive for coordination now."""
-    now = timezone.now()
-    consents = list(consents_of(case))
-    return [c for c in categories if not any(x.covers(org, c, READ_PURPOSE, now) for x in consents)]
-
-
 def _check_consent(case: Case, to_org: Organisation, categories: list[str], *, at_acceptance: bool = False) -> None:
-    missing = _uncovered_by_consent(case, to_org, categories)
+    missing = access.consent_missing(case, to_org, categories)
     if not missing:
         return
     if at_acceptance:
@@ -213,7 +175,7 @@ def referral_send(
         if not (isinstance(legal_basis_key, str) and legal_basis_key.strip()):
             raise UtveiError(_("Choose the legal basis the referral is made under."), code="basis_required")
         legal_basis, text, _expiry = _check_legal_basis(actor.organisation, legal_basis_key, text)
-    if not _coordinators(to_org):
+    if not access.referral_deciders(to_org):
         raise UtveiError(
             _("%(org)s has no coordinator in Utvei who could accept it.") % {"org": to_org.name},
             code="no_recipient",
@@ -249,7 +211,7 @@ def referral_send(
             reason=_reason(referral),
         )
         notify(
-            recipients=[(m.user, to_org) for m in _coordinators(to_org)],
+            recipients=[(m.user, to_org) for m in access.referral_deciders(to_org)],
             kind=NotificationKind.REFERRAL_RECEIVED,
             case=case,
             ref=referral.public_id,
@@ -271,24 +233,9 @@ def _reason(referral: Referral) -> str:
 # ---- Answering ------------------------------------------------------------------------------------------
 
 
-def _recipient(actor: Membership, referral: Referral) -> bool:
-    """A coordinator of the receiving organisation, acting in it."""
-    return membership_ok(actor) and actor.organisation_id == referral.to_org_id and has_cap(actor.role, Cap.CASE_MANAGE)
-
-
-def _sender_side(actor: Membership, referral: Referral) -> bool:
-    """In the sending organisation: the person who sent it, or a coordinator there."""
-    return (
-        membership_ok(actor)
-        and actor.organisation_id == referral.from_org_id
-        and has_cap(actor.role, Cap.CASE_READ_FULL)
-        and (actor.user_id == referral.sent_by_id or has_cap(actor.role, Cap.CASE_MANAGE))
-    )
-
-
 def _refuse_hidden(actor: Membership, referral: Referral) -> None:
     """NotFound for a referral the actor may not see at all (audited), as for a case."""
-    if not _visible(actor, referral):
+    if not access.referral_visible(actor, referral):
         _audit(actor, Action.CASE_DENIED, obj=referral, case=None, reason="referral")
         raise NotFound(_("The referral was not found."))
 
@@ -309,7 +256,7 @@ def _locked(referral: Referral) -> Referral:
 
 def _member_of(org: Organisation, username: str, *, lead: bool) -> Membership:
     name = username.strip() if isinstance(username, str) else ""
-    found = full_members(org).filter(user__username=name).first() if name else None
+    found = access.referral_joiners(org).filter(user__username=name).first() if name else None
     if found is None:
         if lead:
             message = _("The case lead must be a coordinator or caseworker in %(org)s.")
@@ -377,7 +324,7 @@ def referral_accept(*, actor: Membership, referral: Referral, member_username: s
     the kept ones. The basis is checked again now; under a legal basis a disclosure is recorded.
     """
     _refuse_hidden(actor, referral)
-    if not _recipient(actor, referral):
+    if not access.referral_recipient(actor, referral):
         raise Forbidden(_("Only a coordinator in the receiving organisation can accept it."))
     text = _note(note if isinstance(note, str) else "", _("Note"))
     to_org = actor.organisation
@@ -438,7 +385,6 @@ def _transfer(actor: Membership, referral: Referral, case: Case, lead: Membershi
     """The receiving organisation owns the case; the team follows (in one transaction, audited row by row)."""
     old_owner = case.owning_org_id
     new_org = referral.to_org
-    keep = set(referral.keep_team_members or [])
     team = list(TeamMember.objects.current().filter(case=case).select_related("user", "organisation"))
     roles = {
         (m.user_id, m.organisation_id): m.role
@@ -446,28 +392,21 @@ def _transfer(actor: Membership, referral: Referral, case: Case, lead: Membershi
             organisation_id__in={old_owner, new_org.pk}, user_id__in={t.user_id for t in team}
         )
     }
-    lead_row: TeamMember | None = None
-    for member in team:
-        if member.organisation_id == old_owner:
-            if member.pk not in keep:
-                _end_member(actor, member, now, "transfer")
-            elif member.role == TeamRole.LEAD:
-                # Kept, but no longer the lead: the same person goes on in their organisation's role.
-                _end_member(actor, member, now, "transfer")
-                role = _team_role_for(roles.get((member.user_id, old_owner), Role.CASEWORKER))
-                _add_member(actor, case, member.user, member.organisation, role, "transfer")
-        elif member.organisation_id == new_org.pk:
-            if member.user_id == lead.user_id:
-                if member.role == TeamRole.LEAD:
-                    lead_row = member
-                    continue
-                _end_member(actor, member, now, "transfer")
-            elif member.role == TeamRole.REFERRAL:
-                # The owner's people work on the case in full: a limited referral role would hold them back.
-                _end_member(actor, member, now, "transfer")
-                role = _team_role_for(roles.get((member.user_id, new_org.pk), Role.CASEWORKER))
-                _add_member(actor, case, member.user, new_org, role, "transfer")
-    if lead_row is None:
+    # Who leaves, who stays and in which role is the policy's (access.sharing.team_after_transfer).
+    after = access.team_after_transfer(
+        team,
+        old_owner_id=old_owner,
+        new_owner_id=new_org.pk,
+        lead_user_id=lead.user_id,
+        kept=referral.keep_team_members or [],
+        org_roles=roles,
+    )
+    for change in after.changes:
+        _end_member(actor, change.member, now, "transfer")
+        if change.rejoin:
+            member = change.member
+            _add_member(actor, case, member.user, member.organisation, change.rejoin, "transfer")
+    if after.lead_row is None:
         _add_member(actor, case, lead.user, new_org, TeamRole.LEAD, "transfer")
     case.owning_org = new_org
     case.lead = lead.user
@@ -479,7 +418,7 @@ def _transfer(actor: Membership, referral: Referral, case: Case, lead: Membershi
 def referral_decline(*, actor: Membership, referral: Referral, note: str) -> Referral:
     """A coordinator of the receiving organisation declines, with a note the sender reads."""
     _refuse_hidden(actor, referral)
-    if not _recipient(actor, referral):
+    if not access.referral_recipient(actor, referral):
         raise Forbidden(_("Only a coordinator in the receiving organisation can decline it."))
     text = _note(note if isinstance(note, str) else "", _("Reason for declining"), required=True)
     with transaction.atomic():
@@ -503,7 +442,7 @@ def referral_decline(*, actor: Membership, referral: Referral, note: str) -> Ref
 def referral_withdraw(*, actor: Membership, referral: Referral) -> Referral:
     """The sending organisation (the sender or a coordinator there) withdraws it while it waits for an answer."""
     _refuse_hidden(actor, referral)
-    if not _sender_side(actor, referral):
+    if not access.referral_sender_side(actor, referral):
         raise Forbidden(_("Only the organisation that sent it can withdraw it."))
     with transaction.atomic():
         current = _locked(referral)
@@ -519,56 +458,8 @@ def referral_withdraw(*, actor: Membership, referral: Referral) -> Referral:
 # ---- Reading --------------------------------------------------------------------------------------------
 
 
-def _named_member(actor: Membership, referral: Referral) -> bool:
-    """The person who joined the team through it (they read what the sender wrote to them)."""
-    tm = referral.team_member
-    return tm is not None and tm.user_id == actor.user_id and tm.organisation_id == actor.organisation_id
-
-
-def _visible(actor: Membership | None, referral: Referral, *, on_case: bool | None = None) -> bool:
-    if actor is None or not membership_ok(actor):
-        return False
-    if _recipient(actor, referral) or _sender_side(actor, referral) or _named_member(actor, referral):
-        return True
-    if on_case is None:
-        on_case = _full_relation(actor, referral.case)
-    return on_case
-
-
-def _full_relation(actor: Membership, case: Case) -> bool:
-    ca = case_access(actor, case)
-    return ca is not None and ca.full and ca.relation in FULL_RELATIONS
-
-
-@dataclass(frozen=True)
-class ReferralView:
-    """A referral as one principal may see it, with what they may do to it."""
-
-    referral: Referral
-    recipient: bool  # a coordinator of the receiving organisation
-    sender_side: bool  # the sender, or a coordinator of the sending organisation
-    on_case: bool  # a full relation to the case now
-
-    @property
-    def direction(self) -> str:
-        return "incoming" if self.recipient else "outgoing"
-
-    @property
-    def may_decide(self) -> bool:
-        return self.recipient and self.referral.is_open
-
-    @property
-    def may_withdraw(self) -> bool:
-        return self.sender_side and self.referral.is_open
-
-    @property
-    def shows_team(self) -> bool:
-        """Who stays after a transfer names members of the old team: for the sender's side and the case team."""
-        return self.sender_side or self.on_case
-
-
 def _view(actor: Membership, referral: Referral, *, on_case: bool = False) -> ReferralView:
-    return ReferralView(referral, _recipient(actor, referral), _sender_side(actor, referral), on_case)
+    return access.referral_view(actor, referral, on_case=on_case)
 
 
 def _rows() -> QuerySet[Referral]:
@@ -592,9 +483,10 @@ def referrals_of_case(
     members and the owner's coordinators with full read). A referral recipient or a mentor: Forbidden."""
     ca = case_get(actor=actor, case_id=case_id, audit=False)
     m = ca.membership
-    if not ca.full or ca.relation not in FULL_RELATIONS:
+    decision = access.referrals_read_decision(ca)
+    if not decision:
         _audit(m, Action.CASE_DENIED, obj=ca.case, case=ca.case, reason=Action.REFERRAL_VIEW)
-        raise Forbidden(_("Your role on this case does not show its referrals."))
+        raise Forbidden(decision.reason)
     if audit:
         _audit(m, Action.REFERRAL_VIEW, obj=ca.case, case=ca.case)
     rows = _open_first(_rows().filter(case=ca.case))
@@ -609,23 +501,6 @@ def may_send(actor: Membership, case: Case) -> dict[str, bool]:
     }
 
 
-def _incoming_q(actor: Membership) -> Q:
-    q = Q(pk__in=[])
-    if has_cap(actor.role, Cap.CASE_MANAGE):
-        q |= Q(to_org_id=actor.organisation_id)
-    q |= Q(team_member__user_id=actor.user_id, team_member__organisation_id=actor.organisation_id)
-    return q
-
-
-def _outgoing_q(actor: Membership) -> Q:
-    if not has_cap(actor.role, Cap.CASE_READ_FULL):
-        return Q(pk__in=[])
-    q = Q(from_org_id=actor.organisation_id)
-    if not has_cap(actor.role, Cap.CASE_MANAGE):
-        q &= Q(sent_by_id=actor.user_id)
-    return q
-
-
 def referral_inbox(*, actor: Membership | None, audit: bool = True) -> QuerySet[Referral]:
     """Referrals and transfers to the principal's organisation, for its coordinators (and the one a referral
     named), open ones first. Metadata only: no person, no case content. One `referral.view` event."""
@@ -633,7 +508,7 @@ def referral_inbox(*, actor: Membership | None, audit: bool = True) -> QuerySet[
         return Referral.objects.none()
     if audit:
         _audit(actor, Action.REFERRAL_VIEW, object_type="referral", reason="incoming")
-    return _open_first(_rows().filter(_incoming_q(actor)))
+    return _open_first(_rows().filter(access.referral_incoming_q(actor)))
 
 
 def referrals_sent(*, actor: Membership | None, audit: bool = True) -> QuerySet[Referral]:
@@ -642,7 +517,7 @@ def referrals_sent(*, actor: Membership | None, audit: bool = True) -> QuerySet[
         return Referral.objects.none()
     if audit:
         _audit(actor, Action.REFERRAL_VIEW, object_type="referral", reason="outgoing")
-    return _open_first(_rows().filter(_outgoing_q(actor)))
+    return _open_first(_rows().filter(access.referral_outgoing_q(actor)))
 
 
 def referrals_all(*, actor: Membership | None, direction: str = "", status: str = "") -> QuerySet[Referral]:
@@ -650,11 +525,11 @@ def referrals_all(*, actor: Membership | None, direction: str = "", status: str 
     if actor is None or not membership_ok(actor):
         return Referral.objects.none()
     if direction == "incoming":
-        q = _incoming_q(actor)
+        q = access.referral_incoming_q(actor)
     elif direction == "outgoing":
-        q = _outgoing_q(actor)
+        q = access.referral_outgoing_q(actor)
     else:
-        q = _incoming_q(actor) | _outgoing_q(actor)
+        q = access.referral_incoming_q(actor) | access.referral_outgoing_q(actor)
     _audit(actor, Action.REFERRAL_VIEW, object_type="referral", reason=direction or "all")
     qs = _rows().filter(q)
     if status:
@@ -684,8 +559,8 @@ def referral_get(*, actor: Membership | None, referral_id: Any, audit: bool = Tr
     if referral is None:
         _audit(actor, Action.CASE_DENIED, object_type="referral", object_id=str(pk or "")[:64])
         raise NotFound(_("The referral was not found."))
-    on_case = _full_relation(actor, referral.case)
-    if not _visible(actor, referral, on_case=on_case):
+    on_case = access.full_relation(actor, referral.case)
+    if not access.referral_visible(actor, referral, on_case=on_case):
         _audit(actor, Action.CASE_DENIED, obj=referral, reason="referral")
         raise NotFound(_("The referral was not found."))
     if audit:

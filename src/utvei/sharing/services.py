@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import Act, can, case_access, membership_ok
+from utvei.access.policy import require as _require
+from utvei.access.sharing import legal_basis_edit_decision
 from utvei.accounts.models import Membership, Organisation, OrgKind
-from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case, DataCategory
@@ -55,8 +56,7 @@ def legal_basis_update(*, actor: Membership, basis: LegalBasis, expected_version
 
     Sending the values the basis already has changes nothing and makes no new version.
     """
-    if not membership_ok(actor) or not has_cap(actor.role, Cap.ORG_ADMIN):
-        raise Forbidden(_("Only an organisation administrator can edit the catalogue of legal bases."))
+    _require(legal_basis_edit_decision(actor))
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise UtveiError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})

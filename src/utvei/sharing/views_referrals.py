@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access import policy
+from utvei.access import sharing as sharing_policy
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership, Organisation
-from utvei.accounts.roles import Cap, has_cap
 from utvei.cases import selectors as case_selectors
 from utvei.cases.models import Case, DataCategory, TeamMember
 from utvei.cases.views import page
@@ -41,7 +41,7 @@ def _detail_url(referral: Referral) -> str:
 
 def case_referrals_context(m: Membership, ca: CaseAccess) -> dict[str, Any]:
     """The Referrals section of the case's sharing page: only for a full relation to the case."""
-    if not ca.full or ca.relation not in policy.FULL_RELATIONS:
+    if not sharing_policy.referrals_read_decision(ca):
         return {"referrals_shown": False}
     _ca, rows = referrals.referrals_of_case(actor=m, case_id=ca.case.public_id)
     return {
@@ -123,7 +123,7 @@ def referral_new(request: HttpRequest, m: Membership, case_id: Any) -> HttpRespo
 def referral_list(request: HttpRequest, m: Membership) -> HttpResponse:
     if not policy.can(m, policy.Act.CASE_LIST):
         return render(request, "cases/no_case_role.html", status=403)
-    coordinator = has_cap(m.role, Cap.CASE_MANAGE)
+    coordinator = sharing_policy.receives_referrals(m)
     box = request.GET.get("box") or ("incoming" if coordinator else "sent")
     if box not in {"incoming", "sent"}:
         box = "incoming"
@@ -140,7 +140,7 @@ def referral_list(request: HttpRequest, m: Membership) -> HttpResponse:
 def _render_detail(
     request: HttpRequest,
     m: Membership,
-    view: referrals.ReferralView,
+    view: sharing_policy.ReferralView,
     *,
     status: int = 200,
     accept_form: AcceptForm | None = None,
@@ -149,7 +149,7 @@ def _render_detail(
 ) -> HttpResponse:
     r = view.referral
     transfer = r.kind == ReferralKind.TRANSFER
-    members = list(referrals.full_members(m.organisation)) if view.may_decide else []
+    members = list(sharing_policy.referral_joiners(m.organisation)) if view.may_decide else []
     keep_names: list[str] = []
     if view.shows_team and r.keep_team_members:
         keep_names = [
@@ -202,7 +202,7 @@ def referral_detail(request: HttpRequest, m: Membership, referral_id: Any) -> Ht
 def referral_accept(request: HttpRequest, m: Membership, referral_id: Any) -> HttpResponse:
     view = referrals.referral_get(actor=m, referral_id=referral_id, audit=False)
     r = view.referral
-    members = list(referrals.full_members(m.organisation))
+    members = list(sharing_policy.referral_joiners(m.organisation))
     form = AcceptForm(request.POST, members=members, transfer=r.kind == ReferralKind.TRANSFER)
     if not form.is_valid():
         return _render_detail(request, m, view, status=400, accept_form=form)

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from utvei.access import policy
 from utvei.access.policy import Act
-from utvei.accounts.roles import Cap, has_cap
 from utvei.cases import selectors, services
 
 from ..schema import PAGE_PARAMETERS, errors, page_of
@@ -40,7 +39,7 @@ class ConcernListView(ApiView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         f = self.query(ConcernFilterSerializer)
         actor = self.actor
-        if not f["mine"] and has_cap(actor.role, Cap.CONCERN_TRIAGE):
+        if not f["mine"] and policy.can(actor, Act.CONCERN_TRIAGE):
             qs = selectors.intake_queue(actor=actor, include_triaged=f["triaged"], audit=True)
             return self.page(qs, lambda c: ConcernIntakeSerializer(c).data)
         return self.page(selectors.my_receipts(actor=actor), lambda c: ConcernSerializer(c).data)

@@ -39,6 +39,7 @@ def render_meeting(ma: MeetingAccess) -> dict[str, Any]:
     context = {
         "view": ma.view.value,
         "readable": ma.readable,
+        "details": ma.details,
         "attendees": ma.attendees if ma.details else [],
         "decisions": [r.decision for r in ma.decisions],
     }

@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from utvei.access.plans import plan_actions
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
 from utvei.core.errors import Conflict, NotFound
@@ -45,10 +46,13 @@ def _plan_or_marker() -> PolymorphicProxySerializer:
 
 
 def render_plan(pa: PlanAccess) -> dict[str, Any]:
+    """The plan as the caller may see it, with what they may do to it: the same answers as the plan page
+    (access.plans.plan_actions; plans.views_plan.plan_context)."""
     if not pa.readable:
         return dict(PlanMarkerSerializer(pa.plan).data)
     content = selectors.plan_content(pa)
-    return dict(PlanSerializer(pa.plan, context={"view": pa.view.value, "content": content}).data)
+    actions = plan_actions(pa.ca, pa.plan, draft_exists=selectors.draft_exists(pa.ca))
+    return dict(PlanSerializer(pa.plan, context={"view": pa.view.value, "content": content, "actions": actions}).data)
 
 
 def render_summary(pa: PlanAccess) -> dict[str, Any]:
@@ -56,11 +60,11 @@ def render_summary(pa: PlanAccess) -> dict[str, Any]:
 
 
 def render_goal(pa: PlanAccess, goal: Goal) -> dict[str, Any]:
-    return dict(GoalSerializer(goal, context={"full": pa.full}).data)
+    return dict(GoalSerializer(goal, context={"view": pa.view}).data)
 
 
-def render_item(item: PlanItem) -> dict[str, Any]:
-    return dict(ItemSerializer(item).data)
+def render_item(pa: PlanAccess, item: PlanItem) -> dict[str, Any]:
+    return dict(ItemSerializer(item, context={"access": pa}).data)
 
 
 def _readable(actor: Any, case_id: uuid.UUID, plan_id: uuid.UUID, *, audit: bool = True) -> PlanAccess:
@@ -334,7 +338,7 @@ class ItemListView(ApiView):
     )
     def get(self, request: Request, case_id: uuid.UUID, plan_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         pa = _readable(self.actor, case_id, plan_id)
-        return self.page(selectors.plan_content(pa).items, render_item)
+        return self.page(selectors.plan_content(pa).items, lambda i: render_item(pa, i))
 
     @extend_schema(
         operation_id="plan_items_create",
@@ -350,7 +354,7 @@ class ItemListView(ApiView):
         pa = _readable(actor, case_id, plan_id, audit=False)
         fields = _resolve(actor, pa, self.parse(ItemSerializer))
         item = services.item_add(actor=actor, plan=pa.plan, **fields)
-        return Response(render_item(selectors.item_in(pa, item.public_id)), status=201)
+        return Response(render_item(pa, selectors.item_in(pa, item.public_id)), status=201)
 
 
 class ItemDetailView(ApiView):
@@ -361,7 +365,7 @@ class ItemDetailView(ApiView):
     )
     def get(self, request: Request, case_id: uuid.UUID, plan_id: uuid.UUID, item_id: uuid.UUID, **kw: Any) -> Response:
         pa = _readable(self.actor, case_id, plan_id)
-        return Response(render_item(selectors.item_in(pa, item_id)))
+        return Response(render_item(pa, selectors.item_in(pa, item_id)))
 
     @extend_schema(
         operation_id="plan_items_partial_update",
@@ -399,8 +403,8 @@ class ItemDetailView(ApiView):
                     actor=actor, item=item, expected_version=v["version"], **_resolve(actor, pa, v, item)
                 )
         except Conflict as exc:
-            return conflict(exc, render_item(selectors.item_in(pa, item_id)))
-        return Response(render_item(selectors.item_in(pa, item_id)))
+            return conflict(exc, render_item(pa, selectors.item_in(pa, item_id)))
+        return Response(render_item(pa, selectors.item_in(pa, item_id)))
 
     @extend_schema(
         operation_id="plan_items_destroy",

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from utvei.access.sharing import ReferralView
 from utvei.cases import selectors as case_selectors
 from utvei.core.errors import Conflict
 from utvei.sharing import referrals
@@ -31,7 +32,7 @@ METADATA = (
 )
 
 
-def _render(view: referrals.ReferralView) -> dict[str, Any]:
+def _render(view: ReferralView) -> dict[str, Any]:
     return render_referral(view, referrals.kept_names([view.referral]) if view.shows_team else None)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from utvei.access import policy
+from utvei.access.evaluation import analytics_decision
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import UtveiError
@@ -48,6 +49,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["can_triage"] = bool(policy.can(m, Act.CONCERN_TRIAGE))
         ctx["can_submit"] = bool(policy.can(m, Act.CONCERN_SUBMIT))
         ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
+        ctx["can_stats"] = bool(analytics_decision(m))
+        ctx["can_admin_org"] = bool(policy.can(m, Act.ORG_ADMIN))
         if ctx["case_role"]:
             tasks = selectors.my_tasks(actor=m, audit=False)
             ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])
