@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
+from itertools import islice
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from utvei.core.crypto import purpose_key
@@ -41,6 +45,52 @@ def canonical(values: dict[str, Any]) -> bytes:
 
 def chain_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(values["prev_hash"].encode() + canonical(values)).hexdigest()
+
+
+def chain_hash_fields(
+    seq: Any,
+    occurred_at_utc: str | None,
+    actor_id: Any,
+    actor_org_id: Any,
+    action: Any,
+    object_type: Any,
+    object_id: Any,
+    case_id: Any,
+    reason: Any,
+    request_id: Any,
+    prev_hash: Any,
+) -> str | None:
+    """`chain_hash` of one event's values given in FIELDS order, without a dict or `json.dumps`; for `audit_verify`.
+
+    `occurred_at_utc` is the time exactly as `canonical` writes it ("2026-01-31T12:00:00.000000Z": `utc_text`
+    gives it for a datetime), or None. The text hashed is the one `chain_hash` hashes: prev_hash, then what
+    `json.dumps(sort_keys=True, separators=(",", ":"))` writes, keys in sorted order, an int as `repr`, None as
+    null and a string through the same escaping function (`encode_basestring_ascii`: ensure_ascii=True). Values
+    of other types (only a tampered row has them) give None, and the caller asks `chain_hash` itself.
+    """
+    if type(seq) is not int or occurred_at_utc is None:
+        return None
+    if type(actor_id) is not int:
+        if actor_id is not None:
+            return None
+        actor_id = "null"
+    if type(actor_org_id) is not int:
+        if actor_org_id is not None:
+            return None
+        actor_org_id = "null"
+    esc = encode_basestring_ascii
+    try:
+        # prev_hash + the canonical JSON, which is ASCII: one UTF-8 encoding of the whole is the same bytes as
+        # chain_hash's prev_hash.encode() + canonical(values).
+        data = (
+            f'{prev_hash}{{"action":{esc(action)},"actor_id":{actor_id},"actor_org_id":{actor_org_id},'
+            f'"case_id":{esc(case_id)},"object_id":{esc(object_id)},"object_type":{esc(object_type)},'
+            f'"occurred_at":"{occurred_at_utc}","prev_hash":{esc(prev_hash)},"reason":{esc(reason)},'
+            f'"request_id":{esc(request_id)},"seq":{seq}}}'
+        ).encode()
+    except (TypeError, ValueError):  # not a str where a string belongs; a string UTF-8 cannot encode
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def audit_record(
@@ -144,32 +194,140 @@ def audit_checkpoint() -> AuditCheckpoint | None:
         )
 
 
-def audit_verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first event whose number, link, hash or signed checkpoint fails."""
+def audit_verify(batch: int = 500) -> VerifyResult:
+    """Walk the chain in order; report the first event whose number, link, hash or signed checkpoint fails.
+
+    Rows come as plain tuples, `batch` at a time, and are hashed by `chain_hash_fields`. A row whose hash does not
+    match that way is read again through the ORM and judged by `chain_hash` itself, so what counts as broken is
+    exactly what `chain_hash` says.
+    """
     checkpoints = {cp.seq: cp for cp in AuditCheckpoint.objects.all()}
     for cp in checkpoints.values():
         if not hmac.compare_digest(cp.mac, _checkpoint_mac(cp.seq, cp.hash, cp.created_at)):
             return VerifyResult(False, 0, cp.seq, "signed checkpoint is not genuine")
+    signed = {seq: cp.hash for seq, cp in checkpoints.items()}
     expected_seq = 1
     prev = GENESIS
     checked = 0
-    qs = AuditEvent.objects.order_by("seq").values(*FIELDS, "hash")
-    for row in qs.iterator(chunk_size=batch):
-        if row["seq"] != expected_seq:
-            return VerifyResult(False, checked, expected_seq, "missing or inserted event")
-        if row["prev_hash"] != prev:
-            return VerifyResult(False, checked, row["seq"], "link to previous event broken")
-        if chain_hash(row) != row["hash"]:
-            return VerifyResult(False, checked, row["seq"], "event content changed")
-        signed = checkpoints.get(row["seq"])
-        if signed is not None and signed.hash != row["hash"]:
-            return VerifyResult(False, checked, row["seq"], "chain rewritten: does not match its signed checkpoint")
-        prev = row["hash"]
-        expected_seq += 1
-        checked += 1
+    fast_hash, sqlite_time = chain_hash_fields, _sqlite_time
+    with _chain_rows(batch) as (chunks, stored_text):
+        for chunk in chunks:
+            for pk, seq, at, actor, org, action, otype, oid, case, reason, request, prev_hash, hash_ in chunk:
+                if seq != expected_seq:
+                    return VerifyResult(False, checked, expected_seq, "missing or inserted event")
+                if prev_hash != prev:
+                    return VerifyResult(False, checked, seq, "link to previous event broken")
+                if stored_text:
+                    at = sqlite_time(at)
+                digest = fast_hash(seq, at, actor, org, action, otype, oid, case, reason, request, prev_hash)
+                if digest != hash_ and not _content_intact(pk):
+                    return VerifyResult(False, checked, seq, "event content changed")
+                if seq in signed and signed[seq] != hash_:
+                    return VerifyResult(False, checked, seq, "chain rewritten: does not match its signed checkpoint")
+                prev = hash_
+                expected_seq += 1
+                checked += 1
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != checked or head.hash != prev):
         return VerifyResult(False, checked, checked + 1, "events missing at the end of the chain")
     if checkpoints and max(checkpoints) > checked:
         return VerifyResult(False, checked, checked + 1, "events missing before a signed checkpoint")
     return VerifyResult(True, checked)
+
+
+def _content_intact(pk: Any) -> bool:
+    """The authoritative check of one event: its values as the ORM reads them, hashed by `chain_hash`."""
+    row = AuditEvent.objects.filter(pk=pk).values(*FIELDS, "hash").first()
+    return row is not None and chain_hash(row) == row["hash"]
+
+
+def utc_text(moment: Any) -> str | None:
+    """An aware datetime as `canonical` writes it ("2026-01-31T12:00:00.000000Z"), or None.
+
+    None for anything else (canonical would take a naive one for local time, the ORM never gives one), and for a
+    year before 1000, where `isoformat` pads the year with zeros and `strftime` does not.
+    """
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return None
+    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if text[0] == "0":
+        return None
+    return text + "Z" if len(text) == 26 else text + ".000000Z"
+
+
+def _sqlite_time(stored: Any) -> str | None:
+    """occurred_at as SQLite holds it (the text Django wrote: naive UTC) as `canonical` writes it, or None.
+
+    The ORM reads the column with `parse_datetime`, which returns what `datetime.fromisoformat` makes of it where
+    that takes it, and makes a naive result aware in UTC. Where `fromisoformat` refuses it (or it is not a str)
+    this gives None, and `chain_hash` decides. Django's own form, "YYYY-MM-DD HH:MM:SS.ffffff", is the only one
+    of 26 characters with these separators that `fromisoformat` takes without an offset, reading ASCII digits
+    only: its digits are the time's, which canonical's strftime writes back (for a year from 1000 on).
+    """
+    try:
+        moment = datetime.fromisoformat(stored)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None and len(stored) == 26 and stored[4:20:3] == "-- ::." and stored[0] != "0":
+        return f"{stored[:10]}T{stored[11:]}Z"
+    return utc_text(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+
+
+_TIMESTAMPTZ = 1184  # PostgreSQL's type (oid) for occurred_at, whose to_char in _chain_rows is canonical's text
+
+
+def _reader() -> str:
+    """How `_chain_rows` reads the events here: "sqlite", "postgresql" or, for any other database and for a
+    PostgreSQL table whose occurred_at is no longer a timestamp with time zone, "orm"."""
+    if connection.vendor == "sqlite":
+        return "sqlite"
+    if connection.vendor != "postgresql":
+        return "orm"
+    qn, opts = connection.ops.quote_name, AuditEvent._meta
+    at = next(qn(field.column) for field in opts.concrete_fields if field.name == "occurred_at")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {at} FROM {qn(opts.db_table)} LIMIT 0")  # noqa: S608
+        (column,) = cursor.description or [None]
+    return "postgresql" if column is not None and column.type_code == _TIMESTAMPTZ else "orm"
+
+
+@contextmanager
+def _chain_rows(batch: int) -> Iterator[tuple[Iterator[list[Any]], bool]]:
+    """The events in order of seq as lists of `batch` tuples (pk, *FIELDS, hash), and whether occurred_at in them
+    is the text SQLite stores (else `canonical`'s text already, or None where only `chain_hash` can tell).
+
+    SQLite streams from one plain cursor, occurred_at selected as text so that no converter parses it. PostgreSQL
+    reads through a server-side cursor in a transaction and writes the time as `canonical` does with to_char, for
+    the years 1000-9999 that a Python datetime holds and strftime writes with four digits (NULL outside them).
+    Otherwise the ORM reads them.
+    """
+    opts = AuditEvent._meta
+    qn = connection.ops.quote_name
+    col = {field.name: qn(field.column) for field in opts.concrete_fields}
+    at = col["occurred_at"]
+    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
+        reader = _reader()
+        if reader == "sqlite":
+            time = f"{at} || ''"
+        elif reader == "postgresql":
+            utc = f"({at} AT TIME ZONE 'UTC')"
+            time = (
+                f"CASE WHEN {utc} >= '1000-01-01' AND {utc} < '10000-01-01' "
+                f"""THEN to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
+            )
+        else:
+            yield _orm_rows(batch), False
+            return
+        columns = ", ".join(
+            [col[opts.pk.name], *(time if name == "occurred_at" else col[name] for name in (*FIELDS, "hash"))]
+        )
+        streams = reader == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        with connection.chunked_cursor() if streams else connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {qn(opts.db_table)} ORDER BY {col['seq']}")  # noqa: S608
+            yield iter(lambda: cursor.fetchmany(batch), []), reader == "sqlite"
+
+
+def _orm_rows(batch: int) -> Iterator[list[Any]]:
+    rows = AuditEvent.objects.order_by("seq").values_list("pk", *FIELDS, "hash").iterator(chunk_size=batch)
+    while chunk := list(islice(rows, batch)):
+        yield [(r[0], r[1], utc_text(r[2]), *r[3:]) for r in chunk]
