@@ -241,10 +241,31 @@ def entry_get(
     return TimelineItem(entry, decision)
 
 
-def entry_revisions(item: TimelineItem) -> list[Any]:
+@dataclass(frozen=True)
+class _Version:
+    """A saved version as the policy reads an item: the entry's author, the version's compartment and category."""
+
+    author_id: Any
+    author_org_id: Any
+    classification: str
+    category: str
+
+
+def entry_revisions(actor: Membership | None, item: TimelineItem) -> list[Any]:
+    """The saved versions of an entry the principal may read, each decided on its own classification and category:
+    a version written in the police compartment stays there after the entry is moved to the team."""
     if not item.readable:
         return []
-    return list(item.entry.revisions.select_related("saved_by").order_by("version"))
+    ca = policy.case_access(actor, item.entry.case)
+    if ca is None:
+        return []
+    entry = item.entry
+    revisions = entry.revisions.select_related("saved_by").order_by("version")
+    return [
+        r
+        for r in revisions
+        if policy.entry_decision(ca, _Version(entry.author_id, entry.author_org_id, r.classification, r.category))
+    ]
 
 
 def team_list(ca: CaseAccess) -> list[TeamMember]:

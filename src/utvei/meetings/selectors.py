@@ -165,7 +165,10 @@ def meeting_get(
     if row is None or (case_id is not None and str(row.case.public_id) != str(_uuid(case_id))):
         _audit(actor, Action.CASE_DENIED, object_type="meeting", object_id=str(pk or "")[:64])
         raise NotFound(_("The meeting was not found."))
-    ca = case_get(actor=actor, case_id=row.case.public_id, audit=False)  # no relation: NotFound, audited
+    try:
+        ca = case_get(actor=actor, case_id=row.case.public_id, audit=False)  # no relation: NotFound, audited
+    except NotFound:  # the same answer as a meeting that does not exist: an outsider learns nothing of its id
+        raise NotFound(_("The meeting was not found.")) from None
     meeting = _meetings(ca.case).get(pk=row.pk)
     ma = _access(ca, meeting)
     if ma.view == MeetingView.NONE:

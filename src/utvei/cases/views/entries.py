@@ -86,7 +86,7 @@ def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: An
         "why": explain_items(m, item.entry.case, [item])[0].why,
         "entry": item.entry,
         "case": item.entry.case,
-        "revisions": selectors.entry_revisions(item),
+        "revisions": selectors.entry_revisions(m, item),
         "can_edit": bool(can_edit),
     }
     return render(request, "cases/entry_detail.html", ctx)
