@@ -137,3 +137,13 @@ def test_the_dashboard_shows_ten_cases_and_counts_the_rest(rw, browse, django_as
         body = client.get("/").content.decode()
     assert section(body).count('class="attention-items"') == 10
     assert "4 more cases you lead have something overdue." in body
+
+
+def test_beyond_the_cap_the_dashboard_says_more_than(rw, browse, monkeypatch):
+    from utvei.cases import overdue
+
+    monkeypatch.setattr(overdue, "MORE_CAP", 2)
+    _more_cases(rw, 13)
+    body = browse("kari").get("/").content.decode()
+    assert section(body).count('class="attention-items"') == 10
+    assert "More than 2 other cases you lead have something overdue." in body

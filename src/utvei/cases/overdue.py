@@ -28,7 +28,6 @@ from utvei.accounts.models import Membership, NotificationKind
 from utvei.assessments.models import Assessment, AssessmentStatus
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.core.pagination import COUNT_CAP
 from utvei.evaluation.models import FollowUp, FollowUpStatus
 from utvei.plans.models import Plan, PlanStatus
 
@@ -135,6 +134,7 @@ _ITEM_FIELDS = ("pk", "public_id", "case_id", "author_id", "author_org_id", "cla
 # Up to this many led cases, their ids are read first and the overdue items looked up by case; above it, the
 # items are read in the order of their due date and the first few cases taken (the due-date indexes answer).
 FEW_CASES = 500
+MORE_CAP = 100  # "more than 100 other cases": counting further costs more than the number tells
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _scope(m: Membership, cases: list[int] | None = None) -> _Scope | None:
     if cases is not None:  # the cases were found through `visible` and `case_accesses` asks again for each
         return _Scope(m, policy.reads_in_full(m), mine & Q(case_id__in=cases), visible & Q(case_id__in=cases))
     led = visible & mine
-    few = list(Case.objects.filter(lead_id=m.user_id).values_list("pk", flat=True)[: FEW_CASES + 1])
+    few = list(Case.objects.filter(lead_id=m.user_id).order_by().values_list("pk", flat=True)[: FEW_CASES + 1])
     if len(few) <= FEW_CASES:  # look items up by case: the cost follows the cases the principal leads
         led = Q(case_id__in=list(policy.visible_cases(m).filter(pk__in=few).values_list("pk", flat=True))) & mine
     return _Scope(m, policy.reads_in_full(m), led, visible)
@@ -241,7 +241,8 @@ class Attention:
     """The dashboard's "Needs attention": the first cases, and how many more have something overdue."""
 
     groups: list[CaseAttention]
-    more: int
+    more: int  # how many more cases have something overdue, counted up to MORE_CAP
+    capped: bool = False  # there are more than `more`
 
 
 def attention(m: Membership | None, *, today: dt.date | None = None, limit: int = 10) -> Attention:
@@ -249,7 +250,7 @@ def attention(m: Membership | None, *, today: dt.date | None = None, limit: int 
 
     Reads what it shows: the candidates come from the due-date indexes in date order, `limit` cases' worth at a
     time; access is worked out for those cases only; how many more there are is a COUNT (of cases with an
-    overdue item of a kind the principal hears of, up to 1,000). No audit event: the page writes its own.
+    overdue item of a kind the principal hears of, up to MORE_CAP). No audit event: the page writes its own.
     """
     if m is None or not policy.can(m, Act.CASE_LIST):
         return Attention([], 0)
@@ -277,8 +278,9 @@ def attention(m: Membership | None, *, today: dt.date | None = None, limit: int 
             break
         batch *= 4
     shown = list(groups.values())[:limit]
+    cap = len(shown) + MORE_CAP
     cases: set[int] = set()
     for qs, _field in sources.values():
-        cases |= set(qs.order_by().values_list("case_id", flat=True).distinct()[:COUNT_CAP])
-    more = max(0, min(len(cases), COUNT_CAP) - len(shown))
-    return Attention(shown, more)
+        cases |= set(qs.order_by().values_list("case_id", flat=True).distinct()[: cap + 1])
+    more = max(0, min(len(cases), cap) - len(shown))
+    return Attention(shown, more, capped=len(cases) > cap)

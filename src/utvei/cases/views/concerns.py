@@ -62,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             attention = overdue.attention(m, limit=DASHBOARD_ROWS)
             ctx["attention"] = attention.groups
             ctx["attention_more"] = attention.more
+            ctx["attention_capped"] = attention.capped
             selectors.dashboard_audit(actor=m)
         if ctx["can_triage"]:
             ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
