@@ -157,18 +157,26 @@ def _active_emergency(m: Membership, case: Case) -> Any:
 def visible_q(m: Membership | None, case_field: str = "") -> Q | None:
     """Steps 1–3 as a filter on a case (case_field="") or on what points at one (case_field="case"); None: nothing.
 
-    Each part is a probe of an index per row (the principal's team row for the case, the owning organisation,
-    their emergency access): for narrowing rows that something else has already found, like a user's tasks.
-    To list cases, use `visible_parts`.
+    The same parts as `visible_parts`: the owning organisation for a coordinator (a column), and the principal's
+    team and emergency cases as a list of ids when there are up to FEW_CASES of them (else a probe of the team
+    index per row). A list of ids, not a subquery, because PostgreSQL would hash every team row of a coordinator
+    on 100,000 teams for each query. For narrowing rows something else has found, like a user's tasks; to list
+    cases, use `visible_parts`.
     """
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
         return None
-    ref = OuterRef(f"{case_field}_id" if case_field else "pk")
-    q = Q(Exists(_team_rows(m).filter(case_id=ref)))
-    if m.role == Role.COORDINATOR:
+    ref = f"{case_field}_id" if case_field else "pk"
+    coordinator = m.role == Role.COORDINATOR
+    rows = _team_rows(m).filter(owner_side__in=[False]) if coordinator else _team_rows(m)
+    team = list(rows.values_list("case_id", flat=True)[: FEW_CASES + 1])
+    few = len(team) <= FEW_CASES
+    q = Q(**{f"{ref}__in": team}) if few else Q(Exists(rows.filter(case_id=OuterRef(ref))))
+    if coordinator:
         q |= Q(**{f"{case_field}__owning_org_id" if case_field else "owning_org_id": m.organisation_id})
     if has_cap(m.role, Cap.EMERGENCY_ACCESS):
-        q |= Q(Exists(_emergency_rows(m).filter(case_id=ref)))
+        emergency = list(_emergency_rows(m).values_list("case_id", flat=True))
+        if emergency:
+            q |= Q(**{f"{ref}__in": emergency})
     return q
 
 
