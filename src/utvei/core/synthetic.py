@@ -545,7 +545,7 @@ def bulk_write(
             if progress is not None:
                 progress(done)
     if own:
-        refresh_statistics()  # the planner's picture of the tables, which just grew (docs/scale.md)
+        refresh_statistics(bulk=True)  # the planner's picture of the tables, which just grew (docs/scale.md)
     return stats
 
 
