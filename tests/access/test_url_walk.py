@@ -35,8 +35,8 @@ What it checks on every answer:
 
 Every free-text field of the world carries its own marker (`WALKSECRET<tag>Z`), so a leak names what leaked.
 A pattern the table cannot fill fails the walk, naming the pattern: a new page or endpoint must be added here.
-Findings the walk makes that the application does not yet meet are listed in FINDINGS: the walk expects exactly
-them (so a fix shows up), and each is also a single strict xfail test below (test_finding).
+Findings the walk makes that the application does not yet meet are listed in FINDINGS (none now): the walk
+expects exactly them, so a fix shows up as a failure that asks for the entry to be removed.
 
 Run: .venv/bin/pytest tests/access/test_url_walk.py -n 0 -p no:cacheprovider -rA (the summary line: -s or -rP).
 """
@@ -893,8 +893,7 @@ class Ghost:
 NEVER_SHOWN = {"measurement", "event"}
 
 # Findings of the walk that the application does not yet meet. The walk expects exactly their problems, keyed
-# (pattern, principal, method): it fails when one stops occurring, so that it is removed here. Each finding is also
-# a strict xfail test of its own (test_finding), for its first key.
+# (pattern, principal, method): it fails when one stops occurring, so that it is removed here.
 
 
 @dataclass(frozen=True)
