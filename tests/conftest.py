@@ -17,7 +17,8 @@ from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.services import user_create
 from utvei.api.models import ApiToken, hash_token
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, DataCategory, Entry, EntryKind, TeamRole, Track
+from utvei.cases.models import Case, Entry, EntryKind, TeamRole, Track
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation.analytics import forget_figures
 from utvei.people.services import person_find_or_create
 

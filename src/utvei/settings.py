@@ -196,7 +196,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set used under several field names (keeps the names the schema already had).
     "ENUM_NAME_OVERRIDES": {
-        "CategoryEnum": "utvei.cases.models.DataCategory",
+        "CategoryEnum": "utvei.core.vocabulary.DataCategory",
         "TrackEnum": "utvei.cases.models.Track",  # case track, and the tracks of a measure
         "SenderKindsEnum": "utvei.accounts.models.OrgKind",
         "ReferralKindEnum": "utvei.sharing.models.ReferralKind",
@@ -204,7 +204,7 @@ SPECTACULAR_SETTINGS = {
         "ItemTypeEnum": "utvei.assessments.models.ItemType",
         "AssessmentClassificationEnum": "utvei.api.serializers_assessments.CLASSIFICATIONS",
         # Case meetings reuse the entries' classification and the tasks' status under the names they had.
-        "EntryClassificationEnum": "utvei.cases.models.Classification",
+        "EntryClassificationEnum": "utvei.core.vocabulary.Classification",
         "TaskStatusStatusEnum": "utvei.cases.models.TaskStatus",
         "MeetingKindEnum": "utvei.meetings.models.MeetingKind",
         "MeetingStatusEnum": "utvei.meetings.models.MeetingStatus",

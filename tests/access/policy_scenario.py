@@ -40,7 +40,8 @@ from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.roles import Role
 from utvei.accounts.services import user_create
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, DataCategory, Entry, EntryKind, TeamMember, TeamRole, Track
+from utvei.cases.models import Case, Entry, EntryKind, TeamMember, TeamRole, Track
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.services import person_find_or_create
 from utvei.sharing import services as sharing
 from utvei.sharing.models import BasisType, Disclosure, EmergencyAccess, LegalBasis

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from utvei.cases.models import Classification as C
+from utvei.core.vocabulary import Classification as C
 
 # The case team in the scenario: username -> role in the case.
 TEAM = {

@@ -35,8 +35,9 @@ from utvei.access.table import Basis, Outcome, Relation, Sector
 from utvei.accounts.roles import Cap, has_cap
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors
-from utvei.cases.models import Classification, DataCategory, EntryKind, TeamMember
+from utvei.cases.models import EntryKind, TeamMember
 from utvei.cases.services import entry_create
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing import services as sharing
 from utvei.sharing.models import Disclosure, EmergencyAccess
 

@@ -10,7 +10,8 @@ import pytest
 from utvei.access import policy
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors, services
-from utvei.cases.models import Classification, DataCategory, EntryKind
+from utvei.cases.models import EntryKind
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing import services as sharing
 
 API = "/api/v1"

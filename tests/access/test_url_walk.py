@@ -82,8 +82,9 @@ from utvei.accounts.models import Membership, Notification
 from utvei.accounts.roles import Cap, has_cap
 from utvei.assessments.services import instruments_sync
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, DataCategory, EntryKind, Phase, TeamMember, TeamRole
+from utvei.cases.models import Case, EntryKind, Phase, TeamMember, TeamRole
 from utvei.core.errors import UtveiError
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation import services as evaluation_services
 from utvei.evaluation.models import FollowUp, Indicator
 from utvei.meetings.models import MeetingAttendee

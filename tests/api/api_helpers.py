@@ -9,7 +9,8 @@ from typing import Any
 from django.test import Client
 
 from utvei.audit.models import AuditEvent
-from utvei.cases.models import Case, Classification, Entry, TeamRole
+from utvei.cases.models import Case, Entry, TeamRole
+from utvei.core.vocabulary import Classification
 
 API = "/api/v1/"
 

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from utvei.accounts.services import user_create
 from utvei.audit.models import Action
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, TeamRole
+from utvei.cases.models import TeamRole
+from utvei.core.vocabulary import Classification
 
 from .api_helpers import API, CaseWorld, audit_seq, last_events
 

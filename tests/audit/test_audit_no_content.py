@@ -11,8 +11,9 @@ from tests.conftest import PASSWORD
 from utvei.audit.models import AuditEvent
 from utvei.audit.services import audit_verify
 from utvei.cases import selectors, services
-from utvei.cases.models import Classification, EntryKind
+from utvei.cases.models import EntryKind
 from utvei.core.errors import NotFound
+from utvei.core.vocabulary import Classification
 from utvei.people.services import person_find_or_create
 
 NAME = "Kåre Hemmeligsen"

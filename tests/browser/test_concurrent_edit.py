@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.support import A11yLog, give_totp, log_in, screenshot
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect

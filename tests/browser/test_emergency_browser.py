@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.support import A11yLog, give_totp, log_in
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 from utvei.sharing.models import EmergencyAccess, ReviewStatus
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.support import NORWEGIAN, A11yLog, give_totp, log_in
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,8 @@ import pytest
 
 from tests.browser.support import A11yLog, give_totp, log_in, screenshot
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, DataCategory, EntryKind
+from utvei.cases.models import EntryKind
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing.models import Consent, Disclosure
 from utvei.sharing.services import legal_bases_sync
 

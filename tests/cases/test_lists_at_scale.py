@@ -15,9 +15,10 @@ from django.utils import timezone
 from tests.pages import whole_timeline
 from utvei.access import policy
 from utvei.cases import selectors
-from utvei.cases.models import Case, Classification, Entry, TeamMember, TeamRole
+from utvei.cases.models import Case, Entry, TeamMember, TeamRole
 from utvei.cases.views import common
 from utvei.core.pagination import decode, encode
+from utvei.core.vocabulary import Classification
 
 ROW = re.compile(r'<th scope="row"><a href="/cases/[^"]+/">([^<]+)</a></th>')
 LINK = re.compile(r'<a href="\?([^"#]*)"(?: rel="(?:next|prev)")?>([^<]+)</a>')

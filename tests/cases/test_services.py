@@ -13,7 +13,6 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
 from utvei.cases.models import (
     Case,
-    Classification,
     ClosureReason,
     ConcernStatus,
     EntryKind,
@@ -24,6 +23,7 @@ from utvei.cases.models import (
     TriageOutcome,
 )
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.core.vocabulary import Classification
 from utvei.evaluation.models import FollowUp
 from utvei.people.models import Person
 

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.plans.helpers import to_active, to_planning
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
-from utvei.cases.models import Case, Classification, Phase, TeamMember, TeamRole, Track
+from utvei.cases.models import Case, Phase, TeamMember, TeamRole, Track
+from utvei.core.vocabulary import Classification
 
 POLICE_SECRET = "POLITIETS-OPPLYSNING-OM-VAPEN"
 TEAM_NOTE = "Samtale med familien gikk bra"

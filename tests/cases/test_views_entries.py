@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from utvei.audit.models import Action, AuditEvent
-from utvei.cases.models import Classification, Entry, TeamRole
+from utvei.cases.models import Entry, TeamRole
+from utvei.core.vocabulary import Classification
 
 POLICE_SECRET = "POLITIETS-KILDE-SIER"
 

@@ -30,7 +30,6 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_verify
 from utvei.cases.models import (
     Case,
-    Classification,
     Concern,
     ConcernStatus,
     Entry,
@@ -44,6 +43,7 @@ from utvei.cases.models import (
     Urgency,
 )
 from utvei.core.management.commands.demo import DEFAULT_PASSWORD, load_story
+from utvei.core.vocabulary import Classification
 from utvei.meetings.models import Meeting, MeetingDecision, MeetingStatus
 from utvei.people.models import Person
 from utvei.sharing.emergency import case_emergency_accesses, review_queue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from utvei.cases.models import DataCategory
+from utvei.core.vocabulary import DataCategory
 from utvei.sharing.models import Purpose
 
 ROOT = Path(__file__).resolve().parents[2]

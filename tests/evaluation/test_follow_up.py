@@ -17,9 +17,10 @@ from utvei.access.policy import case_access
 from utvei.accounts.models import NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, Classification, Phase
+from utvei.cases.models import Case, Phase
 from utvei.cases.reminders import reminders_run
 from utvei.core.errors import Conflict, Forbidden, UtveiError
+from utvei.core.vocabulary import Classification
 from utvei.evaluation import services
 from utvei.evaluation.models import FollowUpStatus, Indicator, Measurement, OutcomeEvent
 from utvei.evaluation.services import NewEvent, NewMeasurement

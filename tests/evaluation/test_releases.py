@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from utvei.accounts.services import user_create
 from utvei.audit.models import Action, AuditEvent
-from utvei.cases.models import Case, ClosureReason, DataCategory, Phase, Track
+from utvei.cases.models import Case, ClosureReason, Phase, Track
 from utvei.core.errors import NotFound, UtveiError
+from utvei.core.vocabulary import DataCategory
 from utvei.evaluation import releases
 from utvei.evaluation.models import (
     Evaluation,

@@ -20,8 +20,9 @@ from tests.meetings.helpers import (
 from utvei.access.meetings import MeetingView
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
-from utvei.cases.models import DataCategory, TeamRole
+from utvei.cases.models import TeamRole
 from utvei.core.errors import Forbidden, NotFound
+from utvei.core.vocabulary import DataCategory
 from utvei.meetings import selectors, services
 from utvei.sharing import emergency
 

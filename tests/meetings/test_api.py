@@ -14,7 +14,8 @@ from tests.api.api_helpers import API, assert_error, send
 from tests.api.test_api_bad_input import BAD_BODIES, BAD_VALUES, RAW_BODIES
 from tests.meetings.helpers import MINUTES, events_since, held, plan, seq
 from utvei.audit.models import Action
-from utvei.cases.models import DataCategory, Task, TaskOrigin
+from utvei.cases.models import Task, TaskOrigin
+from utvei.core.vocabulary import DataCategory
 from utvei.meetings.models import Meeting
 
 

@@ -24,7 +24,7 @@ from tests.meetings.helpers import (
     seq,
 )
 from utvei.audit.models import Action
-from utvei.cases.models import DataCategory
+from utvei.core.vocabulary import DataCategory
 from utvei.meetings import services
 from utvei.meetings.forms import form_prefix
 from utvei.meetings.models import DecisionState, Meeting, MeetingStatus

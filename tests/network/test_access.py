@@ -13,8 +13,9 @@ from tests.api.api_helpers import API, assert_error, send
 from tests.network.helpers import NOTE, add, events_since, observe, seq
 from utvei.audit.models import Action
 from utvei.cases import services as case_services
-from utvei.cases.models import DataCategory, TeamRole
+from utvei.cases.models import TeamRole
 from utvei.core.errors import NotFound
+from utvei.core.vocabulary import DataCategory
 from utvei.network import selectors
 from utvei.sharing import emergency
 from utvei.sharing import services as sharing

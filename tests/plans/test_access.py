@@ -9,8 +9,9 @@ from tests.api.api_helpers import API, assert_error, send
 from tests.plans.helpers import add_item, approved_plan, draft_plan, events_since, fresh, seq
 from utvei.access.plans import PlanView
 from utvei.audit.models import Action
-from utvei.cases.models import DataCategory, TeamRole
+from utvei.cases.models import TeamRole
 from utvei.core.errors import NotFound
+from utvei.core.vocabulary import DataCategory
 from utvei.plans import selectors, services
 from utvei.plans.models import PlanStatus
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.reminders.conftest import days_ago
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
-from utvei.cases.models import Case, Classification
+from utvei.cases.models import Case
+from utvei.core.vocabulary import Classification
 
 SECTION = "Needs attention"
 

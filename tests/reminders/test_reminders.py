@@ -14,9 +14,10 @@ from tests.reminders.conftest import NAME, days_ago
 from utvei.accounts.models import EmailStatus, Membership, Notification, NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import reminders, services
-from utvei.cases.models import Classification, Phase, TeamMember
+from utvei.cases.models import Phase, TeamMember
 from utvei.cases.overdue import overdue_for
 from utvei.cases.reminders import reminder_record, reminders_run
+from utvei.core.vocabulary import Classification
 
 K = NotificationKind
 

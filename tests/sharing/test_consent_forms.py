@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from tests.sharing.helpers import events_since, seq
 from utvei.accounts.models import OrgKind
 from utvei.audit.models import Action
-from utvei.cases.models import DataCategory, TeamRole
+from utvei.cases.models import TeamRole
+from utvei.core.vocabulary import DataCategory
 from utvei.sharing.models import CONSENT_TEXT_VERSION, Consent, Purpose
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src/utvei/sharing/templates/sharing/forms"

@@ -14,8 +14,9 @@ from utvei.accounts.models import Notification, NotificationKind
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors as case_selectors
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, Phase
+from utvei.cases.models import Phase
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.vocabulary import Classification
 from utvei.people.services import person_find_or_create
 from utvei.sharing import emergency
 from utvei.sharing.models import EmergencyAccess, ReviewStatus

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from utvei.accounts.models import Notification
 from utvei.audit.models import Action, AuditEvent
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 from utvei.sharing.models import EmergencyAccess, ReviewStatus
 
 from ..api.api_helpers import API, assert_error, send

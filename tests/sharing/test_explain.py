@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from utvei.access import policy
 from utvei.cases import selectors
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, DataCategory, EntryKind
+from utvei.cases.models import EntryKind
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing import explain
 from utvei.sharing import services as sharing
 from utvei.sharing.models import EmergencyAccess, EmergencyReason

@@ -13,8 +13,9 @@ from utvei.accounts.models import Notification, NotificationKind
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors as case_selectors
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, DataCategory, EntryKind, TeamMember, TeamRole
+from utvei.cases.models import EntryKind, TeamMember, TeamRole
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing import referrals, services
 from utvei.sharing.models import Disclosure, Referral, ReferralStatus
 

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, EntryKind, TeamMember, TeamRole
+from utvei.cases.models import EntryKind, TeamMember, TeamRole
+from utvei.core.vocabulary import Classification
 from utvei.sharing import referrals, services
 from utvei.sharing.models import Referral, ReferralStatus
 

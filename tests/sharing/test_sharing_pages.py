@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from utvei.cases import services as case_services
-from utvei.cases.models import Classification, DataCategory, EntryKind
+from utvei.cases.models import EntryKind
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing.models import Consent, Disclosure
 
 

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership
 from utvei.accounts.roles import Cap, has_cap
-from utvei.cases.models import DataCategory
+from utvei.core.vocabulary import DataCategory
 
 from . import policy
 from .policy import FULL_RELATIONS, READ_PURPOSE, CaseAccess, Decision, Relation, entry_decision

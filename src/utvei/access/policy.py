@@ -33,8 +33,9 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership, Organisation
 from utvei.accounts.roles import Cap, Role, has_cap
-from utvei.cases.models import Case, Classification, Concern, DataCategory, Entry, Task, TeamMember, TeamRole
+from utvei.cases.models import Case, Concern, Entry, Task, TeamMember, TeamRole
 from utvei.core.errors import Forbidden, NotFound
+from utvei.core.vocabulary import Classification, DataCategory
 
 from . import table
 from .table import CROSS_ORG, Basis, Outcome, Relation, Rule

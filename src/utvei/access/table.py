@@ -41,7 +41,7 @@ from typing import Any
 
 from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS
 from utvei.accounts.roles import Cap, Role, has_cap
-from utvei.cases.models import Classification, DataCategory
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 class Relation(StrEnum):

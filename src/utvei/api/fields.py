@@ -16,10 +16,9 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from utvei.accounts.models import Organisation, User
+from utvei.core.validation import EARLIEST, LATEST, date_in_range
 
 # Dates a person's case can plausibly carry. Outside this range date arithmetic and time zones overflow.
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
 MAX_INT = 2**31 - 1
 
 
@@ -47,7 +46,7 @@ class Date(serializers.DateField):
 
     def to_internal_value(self, value: Any) -> dt.date:
         date = super().to_internal_value(value)
-        if not MIN_DATE <= date <= MAX_DATE:
+        if not date_in_range(date):
             self.fail("out_of_range")
         return date
 
@@ -61,13 +60,13 @@ class DateTime(serializers.DateTimeField):
                 parsed = parse_datetime(value.strip())
             except ValueError:
                 parsed = None
-            if parsed is not None and not MIN_DATE.year <= parsed.year <= MAX_DATE.year:
+            if parsed is not None and not EARLIEST.year <= parsed.year <= LATEST.year:
                 self.fail("out_of_range")  # before DRF's time zone handling, which overflows at the edges
         try:
             when = super().to_internal_value(value)
         except OverflowError:
             self.fail("out_of_range")
-        if not MIN_DATE.year <= when.year <= MAX_DATE.year:
+        if not EARLIEST.year <= when.year <= LATEST.year:
             self.fail("out_of_range")
         return when
 

@@ -15,9 +15,7 @@ from rest_framework import serializers
 
 from utvei.accounts.roles import Role
 from utvei.cases.models import (
-    Classification,
     ClosureReason,
-    DataCategory,
     EntryKind,
     Ideology,
     MotivationStage,
@@ -28,6 +26,7 @@ from utvei.cases.models import (
     TriageOutcome,
     Urgency,
 )
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Gender
 
 from .fields import Date, DateTime, OrganisationField, PublicId, Text, UserField, Version

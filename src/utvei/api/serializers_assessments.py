@@ -28,7 +28,7 @@ from utvei.assessments.models import (
     localised,
 )
 from utvei.assessments.services import EVIDENCE_MAX, TEXT_MAX
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 
 from .fields import Date, DateTime, Text, UserField, Version
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from utvei.cases.models import Classification
+from utvei.core.validation import EARLIEST
+from utvei.core.vocabulary import Classification
 from utvei.evaluation import catalogue
 from utvei.evaluation.models import (
     FollowUp,
@@ -18,8 +19,6 @@ from utvei.evaluation.models import (
     OutcomeKind,
     OutcomeSource,
 )
-
-from .fields import MIN_DATE
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -46,7 +45,7 @@ class MeasurementSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate_measured_on(self, value: Any) -> Any:
-        if value < MIN_DATE:
+        if value < EARLIEST:
             raise serializers.ValidationError("Give a date from 1900 on.")
         return value
 
@@ -69,7 +68,7 @@ class OutcomeEventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate_occurred_on(self, value: Any) -> Any:
-        if value < MIN_DATE:
+        if value < EARLIEST:
             raise serializers.ValidationError("Give a date from 1900 on.")
         return value
 

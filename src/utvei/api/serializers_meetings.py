@@ -16,7 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from utvei.cases.models import Classification, DataCategory, TaskStatus
+from utvei.cases.models import TaskStatus
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.meetings.models import DecisionState, MeetingKind, MeetingStatus
 
 from .fields import Date, DateTime, OrganisationField, Text, UserField, Version

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from utvei.cases.models import Classification
+from utvei.core.vocabulary import Classification
 from utvei.network.models import Closeness, Frequency, RelationKind, Valence
 from utvei.network.services import LABEL_MAX, NOTE_MAX
 

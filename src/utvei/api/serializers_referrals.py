@@ -10,7 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from utvei.access.sharing import ReferralView
-from utvei.cases.models import DataCategory, Phase, Track
+from utvei.cases.models import Phase, Track
+from utvei.core.vocabulary import DataCategory
 from utvei.sharing.models import ReferralBasis, ReferralKind, ReferralStatus
 
 from .fields import DateTime, Text

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from utvei.accounts.models import OrgKind
-from utvei.cases.models import DataCategory
+from utvei.core.vocabulary import DataCategory
 from utvei.sharing.models import (
     CONSENT_TEXT_VERSION,
     COUNSEL_NOTE,

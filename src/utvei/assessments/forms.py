@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from utvei.cases.forms import DATE_WIDGET, TEXT_MAX, UtveiForm, _in_range
-from utvei.cases.models import Classification
+from utvei.core.forms import DATE_WIDGET, TEXT_MAX, UtveiForm, in_range
+from utvei.core.vocabulary import Classification
 
 from .display import ItemLine
 from .models import Confidence, Instrument, SkipReason, SummaryLevel
@@ -134,7 +134,7 @@ class SummaryForm(UtveiForm):
         label=_("Reassess by"),
         required=False,
         widget=DATE_WIDGET,
-        validators=[_in_range],
+        validators=[in_range],
         help_text=_("Usually three months from now."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -17,8 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.cases.models import Case, Classification, DataCategory
+from utvei.cases.models import Case
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 def english() -> bool:

@@ -27,7 +27,7 @@ from utvei.audit.services import audit_record
 from utvei.cases.models import Case, Phase
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
-from utvei.core.validation import clean_text
+from utvei.core.validation import check_date, clean_text
 
 from . import instruments
 from .models import (
@@ -46,8 +46,6 @@ from .models import (
 REASSESS_MONTHS = 3  # the default reassessment date: three months on, the usual review rhythm
 EVIDENCE_MAX = 5000
 TEXT_MAX = 20000
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 
 
 class Incomplete(UtveiError):
@@ -169,8 +167,7 @@ def _classification(actor: Membership, classification: str) -> str:
 
 
 def _date(value: dt.date, label: Any) -> dt.date:
-    if not EARLIEST <= value <= LATEST:
-        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
+    check_date(value, label)
     return value
 
 

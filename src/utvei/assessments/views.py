@@ -18,9 +18,9 @@ from utvei.access import assessments as access
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
-from utvei.cases.views import page
-from utvei.cases.views.common import case_url, forbidden
+from utvei.cases.views.common import case_url
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.web import forbidden, page
 
 from . import selectors, services
 from .forms import DomainForm, FinaliseForm, NewAssessmentForm, SkipForm, SummaryForm

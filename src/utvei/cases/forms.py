@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import intake_organisations
 from utvei.accounts.models import Organisation, User
 from utvei.cases.models import (
-    Classification,
     ClosureReason,
-    DataCategory,
     EntryKind,
     Ideology,
     MotivationStage,
@@ -27,36 +24,15 @@ from utvei.cases.models import (
     TriageOutcome,
     Urgency,
 )
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import UtveiError
+from utvei.core.forms import DATE_WIDGET, DATETIME_FORMAT, TEXT_MAX, UtveiForm, VersionedForm, in_range, not_in_future
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Gender
 from utvei.people.services import normalise_nin
-
-TEXT_MAX = 20000
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
-
-
-class UtveiForm(forms.Form):
-    """Base: marks required fields and lets views attach a service error to the field it concerns."""
-
-    required_css_class = "required"
-    error_css_class = "has-error"
-    # Service error codes -> the field they belong to. Unlisted codes become form-wide errors.
-    service_error_fields: Mapping[str, str] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def add_service_error(self, exc: UtveiError) -> None:
-        field = self.service_error_fields.get(exc.code)
-        if field is not None and field not in self.fields:
-            field = None
-        self.add_error(field, str(exc.message))
 
 
 def _nin_clean(value: str) -> str:
@@ -64,29 +40,6 @@ def _nin_clean(value: str) -> str:
         return normalise_nin(value)
     except UtveiError as exc:
         raise forms.ValidationError(str(exc.message), code=exc.code) from exc
-
-
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-
-
-def _in_range(value: Any) -> Any:
-    """Dates outside 1900–2100 are typing mistakes, and some (year 1, year 9999) break date arithmetic."""
-    if value is None:
-        return value
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST <= day <= LATEST:
-        raise forms.ValidationError(
-            _("Give a date between %(a)s and %(b)s.") % {"a": EARLIEST.year, "b": LATEST.year}, code="date_range"
-        )
-    return value
-
-
-def _not_in_future(value: dt.date | None) -> dt.date | None:
-    _in_range(value)
-    if value is not None and value > timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the future."), code="future_date")
-    return value
 
 
 # ---- Concerns ------------------------------------------------------------------------------------------
@@ -138,7 +91,7 @@ class ConcernForm(UtveiForm):
         return _nin_clean(self.cleaned_data.get("subject_national_id", ""))
 
     def clean_subject_birth_date(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("subject_birth_date"))
+        return not_in_future(self.cleaned_data.get("subject_birth_date"))
 
 
 class TriageForm(UtveiForm):
@@ -175,7 +128,7 @@ class TriageForm(UtveiForm):
         return _nin_clean(self.cleaned_data.get("national_id", ""))
 
     def clean_birth_date(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("birth_date"))
+        return not_in_future(self.cleaned_data.get("birth_date"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -214,10 +167,6 @@ def team_user_choices(team: Iterable[TeamMember]) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda kv: kv[1].lower())
 
 
-class VersionedForm(UtveiForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
-
-
 class CaseEditForm(VersionedForm):
     lead = forms.ChoiceField(label=_("Case lead"), help_text=_("The lead must be on the team."))
     ideologies = forms.MultipleChoiceField(
@@ -250,7 +199,7 @@ class CaseEditForm(VersionedForm):
             del self.fields["safety_plan"]
 
     def clean_threat_clarified_at(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("threat_clarified_at"))
+        return not_in_future(self.cleaned_data.get("threat_clarified_at"))
 
 
 class PhaseForm(UtveiForm):
@@ -264,7 +213,7 @@ class PhaseForm(UtveiForm):
     )
 
     def clean_measures_ended_on(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("measures_ended_on"))
+        return not_in_future(self.cleaned_data.get("measures_ended_on"))
 
 
 class TrackForm(UtveiForm):
@@ -378,7 +327,7 @@ class EntryForm(UtveiForm, EntryFieldsMixin):
         self.limit_classifications(classifications)
 
     def clean_occurred_at(self) -> dt.datetime | None:
-        return _in_range(self.cleaned_data.get("occurred_at"))
+        return in_range(self.cleaned_data.get("occurred_at"))
 
 
 class EntryEditForm(VersionedForm, EntryFieldsMixin):
@@ -411,38 +360,10 @@ class TaskForm(UtveiForm):
         field.choices = _blank(_("Nobody yet")) + team_user_choices(team)
 
     def clean_due_on(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("due_on"))
+        return in_range(self.cleaned_data.get("due_on"))
 
 
 class TaskStatusForm(UtveiForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     next = forms.CharField(required=False, max_length=500)
     show_case = forms.BooleanField(required=False)
-
-
-def submit(form: forms.Form, act: Callable[[dict[str, Any]], Any]) -> int | None:
-    """Validate a form and call the service with what it cleaned. None when it worked; otherwise the HTTP status
-    of the page to show again, with the problem on the form: 400 invalid, 409 a conflict (keeping what the user
-    typed, to be saved next against the version saved now), or the service error's status, on the field it
-    concerns where the form knows it. Forbidden and NotFound go up to the views' handlers."""
-    if not form.is_valid():
-        return 400
-    try:
-        act(form.cleaned_data)
-    except (Forbidden, NotFound):
-        raise
-    except Conflict as exc:
-        current = getattr(exc, "current", None)
-        if current is not None and "version" in form.fields:
-            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-            data[form.add_prefix("version")] = str(current.version)
-            form.data = data
-        form.add_error(None, str(exc.message))
-        return 409
-    except UtveiError as exc:
-        if isinstance(form, UtveiForm):
-            form.add_service_error(exc)
-        else:
-            form.add_error(None, str(exc.message))
-        return exc.status
-    return None

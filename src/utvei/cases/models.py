@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
 
 
@@ -56,27 +57,6 @@ class MotivationStage(models.TextChoices):
     ACTION = "action", _("Action")
     MAINTENANCE = "maintenance", _("Maintenance")
     RELAPSE = "relapse", _("Relapse")
-
-
-class Classification(models.TextChoices):
-    TEAM = "team", _("Team")
-    OWN_ORG = "own_org", _("Own organisation only")
-    POLICE = "police", _("Police only")
-    HEALTH = "health", _("Health personnel only")
-    MENTOR = "mentor", _("Team and mentor")
-    PARTICIPANT = "participant", _("May be shown to the person")
-
-
-class DataCategory(models.TextChoices):
-    IDENTITY = "identity", _("Identity")
-    CONCERN = "concern", _("Concern")
-    IDEOLOGY = "ideology", _("Ideology")
-    ASSESSMENT = "assessment", _("Assessment")
-    HEALTH = "health", _("Health")
-    CRIMINAL = "criminal", _("Criminal matters")
-    PLAN = "plan", _("Plan and measures")
-    NETWORK = "network", _("Network")
-    FAMILY = "family", _("Family")
 
 
 class EntryKind(models.TextChoices):

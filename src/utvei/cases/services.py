@@ -17,8 +17,9 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
 from utvei.core.errors import Conflict, InvalidTransition, UtveiError
 from utvei.core.models import next_reference
+from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.validation import clean_text
+from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation import services as evaluation
 from utvei.people.models import Person
 from utvei.people.services import person_find_or_create
@@ -26,11 +27,9 @@ from utvei.people.services import person_find_or_create
 from . import workflow
 from .models import (
     Case,
-    Classification,
     ClosureReason,
     Concern,
     ConcernStatus,
-    DataCategory,
     Entry,
     EntryKind,
     EntryRevision,
@@ -50,19 +49,6 @@ from .models import (
 
 def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20000) -> str:
     return clean_text(value, label, required=required, max_length=max_length)
-
-
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-
-
-def _date(value: dt.date | dt.datetime | None, label: Any) -> None:
-    """Refuse dates no case work can have (and that would overflow date arithmetic)."""
-    if value is None:
-        return
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST <= day <= LATEST:
-        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
 
 
 # ---- Concerns ------------------------------------------------------------------------------------------
@@ -87,7 +73,7 @@ def concern_submit(
     from utvei.people.services import normalise_nin
 
     nin = normalise_nin(subject_national_id)
-    _date(subject_birth_date, _("Date of birth"))
+    check_date(subject_birth_date, _("Date of birth"))
     with transaction.atomic():
         concern = Concern.objects.create(
             reference=next_reference("BEK"),
@@ -245,7 +231,7 @@ def case_update(
 
             changes["motivation_stage"] = _choice(motivation_stage, MotivationStage, _("motivation stage"))
         if threat_clarified_at is not None:
-            _date(threat_clarified_at, _("Security threat clarified on"))
+            check_date(threat_clarified_at, _("Security threat clarified on"))
             changes["threat_clarified_at"] = threat_clarified_at
         if safety_plan is not None:
             locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
@@ -270,7 +256,7 @@ def case_transition(
     """Move the case to another phase, if the state machine allows it and its preconditions hold."""
     _require(can(actor, Act.CASE_MANAGE, case))
     _choice(to_phase, Phase, _("phase"))
-    _date(measures_ended_on, _("Measures ended on"))
+    check_date(measures_ended_on, _("Measures ended on"))
     if to_phase == Phase.CLOSED:
         raise InvalidTransition(_("Close a case with a reason and a summary."))
     with transaction.atomic():
@@ -444,7 +430,7 @@ def entry_create(
     title = _text(title, _("Title"), required=False, max_length=200)
     now = timezone.now()
     occurred_at = occurred_at or now
-    _date(occurred_at, _("Date"))
+    check_date(occurred_at, _("Date"))
     if occurred_at > now + dt.timedelta(minutes=5):
         raise UtveiError(_("An entry cannot be dated in the future."), code="future_date")
     with transaction.atomic():
@@ -541,7 +527,7 @@ def task_create(
     *, actor: Membership, case: Case, title: str, assignee: User | None = None, due_on: dt.date | None = None
 ) -> Task:
     _require(can(actor, Act.TASK_CREATE, case))
-    _date(due_on, _("Due date"))
+    check_date(due_on, _("Due date"))
     if case.is_closed:
         raise InvalidTransition(_("The case is closed."))
     title = _text(title, _("Task"), max_length=300)

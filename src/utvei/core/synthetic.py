@@ -61,7 +61,6 @@ from utvei.cases.models import (
     ClosureReason,
     Concern,
     ConcernStatus,
-    DataCategory,
     Entry,
     EntryKind,
     EntryRevision,
@@ -81,6 +80,7 @@ from utvei.core.crypto import EncryptedTextField, blind_index
 from utvei.core.dates import add_months
 from utvei.core.db import refresh_statistics
 from utvei.core.models import Counter
+from utvei.core.vocabulary import DataCategory
 from utvei.evaluation.services import measurement_record, outcome_event_record
 from utvei.people.models import Gender, Person, age_band_for
 from utvei.people.services import NIN_CONTEXT, person_find_or_create

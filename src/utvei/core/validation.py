@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -36,3 +37,23 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
         return None
+
+
+# Dates outside 1900–2100 are typing mistakes, and some (year 1, year 9999) break date arithmetic: every form and
+# every service refuses them with this one rule.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def date_in_range(value: dt.date | dt.datetime | None) -> bool:
+    """True for no date or a date in 1900–2100 (a date-time counts by its day)."""
+    if value is None:
+        return True
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return EARLIEST <= day <= LATEST
+
+
+def check_date(value: dt.date | dt.datetime | None, label: Any) -> None:
+    """A service's check: refuse a date no case work can have, naming the field."""
+    if not date_in_range(value):
+        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")

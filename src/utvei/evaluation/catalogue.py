@@ -42,7 +42,8 @@ SOURCES = {"worker", "self_report", "derived"}
 
 
 def _choices() -> tuple[set[str], set[str]]:
-    from utvei.cases.models import DataCategory, Track
+    from utvei.cases.models import Track
+    from utvei.core.vocabulary import DataCategory
 
     return set(DataCategory.values), set(Track.values)
 

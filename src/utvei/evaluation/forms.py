@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import User
-from utvei.cases.forms import DATE_WIDGET, UtveiForm
-from utvei.cases.models import Classification, Ideology, Track
+from utvei.cases.models import Ideology, Track
+from utvei.core.forms import DATE_WIDGET, UtveiForm
+from utvei.core.validation import EARLIEST, date_in_range
+from utvei.core.vocabulary import Classification
 from utvei.people.models import AgeBand
 
 from .models import FOLLOW_UP_OCCASIONS, Indicator, IndicatorSource, MissedReason, Occasion, OutcomeKind, OutcomeSource
 from .services import NOTE_MAX, NewEvent, NewMeasurement
-
-EARLIEST = dt.date(1900, 1, 1)
 
 
 def _date_field(label: Any, **kw: Any) -> forms.DateField:
@@ -269,7 +269,7 @@ class CohortForm(UtveiForm):
         a, b = data.get("opened_from"), data.get("opened_to")
         for name in ("opened_from", "opened_to"):
             value = data.get(name)
-            if value is not None and not EARLIEST <= value <= dt.date(2100, 12, 31):
+            if not date_in_range(value):
                 self.add_error(name, _("Give a date between 1900 and 2100."))
         if a and b and a > b:
             self.add_error("opened_to", _("The end of the period cannot be before its start."))

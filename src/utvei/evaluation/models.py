@@ -18,8 +18,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.cases.models import Case, Classification, DataCategory
+from utvei.cases.models import Case
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 def english() -> bool:

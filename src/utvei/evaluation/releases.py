@@ -38,8 +38,9 @@ from utvei.access.evaluation import analytics_cases, analytics_decision, analyti
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
-from utvei.cases.models import Case, ClosureReason, DataCategory, Phase, Track
+from utvei.cases.models import Case, ClosureReason, Phase, Track
 from utvei.core.errors import NotFound, UtveiError
+from utvei.core.vocabulary import DataCategory
 from utvei.people.models import AgeBand
 from utvei.plans.models import ItemStatus, PlanItem, PlanStatus
 from utvei.sharing.models import Consent, Purpose

@@ -31,11 +31,12 @@ from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.cases.models import Case, Classification, MotivationStage, Phase, TeamMember
+from utvei.cases.models import Case, MotivationStage, Phase, TeamMember
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, NotFound, UtveiError
+from utvei.core.validation import EARLIEST, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.validation import clean_text
+from utvei.core.vocabulary import Classification
 from utvei.network.models import Contact
 from utvei.network.selectors import indicators as network_indicators
 from utvei.plans.models import GoalRating, Plan, PlanStatus
@@ -58,7 +59,6 @@ from .models import (
 
 FOLLOW_UP_MONTHS = (6, 12, 24)
 NOTE_MAX = 2000
-EARLIEST = dt.date(1900, 1, 1)
 
 # The case's motivation stage field as the motivation-stage indicator's levels.
 STAGE_VALUES = {

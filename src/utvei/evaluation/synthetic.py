@@ -39,8 +39,9 @@ from django.utils import timezone
 
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.cases.models import Classification, ClosureReason, Phase, Track
+from utvei.cases.models import ClosureReason, Phase, Track
 from utvei.core.dates import add_months
+from utvei.core.vocabulary import Classification
 from utvei.plans.models import ItemStatus, Measure, PlanItem, PlanReview, StopReason
 
 from .models import (

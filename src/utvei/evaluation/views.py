@@ -16,10 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from utvei.access.evaluation import follow_up_owner_decision, record_classifications
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.cases.forms import submit
 from utvei.cases.models import TeamMember
-from utvei.cases.views import page
-from utvei.cases.views.common import forbidden
+from utvei.core.forms import submit
+from utvei.core.web import forbidden, page
 
 from . import selectors, services
 from .forms import EventForm, FollowUpForm, MeasurementsForm, OwnerForm

@@ -29,12 +29,11 @@ from utvei.access.evaluation import (
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
-from utvei.cases.forms import submit
 from utvei.cases.models import ClosureReason, Ideology, Track
-from utvei.cases.views import page
-from utvei.cases.views.common import not_found
 from utvei.core.errors import NotFound, UtveiError
+from utvei.core.forms import submit
 from utvei.core.validation import parse_uuid
+from utvei.core.web import not_found, page
 from utvei.plans.models import Measure
 
 from . import agreements, analytics, charts, releases

@@ -10,23 +10,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, User
-from utvei.cases.forms import DATE_WIDGET, DATETIME_FORMAT, UtveiForm, VersionedForm
-from utvei.cases.models import Classification, DataCategory, TaskStatus, TeamMember
+from utvei.cases.models import TaskStatus, TeamMember
+from utvei.core.forms import DATE_WIDGET, DATETIME_FORMAT, UtveiForm, VersionedForm, in_range
+from utvei.core.vocabulary import Classification, DataCategory
 
 from .models import MeetingKind
 
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 TEXT_MAX = 20000
-
-
-def _in_range(value: Any) -> Any:
-    if value is None:
-        return value
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST <= day <= LATEST:
-        raise forms.ValidationError(_("Give a date between 1900 and 2100."), code="date_range")
-    return value
 
 
 def form_prefix(kind: str, obj: Any) -> str:
@@ -143,7 +133,7 @@ class MeetingFieldsForm(UtveiForm):
         classification.choices = [(v, label) for v, label in Classification.choices if v in allowed]
 
     def clean_starts_at(self) -> dt.datetime | None:
-        return _in_range(self.cleaned_data.get("starts_at"))
+        return in_range(self.cleaned_data.get("starts_at"))
 
     def resolved(self) -> dict[str, Any]:
         """The cleaned data as the services take it."""
@@ -239,7 +229,7 @@ class DecisionForm(UtveiForm):
         ]
 
     def clean_due_on(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("due_on"))
+        return in_range(self.cleaned_data.get("due_on"))
 
     def resolved(self) -> dict[str, Any]:
         d = self.cleaned_data

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.cases.models import Case, Classification, DataCategory, Task, TaskStatus
+from utvei.cases.models import Case, Task, TaskStatus
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 class MeetingKind(models.TextChoices):

@@ -36,10 +36,11 @@ from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, DataCategory, Task, TaskOrigin, TeamMember
+from utvei.cases.models import Case, Task, TaskOrigin, TeamMember
 from utvei.core.errors import Conflict, NotFound, UtveiError
+from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.validation import clean_text
+from utvei.core.vocabulary import DataCategory
 
 from .models import (
     DecisionRevision,
@@ -55,8 +56,6 @@ TEXT_MAX = 20000
 PLACE_MAX = 200
 DECISION_MAX = 1000
 ATTENDEES_MAX = 100
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 EARLY_HOLD = dt.timedelta(minutes=5)  # clocks differ: a meeting may be recorded a few minutes "before" it starts
 
 # An attendee as the callers name one: a user (the organisation they are on the team for, when they are on it for
@@ -69,14 +68,6 @@ class NotDraft(UtveiError):
 
     code = "meeting_not_draft"
     status = 409
-
-
-def _in_range(value: dt.date | dt.datetime | None, label: Any) -> None:
-    if value is None:
-        return
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST <= day <= LATEST:
-        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
 
 
 def _standing(actor: Membership, case: Case) -> CaseAccess:
@@ -151,7 +142,7 @@ def _revision(meeting: Meeting, user: User) -> None:
 
 
 def _check_classification(actor: Membership, classification: str, category: str) -> None:
-    from utvei.cases.models import Classification
+    from utvei.core.vocabulary import Classification
 
     _choice(classification, Classification, _("classification"))
     _choice(category, DataCategory, _("data category"))
@@ -165,7 +156,7 @@ def _check_classification(actor: Membership, classification: str, category: str)
 def _check_when(starts_at: Any) -> dt.datetime:
     if not isinstance(starts_at, dt.datetime):
         raise UtveiError(_("Give the date and time of the meeting."), code="when_required")
-    _in_range(starts_at, _("When"))
+    check_date(starts_at, _("When"))
     if timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at)
     return starts_at
@@ -450,7 +441,7 @@ def _owner(case: Case, owner_user: User | None, owner_org: Organisation | None) 
 def _decision_fields(text: Any, due_on: Any) -> str:
     if not isinstance(due_on, dt.date) or isinstance(due_on, dt.datetime):
         raise UtveiError(_("Give the date the decision is due."), code="due_required")
-    _in_range(due_on, _("Due"))
+    check_date(due_on, _("Due"))
     return clean_text(text if isinstance(text, str) else "", _("Decision"), max_length=DECISION_MAX)
 
 

@@ -11,15 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.cases.forms import DATE_WIDGET, UtveiForm, VersionedForm
-from utvei.cases.models import Classification
 from utvei.core.errors import UtveiError
+from utvei.core.forms import DATE_WIDGET, UtveiForm, VersionedForm, in_range
+from utvei.core.validation import date_in_range
+from utvei.core.vocabulary import Classification
 
 from .models import Closeness, Frequency, RelationKind, Valence
 from .services import LABEL_MAX, NOTE_MAX, check_label
-
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 
 FORMAL_CHOICES = [
     ("informal", _("Informal network: family, friends, peers, mentors, employers, leisure")),
@@ -30,12 +28,6 @@ CLOSENESS_CHOICES = [
     (Closeness.MEDIUM, _("Medium (middle ring)")),
     (Closeness.DISTANT, _("Distant (outer ring)")),
 ]
-
-
-def _in_range(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise forms.ValidationError(_("Give a date between 1900 and 2100."), code="date_range")
-    return value
 
 
 def _date_field(label: Any, **kw: Any) -> forms.DateField:
@@ -57,7 +49,7 @@ class DateForm(UtveiForm):
     on = _date_field(_("Show the network on"), required=False, help_text=_("Any date. Today when left empty."))
 
     def clean_on(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("on"))
+        return in_range(self.cleaned_data.get("on"))
 
     def day(self) -> dt.date:
         return self.cleaned_data.get("on") or timezone.localdate()
@@ -76,7 +68,7 @@ class CompareForm(UtveiForm):
         data = super().clean() or {}
         for name in ("from", "to"):
             value = data.get(name)
-            if value is not None and not EARLIEST <= value <= LATEST:
+            if not date_in_range(value):
                 self.add_error(name, forms.ValidationError(_("Give a date between 1900 and 2100."), code="date_range"))
         a, b = self.dates_or_none(data)
         if a is not None and b is not None and a > b:
@@ -159,7 +151,7 @@ class ObservationFields(UtveiForm):
     }
 
     def clean_observed_on(self) -> dt.date | None:
-        value = _in_range(self.cleaned_data.get("observed_on"))
+        value = in_range(self.cleaned_data.get("observed_on"))
         if value is not None and value > timezone.localdate():
             raise forms.ValidationError(_("An observation cannot be dated in the future."), code="future_date")
         return value

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.cases.models import Case, Classification, DataCategory
+from utvei.cases.models import Case
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 class RelationKind(models.TextChoices):

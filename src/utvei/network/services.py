@@ -22,10 +22,11 @@ from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.cases.models import Case, Classification, TeamMember
+from utvei.cases.models import Case, TeamMember
 from utvei.core.errors import Conflict, NotFound, UtveiError
+from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.validation import clean_text
+from utvei.core.vocabulary import Classification
 
 from .models import (
     FORMAL_BY_DEFAULT,
@@ -40,8 +41,6 @@ from .models import (
 
 LABEL_MAX = 40
 NOTE_MAX = 4000
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 
 # A label is a word or initials, never an identity: these look like an identity number, a date of birth or
 # another number that points at one person (a phone number).
@@ -76,8 +75,7 @@ def check_label(value: Any) -> str:
 def _check_date(value: Any) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise UtveiError(_("Give the date of the observation."), code="date_required")
-    if not EARLIEST <= value <= LATEST:
-        raise UtveiError(_("Give a date between 1900 and 2100."), code="date_out_of_range")
+    check_date(value, _("Date"))
     if value > timezone.localdate():
         raise UtveiError(_("An observation cannot be dated in the future."), code="future_date")
     return value

@@ -20,10 +20,9 @@ from utvei.access.network import network_classifications, network_write_decision
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
-from utvei.cases.forms import submit
-from utvei.cases.views import page
-from utvei.cases.views.common import forbidden, is_htmx
 from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.core.forms import submit
+from utvei.core.web import forbidden, is_htmx, page
 
 from . import selectors, services
 from .ecomap import render_ecomap

@@ -14,6 +14,7 @@ from utvei.audit.services import audit_record
 from utvei.core.crypto import blind_index
 from utvei.core.errors import UtveiError
 from utvei.core.models import next_reference
+from utvei.core.validation import EARLIEST
 
 from .models import Gender, Person, age_band_for
 
@@ -60,7 +61,7 @@ def person_find_or_create(
         raise UtveiError(_("Choose a valid gender."), code="invalid_choice")
     if len(municipality) > 100 or len(full_name) > 200:
         raise UtveiError(_("The name or municipality is too long."), code="too_long")
-    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
+    if birth_date is not None and not EARLIEST <= birth_date <= dt.date.today():
         raise UtveiError(_("The date of birth is not a possible date."), code="date_out_of_range")
     with transaction.atomic():
         if nin:

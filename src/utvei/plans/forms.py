@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, OrgKind
-from utvei.cases.forms import DATE_WIDGET, UtveiForm, VersionedForm
-from utvei.cases.models import Classification, TeamMember, Track
+from utvei.cases.models import TeamMember, Track
+from utvei.core.forms import DATE_WIDGET, UtveiForm, VersionedForm, in_range, not_in_future
+from utvei.core.vocabulary import Classification
 
 from .models import (
     PLAN_CLASSIFICATIONS,
@@ -26,22 +26,6 @@ from .models import (
     Sector,
     StopReason,
 )
-
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-
-
-def _in_range(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise forms.ValidationError(_("Give a date between 1900 and 2100."), code="date_range")
-    return value
-
-
-def _not_in_future(value: dt.date | None) -> dt.date | None:
-    _in_range(value)
-    if value is not None and value > timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the future."), code="future_date")
-    return value
 
 
 def form_prefix(kind: str, obj: Any) -> str:
@@ -140,7 +124,7 @@ class PlanFieldsForm(VersionedForm):
     service_error_fields = {"too_long": "participation_note", "invalid_choice": "classification"}
 
     def clean_review_due(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("review_due"))
+        return in_range(self.cleaned_data.get("review_due"))
 
 
 class GoalForm(UtveiForm):
@@ -156,7 +140,7 @@ class GoalForm(UtveiForm):
     service_error_fields = {"required": "text", "too_long": "text", "invalid_choice": "domain"}
 
     def clean_target_date(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("target_date"))
+        return in_range(self.cleaned_data.get("target_date"))
 
 
 class GoalEditForm(GoalForm, VersionedForm):
@@ -179,7 +163,7 @@ class RatingForm(UtveiForm):
     service_error_fields = {"future_date": "rated_on", "invalid_rating": "rating", "too_long": "note"}
 
     def clean_rated_on(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("rated_on"))
+        return not_in_future(self.cleaned_data.get("rated_on"))
 
 
 def measure_choices(measures: Iterable[Measure]) -> list[tuple[Any, Any]]:
@@ -256,10 +240,10 @@ class ItemForm(UtveiForm):
         person.choices = [("", _("Nobody in particular"))] + sorted(people.items(), key=lambda kv: kv[1])
 
     def clean_start_on(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("start_on"))
+        return in_range(self.cleaned_data.get("start_on"))
 
     def clean_end_on(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("end_on"))
+        return in_range(self.cleaned_data.get("end_on"))
 
     def resolved(self) -> dict[str, Any]:
         """The cleaned data with objects in place of keys."""
@@ -314,7 +298,7 @@ class ApproveForm(VersionedForm):
     service_error_fields = {"review_in_past": "review_due"}
 
     def clean_review_due(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("review_due"))
+        return in_range(self.cleaned_data.get("review_due"))
 
 
 class ReviewForm(UtveiForm):
@@ -329,10 +313,10 @@ class ReviewForm(UtveiForm):
     service_error_fields = {"future_date": "reviewed_on", "review_order": "next_review_due", "too_long": "note"}
 
     def clean_reviewed_on(self) -> dt.date | None:
-        return _not_in_future(self.cleaned_data.get("reviewed_on"))
+        return not_in_future(self.cleaned_data.get("reviewed_on"))
 
     def clean_next_review_due(self) -> dt.date | None:
-        return _in_range(self.cleaned_data.get("next_review_due"))
+        return in_range(self.cleaned_data.get("next_review_due"))
 
 
 def _short(text: str, n: int = 80) -> str:

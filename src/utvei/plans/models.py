@@ -14,8 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, OrgKind
-from utvei.cases.models import Case, Classification, DataCategory, Track
+from utvei.cases.models import Case, Track
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import Classification, DataCategory
 
 
 def english() -> bool:

@@ -39,8 +39,8 @@ from utvei.cases.models import Case, TeamMember
 from utvei.core.catalogue import save_edit
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.validation import clean_text
 from utvei.evaluation import services as evaluation
 
 from . import catalogue
@@ -69,8 +69,6 @@ REVIEW_MONTHS = 3  # the default review interval of an approved plan
 GOAL_MAX = 2000
 NOTE_MAX = 5000
 LOCAL_POSITION = 100_000  # local measures come after the data file's
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 
 
 def _conflicts_on_record(service: Callable[..., T]) -> Callable[..., T]:
@@ -96,11 +94,6 @@ class NotDraft(UtveiError):
 
     code = "plan_not_draft"
     status = 409
-
-
-def _date(value: dt.date | None, label: Any) -> None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise UtveiError(_("%(field)s must be between 1900 and 2100.") % {"field": label}, code="date_out_of_range")
 
 
 def _standing(actor: Membership, case: Case) -> CaseAccess:
@@ -360,7 +353,7 @@ def plan_update(
             _("A plan is classified «may be shown to the person», «team and mentor» or «team»."),
             code="invalid_choice",
         )
-    _date(review_due, _("Next review"))
+    check_date(review_due, _("Next review"))
     note = clean_text(participation_note, _("About the participation"), required=False, max_length=NOTE_MAX)
     with transaction.atomic():
         locked = _lock(plan, expected_version)
@@ -401,7 +394,7 @@ def plan_approve(*, actor: Membership, plan: Plan, expected_version: int, review
     ca = _standing(actor, plan.case)
     _readable(ca, plan)
     _require(plan_approve_decision(ca, plan))
-    _date(review_due, _("Next review"))
+    check_date(review_due, _("Next review"))
     today = timezone.localdate()
     if review_due is not None and review_due <= today:
         raise UtveiError(_("The next review must be after today."), code="review_in_past")
@@ -445,8 +438,8 @@ def plan_review(
     _require(plan_write_decision(ca, plan))
     today = timezone.localdate()
     reviewed_on = reviewed_on or today
-    _date(reviewed_on, _("Reviewed on"))
-    _date(next_review_due, _("Next review"))
+    check_date(reviewed_on, _("Reviewed on"))
+    check_date(next_review_due, _("Next review"))
     if reviewed_on > today:
         raise UtveiError(_("A review cannot be dated in the future."), code="future_date")
     next_due = next_review_due or add_months(reviewed_on, REVIEW_MONTHS)
@@ -477,7 +470,7 @@ def plan_review(
 
 def _goal_fields(text: str, domain: str, target_date: dt.date | None) -> str:
     _choice(domain, GoalDomain, _("domain"))
-    _date(target_date, _("Target date"))
+    check_date(target_date, _("Target date"))
     return clean_text(text, _("Goal"), max_length=GOAL_MAX)
 
 
@@ -561,7 +554,7 @@ def goal_rate(
         raise UtveiError(_("A rating is a whole number from −2 to +2."), code="invalid_rating")
     today = timezone.localdate()
     rated_on = rated_on or today
-    _date(rated_on, _("Rated on"))
+    check_date(rated_on, _("Rated on"))
     if rated_on > today:
         raise UtveiError(_("A rating cannot be dated in the future."), code="future_date")
     note = clean_text(note, _("Note"), required=False, max_length=NOTE_MAX)
@@ -603,8 +596,8 @@ def _check_item(
     if goal is not None and goal.plan_id != plan.pk:
         raise UtveiError(_("Link the item to a goal of this plan."), code="goal_not_in_plan")
     _choice(status, ItemStatus, _("status"))
-    _date(start_on, _("Start"))
-    _date(end_on, _("End"))
+    check_date(start_on, _("Start"))
+    check_date(end_on, _("End"))
     if start_on and end_on and end_on < start_on:
         raise UtveiError(_("The end cannot be before the start."), code="end_before_start")
     if responsible_org is None and responsible_user is None:

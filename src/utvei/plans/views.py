@@ -13,9 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from utvei.access.plans import measure_add_decision, measure_edit_decision
 from utvei.accounts.models import Membership
-from utvei.cases.views import page
-from utvei.cases.views.common import forbidden
 from utvei.core.errors import Conflict, Forbidden, UtveiError
+from utvei.core.web import forbidden, page
 
 from . import catalogue, selectors, services
 from .forms import LocalMeasureEditForm, LocalMeasureForm, MeasureFilterForm

@@ -22,10 +22,9 @@ from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
-from utvei.cases.forms import submit
-from utvei.cases.views import page
-from utvei.cases.views.common import is_htmx
 from utvei.core.errors import NotFound
+from utvei.core.forms import submit
+from utvei.core.web import is_htmx, page
 
 from . import selectors, services
 from .forms import (
@@ -194,7 +193,7 @@ def _handle(
     note: Any,
     anchor: str,
 ) -> HttpResponse:
-    """Validate, call the service, answer; a problem is shown on the form that caused it (cases.forms.submit)."""
+    """Validate, call the service, answer; a problem is shown on the form that caused it (core.forms.submit)."""
     status = submit(form, act)
     if status is not None:
         fresh = pa if status == 400 else _fresh(m, pa)

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from utvei.access.policy import Decision, Relation, relation_in
 from utvei.accounts.models import Membership, OrgKind
-from utvei.cases.models import Case, DataCategory, TeamRole
+from utvei.cases.models import Case, TeamRole
+from utvei.core.vocabulary import DataCategory
 
 from .models import Consent, Disclosure, Evidence, GivenBy
 

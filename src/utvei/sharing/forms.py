@@ -11,13 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, OrgKind
-from utvei.cases.forms import DATE_WIDGET, TEXT_MAX, UtveiForm
-from utvei.cases.models import DataCategory
+from utvei.core.forms import DATE_WIDGET, TEXT_MAX, UtveiForm, in_range
+from utvei.core.vocabulary import DataCategory
 
 from .models import Evidence, GivenBy, LegalBasis, Purpose
-
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 
 
 def end_of_day(day: dt.date | None) -> dt.datetime | None:
@@ -25,14 +22,6 @@ def end_of_day(day: dt.date | None) -> dt.datetime | None:
     if day is None:
         return None
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59)))
-
-
-def _date_in_range(day: dt.date | None) -> dt.date | None:
-    if day is not None and not EARLIEST <= day <= LATEST:
-        raise forms.ValidationError(
-            _("Give a date between %(a)s and %(b)s.") % {"a": EARLIEST.year, "b": LATEST.year}, code="date_range"
-        )
-    return day
 
 
 def _org_choices(orgs: Iterable[Organisation]) -> list[tuple[str, str]]:
@@ -91,7 +80,7 @@ class ConsentForm(UtveiForm):
         self.fields["kinds"].choices = [(v, label) for v, label in OrgKind.choices if v in present]  # type: ignore[attr-defined]
 
     def clean_valid_until(self) -> dt.date | None:
-        return _date_in_range(self.cleaned_data.get("valid_until"))
+        return in_range(self.cleaned_data.get("valid_until"))
 
 
 class WithdrawForm(UtveiForm):
@@ -148,4 +137,4 @@ class DisclosureForm(UtveiForm):
         ]
 
     def clean_expires_on(self) -> dt.date | None:
-        return _date_in_range(self.cleaned_data.get("expires_on"))
+        return in_range(self.cleaned_data.get("expires_on"))

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from utvei.cases.forms import UtveiForm
 from utvei.core.errors import UtveiError
+from utvei.core.forms import UtveiForm
 from utvei.people.services import normalise_nin
 
 from .emergency import REASON_TEXT_MAX, REFERENCE_MAX, REVIEW_NOTE_MAX, max_hours

@@ -9,8 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership, Organisation, OrgKind
-from utvei.cases.forms import TEXT_MAX, UtveiForm
-from utvei.cases.models import DataCategory, TeamMember
+from utvei.cases.models import TeamMember
+from utvei.core.forms import TEXT_MAX, UtveiForm
+from utvei.core.vocabulary import DataCategory
 
 from .models import LegalBasis, ReferralBasis, ReferralKind
 

@@ -34,9 +34,10 @@ from utvei.accounts.models import Membership, NotificationKind, Organisation, Us
 from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by as _audit
-from utvei.cases.models import Case, DataCategory, TeamMember, TeamRole, owner_side_sync
+from utvei.cases.models import Case, TeamMember, TeamRole, owner_side_sync
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
+from utvei.core.vocabulary import DataCategory
 
 from .models import Disclosure, Referral, ReferralBasis, ReferralKind, ReferralStatus
 from .services import _note, _values, check_disclosure

@@ -20,9 +20,9 @@ from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import DataCategory
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
+from utvei.core.vocabulary import DataCategory
 
 from .models import CONSENT_TEXT_VERSION, Consent, Purpose
 from .selectors import consents_of

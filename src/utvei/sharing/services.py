@@ -20,10 +20,11 @@ from utvei.access.sharing import legal_basis_edit_decision
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import Case, DataCategory
+from utvei.cases.models import Case
 from utvei.core.catalogue import save_edit
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
-from utvei.core.validation import clean_text
+from utvei.core.validation import LATEST, clean_text
+from utvei.core.vocabulary import DataCategory
 from utvei.people.models import AgeBand
 
 from . import catalogue
@@ -112,7 +113,7 @@ def legal_bases_sync(*, path: Any = None) -> catalogue.SyncSummary:
 # ---- Consent and disclosures ---------------------------------------------------------------------------
 
 MAX_NOTE = 5000
-LATEST = dt.datetime(2100, 12, 31, tzinfo=dt.UTC)
+LATEST_TIME = dt.datetime.combine(LATEST, dt.time(), tzinfo=dt.UTC)
 
 
 def _may_record_sharing(actor: Membership, case: Case) -> None:
@@ -152,7 +153,7 @@ def _future(when: dt.datetime | None, what: Any, now: dt.datetime) -> None:
         raise UtveiError(_("%(field)s must include a time zone.") % {"field": what}, code="invalid")
     if when <= now:
         raise UtveiError(_("%(field)s must be in the future.") % {"field": what}, code="in_the_past")
-    if when > LATEST:
+    if when > LATEST_TIME:
         raise UtveiError(_("%(field)s must be before 2101.") % {"field": what}, code="date_out_of_range")
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from utvei.accounts.models import Membership
-from utvei.cases.views import page
+from utvei.core.web import page
 
 from . import selectors
 from .models import COUNSEL_NOTE

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from utvei.access.policy import Act, CaseAccess, can
 from utvei.accounts.models import Membership, Organisation, OrgKind
-from utvei.cases.models import Case, DataCategory
-from utvei.cases.views import page
+from utvei.cases.models import Case
 from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.vocabulary import DataCategory
+from utvei.core.web import page
 
 from . import selectors, services
 from .forms import ConsentForm, DisclosureForm, WithdrawForm, end_of_day

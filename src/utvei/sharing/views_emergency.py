@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from utvei.access.policy import Act, can
 from utvei.accounts.models import Membership
 from utvei.accounts.roles import Role
-from utvei.cases.views import page
 from utvei.cases.views.common import case_url
 from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.core.web import page
 
 from . import emergency
 from .forms_emergency import EmergencyOpenForm, EmergencyReviewForm

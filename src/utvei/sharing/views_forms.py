@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from utvei.accounts.models import Membership
-from utvei.cases.views import page
+from utvei.core.web import page
 
 from .selectors_forms import CONSENT_FORM, FORM_LANGUAGES, WITHDRAWAL_FORM, form_language, printable_form
 

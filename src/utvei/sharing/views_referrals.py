@@ -18,9 +18,10 @@ from utvei.access import sharing as sharing_policy
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership, Organisation
 from utvei.cases import selectors as case_selectors
-from utvei.cases.models import Case, DataCategory, TeamMember
-from utvei.cases.views import page
+from utvei.cases.models import Case, TeamMember
 from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.vocabulary import DataCategory
+from utvei.core.web import page
 
 from . import referrals
 from .forms_referrals import AcceptForm, DeclineForm, ReferralForm

@@ -23,10 +23,10 @@ from rest_framework.response import Response
 
 from utvei.audit.models import Action
 from utvei.core.errors import Conflict
+from utvei.core.validation import EARLIEST
 from utvei.network import selectors, services
 from utvei.network.selectors import ContactView, Network
 
-from ..fields import MIN_DATE
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers_network import (
     CompareQuery,
@@ -102,7 +102,7 @@ class NetworkCompareView(ApiView):
     def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         q = self.query(CompareQuery)
         b = q.get("to") or timezone.localdate()
-        a = q.get("from") or max(b - dt.timedelta(days=365), MIN_DATE)
+        a = q.get("from") or max(b - dt.timedelta(days=365), EARLIEST)
         if a > b:
             raise serializers.ValidationError({"to": [_("The second date must be on or after the first.")]})
         network = selectors.network_get(actor=self.actor, case_id=case_id, audit_action=Action.NETWORK_COMPARE)

@@ -11,7 +11,6 @@ from .cases import (
     team_add,
     team_end,
 )
-from .common import page
 from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, dashboard, intake
 from .entries import entry_detail, entry_edit, entry_new
 from .export import case_export
@@ -36,7 +35,6 @@ __all__ = [
     "entry_new",
     "intake",
     "my_tasks",
-    "page",
     "task_new",
     "task_status",
     "team_add",

@@ -16,6 +16,7 @@ from utvei.access import policy
 from utvei.access.policy import Act, CaseAccess, Relation
 from utvei.accounts.models import Membership
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.web import forbidden, is_htmx, page
 from utvei.sharing.explain import explain_items
 
 from .. import selectors, services, workflow
@@ -30,14 +31,7 @@ from ..forms import (
     TrackForm,
 )
 from ..models import Case, Ideology, Phase, Task, TeamMember, TeamRole
-from .common import (
-    CASE_LIST_PAGE_SIZE,
-    TIMELINE_PAGE_SIZE,
-    case_url,
-    forbidden,
-    is_htmx,
-    page,
-)
+from .common import CASE_LIST_PAGE_SIZE, TIMELINE_PAGE_SIZE, case_url
 
 # ---- Case list -----------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import UtveiError
 from utvei.core.pagination import counted
+from utvei.core.web import forbidden, not_found, page
 
 from .. import overdue, selectors, services
 from ..forms import (
@@ -27,14 +28,7 @@ from ..forms import (
     TriageForm,
 )
 from ..models import TriageOutcome
-from .common import (
-    CASE_LIST_PAGE_SIZE,
-    DASHBOARD_ROWS,
-    case_url,
-    forbidden,
-    not_found,
-    page,
-)
+from .common import CASE_LIST_PAGE_SIZE, DASHBOARD_ROWS, case_url
 
 # ---- Dashboard -----------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from utvei.access import policy
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.web import forbidden, page
 from utvei.sharing.explain import explain_items
 
 from .. import selectors, services
@@ -23,11 +24,7 @@ from ..forms import (
     EntryEditForm,
     EntryForm,
 )
-from .common import (
-    case_url,
-    forbidden,
-    page,
-)
+from .common import case_url
 
 # ---- Timeline ------------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from utvei.accounts.models import Membership
+from utvei.core.web import page
 
 from .. import exports
-from .common import page
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection): such cells get a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

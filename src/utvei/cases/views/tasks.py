@@ -16,6 +16,7 @@ from utvei.access import policy
 from utvei.access.policy import Act, CaseAccess
 from utvei.accounts.models import Membership
 from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.web import is_htmx, page, safe_next
 
 from .. import selectors, services
 from ..forms import (
@@ -23,13 +24,7 @@ from ..forms import (
     TaskStatusForm,
 )
 from .cases import case_context, render_case
-from .common import (
-    CASE_LIST_PAGE_SIZE,
-    case_url,
-    is_htmx,
-    page,
-    safe_next,
-)
+from .common import CASE_LIST_PAGE_SIZE, case_url
 
 # ---- Tasks ---------------------------------------------------------------------------------------------
 

@@ -36,7 +36,6 @@ from utvei.cases.models import (
     Case,
     Concern,
     ConcernStatus,
-    DataCategory,
     Entry,
     EntryRevision,
     PhaseChange,
@@ -47,6 +46,7 @@ from utvei.cases.models import (
 )
 from utvei.core.errors import UtveiError
 from utvei.core.synthetic import synthetic_nin
+from utvei.core.vocabulary import DataCategory
 from utvei.evaluation.demo import redate_since
 from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
