@@ -21,9 +21,9 @@ from utvei.accounts.models import Membership
 from utvei.accounts.services import user_create
 from utvei.api.models import ApiToken, hash_token
 from utvei.cases.models import Case
-from utvei.core.synthetic import synth_bulk, synth_world
 from utvei.evaluation import analytics
 from utvei.evaluation.models import FollowUp, Measurement, OutcomeEvent
+from utvei.tools.synthetic import synth_bulk, synth_world
 
 SIZES = {"small": [1000], "full": [1000, 100_000]}
 PAGES = ("analytics", "analytics_report", "analytics_report_pdf")

@@ -12,7 +12,7 @@ from typing import Any
 
 from utvei.cases.models import Phase
 from utvei.cases.selectors import case_list
-from utvei.core.synthetic import synth_bulk, synth_world
+from utvei.tools.synthetic import synth_bulk, synth_world
 
 SIZES = {"small": [100], "full": [100, 1000]}
 

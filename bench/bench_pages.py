@@ -5,14 +5,14 @@ and 100,000 (full) persons.
 Data comes from the bulk writer of `utvei synth` (every case owned by Syntetisk kommune). For each size the bench
 starts the production server, `utvei serve --workers <cores> --no-worker` (gunicorn, gthread), as a process of its
 own on the scratch database with the throwaway keyring, outside demo mode (MFA is required, so every bench user has
-TOTP set up), with the bench URLconf (utvei.benchsite), which adds only `/bench/bare/`: a view that needs a
+TOTP set up), with the bench URLconf (utvei.tools.benchsite), which adds only `/bench/bare/`: a view that needs a
 logged-in session and does nothing else. Sessions are made in the database and sent as the cookie; the API gets a
 bearer token.
 
 Latencies: one request at a time, each page followed by the bare view (interleaved, so drift hits both), after a
 warm-up that reaches every worker; p50 and p95 over the runs. Throughput: N clients at once (N = 2 × workers) for a
 few seconds, bare view and case pages (random cases) alternating three times; case pages per second as a share of
-bare views per second. The audit write: a second server with UTVEI_BENCH_AUDIT_WRITE=0 (utvei/benchsite/apps.py
+bare views per second. The audit write: a second server with UTVEI_BENCH_AUDIT_WRITE=0 (utvei/tools/benchsite/apps.py
 turns the write into a no-op there) measures the case page and the case list again, and the throughput. Verify:
 `audit_verify()` over the whole chain, in the bench process. Memory: peak RSS (VmHWM) of each worker when the
 server has served everything. Targets (issue 11): p95 ≤ 50 ms at 100,000 persons, case-page throughput ≥ 40 % of
@@ -53,8 +53,8 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_by, audit_verify
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Phase, TeamRole
-from utvei.core.management.commands import serve
-from utvei.core.synthetic import synth_bulk, synth_world
+from utvei.tools.management.commands import serve
+from utvei.tools.synthetic import synth_bulk, synth_world
 
 SIZES = {"small": [1000], "full": [10_000, 100_000]}
 ROUNDS = {"small": 20, "full": 30}  # latency runs per page (fewer when a page's time budget runs out)
@@ -298,7 +298,7 @@ def serving(ctx: Any, *, workers: int, audit_write: bool = True) -> Iterator[Ser
     assert ctx.tmp is not None
     log = Path(ctx.tmp) / f"serve-{port}.log"
     env = ctx.server_env(
-        DJANGO_SETTINGS_MODULE="utvei.benchsite.settings", UTVEI_BENCH_AUDIT_WRITE="1" if audit_write else "0"
+        DJANGO_SETTINGS_MODULE="utvei.tools.benchsite.settings", UTVEI_BENCH_AUDIT_WRITE="1" if audit_write else "0"
     )
     command = [sys.executable, "-m", "utvei", "serve", "--host", HOST, "--port", str(port)]
     command += ["--workers", str(workers), "--no-worker"]

@@ -21,8 +21,8 @@ from utvei.accounts.roles import Role
 from utvei.cases import services
 from utvei.cases.models import DataCategory, EntryKind, TeamRole, Track
 from utvei.cases.selectors import timeline
-from utvei.core.synthetic import SENTENCES, synth_world
 from utvei.people.services import person_find_or_create
+from utvei.tools.synthetic import SENTENCES, synth_world
 
 ENTRIES = 200
 

@@ -104,7 +104,7 @@ class World:
         return member
 
     def consent(self, case: Case, *org_slugs: str, categories: Any = None, by: str = "kari") -> Any:
-        from utvei.sharing.services import consent_record
+        from utvei.sharing.consent.services import consent_record
 
         return consent_record(
             actor=self.m[by],

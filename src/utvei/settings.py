@@ -61,7 +61,9 @@ INSTALLED_APPS = [
     "utvei.meetings",
     "utvei.network",
     "utvei.evaluation",
+    "utvei.desk",
     "utvei.api",
+    "utvei.tools",
 ]
 
 MIDDLEWARE = [

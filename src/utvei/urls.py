@@ -10,8 +10,8 @@ urlpatterns = [
     path("accounts/password/reset/", TemplateView.as_view(template_name="account/password_reset.html")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("utvei.api.urls")),
-    path("", include("utvei.sharing.urls_emergency")),
-    path("audit/", include("utvei.audit.urls")),
+    path("", include("utvei.sharing.emergency.urls")),
+    path("audit/", include("utvei.oversight.urls")),
     path("me/", include("utvei.accounts.urls")),
     path("", include("utvei.sharing.urls")),
     path("", include("utvei.assessments.urls")),
@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("utvei.network.urls")),
     path("", include("utvei.evaluation.urls")),
     path("", include("utvei.cases.urls")),
+    path("", include("utvei.desk.urls")),
 ]

@@ -43,7 +43,7 @@ from utvei.cases import services as case_services
 from utvei.cases.models import Case, Entry, EntryKind, TeamMember, TeamRole, Track
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.services import person_find_or_create
-from utvei.sharing import services as sharing
+from utvei.sharing.consent import services as sharing
 from utvei.sharing.models import BasisType, Disclosure, EmergencyAccess, LegalBasis
 
 PASSWORD = "correct horse battery staple"

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from utvei.access import policy
 from utvei.cases.models import Case, TeamMember, TeamRole
-from utvei.sharing import emergency
+from utvei.sharing.emergency import services as emergency
 
 
 def _cases(world):

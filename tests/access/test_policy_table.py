@@ -38,7 +38,7 @@ from utvei.cases import selectors
 from utvei.cases.models import EntryKind, TeamMember
 from utvei.cases.services import entry_create
 from utvei.core.vocabulary import Classification, DataCategory
-from utvei.sharing import services as sharing
+from utvei.sharing.consent import services as sharing
 from utvei.sharing.models import Disclosure, EmergencyAccess
 
 from . import table as hand

@@ -29,11 +29,11 @@ OWNERS = ("access", "accounts")
 
 # path (relative to src/utvei) -> why it may name or compare roles. Keep this list minimal.
 ALLOWED: dict[str, str] = {
-    "core/synthetic.py": (
+    "tools/synthetic.py": (
         "the synthetic-data builder gives its made-up users their roles and team rows; it writes data and decides "
         "nothing about access (what those users may see is asked of the policy like any other user's)"
     ),
-    "core/management/commands/demo.py": (
+    "tools/management/commands/demo.py": (
         "the demo walkthrough prints which pages each demo role should try; it writes no data and decides no access"
     ),
 }

@@ -12,7 +12,7 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors, services
 from utvei.cases.models import EntryKind
 from utvei.core.vocabulary import Classification, DataCategory
-from utvei.sharing import services as sharing
+from utvei.sharing.consent import services as sharing
 
 API = "/api/v1"
 

@@ -91,9 +91,10 @@ from utvei.meetings.models import MeetingAttendee
 from utvei.network.models import Observation
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal
-from utvei.sharing import emergency, referrals
-from utvei.sharing import services as sharing
-from utvei.sharing.services import legal_bases_sync
+from utvei.sharing.consent import services as sharing
+from utvei.sharing.consent.services import legal_bases_sync
+from utvei.sharing.emergency import services as emergency
+from utvei.sharing.referrals import services as referrals
 
 API = "api/v1/"
 MARK = re.compile(r"WALKSECRET[a-z]+Z?")

@@ -14,7 +14,7 @@ from utvei.assessments.models import Assessment
 from utvei.audit.models import Action
 from utvei.cases.models import Case
 from utvei.core.errors import Forbidden, NotFound
-from utvei.sharing.services import consent_withdraw
+from utvei.sharing.consent.services import consent_withdraw
 
 from .helpers import case_in_assessment, events_since, final, seq, start
 

@@ -13,11 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from utvei.audit import selectors as audit_selectors
 from utvei.audit.models import Action, AuditEvent
-from utvei.audit.selectors import AuditQuery, audit_search
 from utvei.audit.services import audit_record
 from utvei.cases import selectors as case_selectors
+from utvei.oversight import selectors as audit_selectors
+from utvei.oversight.selectors import AuditQuery, audit_search
 
 from .audit_helpers import trigger_disabled
 
@@ -320,7 +320,7 @@ def test_the_page_does_not_verify_on_load(dpo, monkeypatch):
     def boom():
         raise AssertionError("verified on page load")
 
-    monkeypatch.setattr("utvei.audit.views.audit_verify", boom)
+    monkeypatch.setattr("utvei.oversight.views.audit_verify", boom)
     r = dpo.get("/audit/")
     assert "Not verified in this session." in r.content.decode()
 

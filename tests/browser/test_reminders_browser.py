@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.browser.support import A11yLog, give_totp, log_in
 from tests.plans.helpers import approved_plan
 from utvei.cases import services
-from utvei.cases.reminders import reminders_run
+from utvei.desk.reminders import reminders_run
 from utvei.plans.models import Plan
 
 pytestmark = pytest.mark.browser

@@ -20,8 +20,8 @@ from tests.browser.support import A11yLog, give_totp, log_in, screenshot
 from utvei.cases import services as case_services
 from utvei.cases.models import EntryKind
 from utvei.core.vocabulary import Classification, DataCategory
+from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.models import Consent, Disclosure
-from utvei.sharing.services import legal_bases_sync
 
 pytestmark = pytest.mark.browser
 from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)

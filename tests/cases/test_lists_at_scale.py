@@ -176,7 +176,7 @@ def test_the_indexes_the_lists_need_are_used(world):
     owned = policy.visible_parts(m)[0].order_by("-opened_at", "-pk").values_list("opened_at", "pk")[:51]
     assert "case_org_opened" in _plan(owned)
     today = timezone.localdate()
-    from utvei.cases.overdue import late_tasks
+    from utvei.desk.overdue import late_tasks
 
     assert "task_status_due" in _plan(late_tasks(today).order_by("due_on")[:40])
     team = TeamMember.objects.current().filter(user_id=m.user_id, organisation_id=m.organisation_id)

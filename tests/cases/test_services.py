@@ -272,7 +272,7 @@ def test_person_fields_are_checked(world):
 
 
 def test_activation_needs_a_consent_or_legal_basis_for_every_organisation_on_the_team(world):
-    from utvei.sharing import services as sharing
+    from utvei.sharing.consent import services as sharing
 
     case = world.open_case()
     world.add(case, "per", consent=False)  # police, no basis yet

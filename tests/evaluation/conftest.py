@@ -1,3 +1,3 @@
-"""The evaluation tests share the demo load of tests/core/test_demo.py (loaded once per module)."""
+"""The evaluation tests share the demo load of tests/tools/test_demo.py (loaded once per module)."""
 
-from tests.core.test_demo import _demo_once, demo  # noqa: F401  # fixtures
+from tests.tools.test_demo import _demo_once, demo  # noqa: F401  # fixtures

@@ -1,7 +1,7 @@
-"""The demo's evaluation data (demo.yaml's measure, outcome, exposure and follow_up steps, evaluation/demo.py, and
+"""The demo's evaluation data (demo.yaml's measure, outcome, exposure and follow_up steps, tools/demo/evaluation.py, and
 the invented historical cohort): what the issue's acceptance shows in the demo.
 
-The demo is loaded once for this module, as in tests/core/test_demo.py: inside an outer transaction, each test in a
+The demo is loaded once for this module, as in tests/tools/test_demo.py: inside an outer transaction, each test in a
 savepoint on top of it, rolled back at the module's end."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from tests.core.test_demo import _m
+from tests.tools.test_demo import _m
 from utvei.access.evaluation import analytics_cases, follow_up_decision, record_decision
 from utvei.access.policy import case_access, visible_cases
 from utvei.accounts.models import Notification, NotificationKind
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Case, Phase
-from utvei.cases.overdue import overdue_for
+from utvei.desk.overdue import overdue_for
 from utvei.evaluation.models import (
     FollowUp,
     FollowUpStatus,
@@ -74,7 +74,7 @@ def test_a_closed_case_led_by_koordinator_has_its_12_month_follow_up_overdue_and
 
 
 def test_the_reminder_pass_reminds_koordinator_of_the_overdue_follow_up_and_not_of_the_cohorts(demo: str) -> None:
-    from utvei.cases.reminders import reminders_run
+    from utvei.desk.reminders import reminders_run
 
     follow_up = _overdue_twelve_month()
     reminders_run()

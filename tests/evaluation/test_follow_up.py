@@ -18,9 +18,9 @@ from utvei.accounts.models import NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Phase
-from utvei.cases.reminders import reminders_run
 from utvei.core.errors import Conflict, Forbidden, UtveiError
 from utvei.core.vocabulary import Classification
+from utvei.desk.reminders import reminders_run
 from utvei.evaluation import services
 from utvei.evaluation.models import FollowUpStatus, Indicator, Measurement, OutcomeEvent
 from utvei.evaluation.services import NewEvent, NewMeasurement
@@ -215,7 +215,7 @@ def test_measurements_follow_the_sharing_gate_like_entries(world):
 
         assert (str(health.public_id) in ids) == bool(entry_decision(ca, health))
     # Withdraw every consent: the next request sees nothing of the municipality's measurements.
-    from utvei.sharing import services as sharing
+    from utvei.sharing.consent import services as sharing
 
     for consent in case.consents.all():
         sharing.consent_withdraw(actor=kari, consent=consent)

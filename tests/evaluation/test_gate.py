@@ -79,7 +79,7 @@ def test_a_withdrawn_consent_closes_the_records_on_the_next_request(world, sc):
     before = {row["id"] for row in api.get(url).json()["results"]}
     kari_team = made[("kari", "team")][0]
     assert kari_team in before
-    from utvei.sharing import services as sharing
+    from utvei.sharing.consent import services as sharing
 
     for consent in case.consents.all():
         if consent.scope_orgs.filter(slug="politi").exists():

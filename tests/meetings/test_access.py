@@ -24,7 +24,7 @@ from utvei.cases.models import TeamRole
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import DataCategory
 from utvei.meetings import selectors, services
-from utvei.sharing import emergency
+from utvei.sharing.emergency import services as emergency
 
 
 def get(world, username, meeting, **kw):
@@ -67,7 +67,7 @@ def test_another_organisation_without_a_basis_sees_a_marker_with_the_teams_decis
 
 
 def test_a_withdrawn_consent_turns_the_meeting_into_a_marker_on_the_next_request(world):
-    from utvei.sharing.services import consent_withdraw
+    from utvei.sharing.consent.services import consent_withdraw
 
     case = world.open_case()
     world.add(case, "siri", consent=False)

@@ -17,8 +17,8 @@ from utvei.cases.models import TeamRole
 from utvei.core.errors import NotFound
 from utvei.core.vocabulary import DataCategory
 from utvei.network import selectors
-from utvei.sharing import emergency
-from utvei.sharing import services as sharing
+from utvei.sharing.consent import services as sharing
+from utvei.sharing.emergency import services as emergency
 
 LABELS = ("TEAM-K", "POLICE-K", "MENTOR-K", "OWN-K")
 

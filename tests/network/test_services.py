@@ -15,7 +15,7 @@ from utvei.cases.models import TeamRole
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.network import services
 from utvei.network.models import Contact, ContactRevision, Observation
-from utvei.sharing import emergency
+from utvei.sharing.emergency import services as emergency
 
 
 def test_a_contact_is_added_with_its_first_observation_and_audited_without_content(nw):

@@ -14,7 +14,7 @@ from django.db import connection, connections
 
 from utvei.accounts.models import Notification, Reminder
 from utvei.audit.models import Action, AuditEvent, AuditHead
-from utvei.cases.reminders import reminders_run
+from utvei.desk.reminders import reminders_run
 
 WORKERS = 3
 ITEMS = 5
@@ -65,7 +65,7 @@ call_command("migrate", verbosity=0)
 from utvei.accounts.models import Membership, Notification, Organisation, Reminder
 from utvei.accounts.services import user_create
 from utvei.cases import services
-from utvei.cases.reminders import reminders_run
+from utvei.desk.reminders import reminders_run
 from utvei.people.services import person_find_or_create
 Organisation.objects.create(slug="k", name="K", kind="municipality")
 m = user_create(username="kari", password="x", org_slug="k", role="coordinator", validate=False)

@@ -141,7 +141,7 @@ def test_the_dashboard_shows_ten_cases_and_counts_the_rest(rw, browse, django_as
 
 
 def test_beyond_the_cap_the_dashboard_says_more_than(rw, browse, monkeypatch):
-    from utvei.cases import overdue
+    from utvei.desk import overdue
 
     monkeypatch.setattr(overdue, "MORE_CAP", 2)
     _more_cases(rw, 13)

@@ -13,11 +13,12 @@ from django.utils import timezone
 from tests.reminders.conftest import NAME, days_ago
 from utvei.accounts.models import EmailStatus, Membership, Notification, NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
-from utvei.cases import reminders, services
+from utvei.cases import services
 from utvei.cases.models import Phase, TeamMember
-from utvei.cases.overdue import overdue_for
-from utvei.cases.reminders import reminder_record, reminders_run
 from utvei.core.vocabulary import Classification
+from utvei.desk import reminders
+from utvei.desk.overdue import overdue_for
+from utvei.desk.reminders import reminder_record, reminders_run
 
 K = NotificationKind
 

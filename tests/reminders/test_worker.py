@@ -1,5 +1,5 @@
 """The worker loop: a failing run is logged without its message and the loop goes on (`serve` starting it:
-tests/core/test_serve.py)."""
+tests/tools/test_serve.py)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.models import LegalBasis
-from utvei.sharing.services import legal_bases_sync
 
 
 @pytest.fixture

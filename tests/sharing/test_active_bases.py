@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from utvei.sharing import selectors, services
+from utvei.sharing.consent import selectors, services
 
 from .helpers import consent_kw
 

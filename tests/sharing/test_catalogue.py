@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from utvei.accounts.models import OrgKind
 from utvei.audit.models import Action, AuditEvent
 from utvei.core.errors import Conflict, Forbidden, UtveiError
-from utvei.sharing import catalogue, services
+from utvei.sharing import catalogue
+from utvei.sharing.consent import selectors, services
 from utvei.sharing.models import BasisType, LegalBasis, LegalBasisRevision
 
 PROVISIONS = {
@@ -201,11 +202,11 @@ def test_bad_admin_edits_are_refused(world, catalogue):
     ],
 )
 def test_who_may_use_which_basis(catalogue, key, kind, usable):
-    assert services.legal_basis_usable_by(catalogue[key], kind) is usable
+    assert selectors.legal_basis_usable_by(catalogue[key], kind) is usable
 
 
 def test_an_inactive_basis_is_usable_by_nobody(world, catalogue):
     basis = services.legal_basis_update(
         actor=world.m["adam"], basis=catalogue["strl-17"], expected_version=1, active=False
     )
-    assert not services.legal_basis_usable_by(basis, OrgKind.POLICE)
+    assert not selectors.legal_basis_usable_by(basis, OrgKind.POLICE)

@@ -14,7 +14,7 @@ from utvei.audit.models import Action
 from utvei.cases.models import TeamRole
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.people.models import AgeBand
-from utvei.sharing import selectors, services
+from utvei.sharing.consent import selectors, services
 from utvei.sharing.models import Consent
 
 from .helpers import assert_no_content, consent_kw, events_since, seq, set_age

@@ -11,7 +11,7 @@ from django.utils.translation import override
 from utvei.audit.models import Action
 from utvei.cases.models import TeamRole
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
-from utvei.sharing import services
+from utvei.sharing.consent import services
 from utvei.sharing.models import Disclosure, LegalBasis
 
 from .helpers import assert_no_content, events_since, seq

@@ -18,7 +18,7 @@ from utvei.cases.models import Phase
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.vocabulary import Classification
 from utvei.people.services import person_find_or_create
-from utvei.sharing import emergency
+from utvei.sharing.emergency import services as emergency
 from utvei.sharing.models import EmergencyAccess, ReviewStatus
 
 from .helpers import assert_no_content, events_since, seq

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from utvei.access import policy
+from utvei.access import explain, policy
 from utvei.cases import selectors
 from utvei.cases import services as case_services
 from utvei.cases.models import EntryKind
 from utvei.core.vocabulary import Classification, DataCategory
-from utvei.sharing import explain
-from utvei.sharing import services as sharing
+from utvei.sharing.consent import services as sharing
 from utvei.sharing.models import EmergencyAccess, EmergencyReason
 
 

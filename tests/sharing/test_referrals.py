@@ -16,8 +16,9 @@ from utvei.cases import services as case_services
 from utvei.cases.models import EntryKind, TeamMember, TeamRole
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.vocabulary import Classification, DataCategory
-from utvei.sharing import referrals, services
+from utvei.sharing.consent import services
 from utvei.sharing.models import Disclosure, Referral, ReferralStatus
+from utvei.sharing.referrals import services as referrals
 
 from .helpers import assert_no_content, events_since, seq
 

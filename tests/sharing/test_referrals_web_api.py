@@ -15,8 +15,9 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
 from utvei.cases.models import EntryKind, TeamMember, TeamRole
 from utvei.core.vocabulary import Classification
-from utvei.sharing import referrals, services
+from utvei.sharing.consent import services
 from utvei.sharing.models import Referral, ReferralStatus
+from utvei.sharing.referrals import services as referrals
 
 from ..api.api_helpers import API, assert_error, send
 from ..api.test_api_bad_input import BAD_BODIES, BAD_VALUES, RAW_BODIES

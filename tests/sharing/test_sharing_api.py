@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from utvei.audit.models import Action
 from utvei.cases.models import TeamRole
-from utvei.sharing import selectors, services
+from utvei.sharing.consent import selectors, services
 
 from ..api.api_helpers import API, assert_error, send
 from ..api.test_api_bad_input import BAD_BODIES, BAD_VALUES, RAW_BODIES

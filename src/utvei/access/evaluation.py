@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Membership
 from utvei.accounts.roles import Cap, has_cap
 from utvei.cases.models import Case
+from utvei.evaluation.models import Evaluation
 
 from .policy import (
     FULL_RELATIONS,
@@ -119,8 +120,6 @@ def evaluation_manage_decision(m: Membership | None) -> Decision:
 
 def joined_evaluations(m: Membership) -> QuerySet[Any]:
     """The evaluations the principal's organisation is a member of now, in force today."""
-    from utvei.evaluation.models import Evaluation
-
     today = timezone.localdate()
     return Evaluation.objects.filter(
         members__organisation_id=m.organisation_id,

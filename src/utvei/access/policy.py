@@ -36,6 +36,7 @@ from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, Concern, Entry, Task, TeamMember, TeamRole
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import Classification, DataCategory
+from utvei.sharing.models import Consent, Disclosure, EmergencyAccess
 
 from . import table
 from .table import CROSS_ORG, Basis, Outcome, Relation, Rule
@@ -136,8 +137,6 @@ def _team_rows(m: Membership) -> QuerySet[TeamMember]:
 
 
 def _emergency_rows(m: Membership) -> QuerySet[Any]:
-    from utvei.sharing.models import EmergencyAccess
-
     now = timezone.now()
     return EmergencyAccess.objects.filter(
         user_id=m.user_id,
@@ -295,8 +294,6 @@ class CaseAccess:
     def bases(self) -> tuple[list[Any], list[Any]]:
         """The case's consents and disclosures, loaded once per request (two queries) for every item."""
         if self._bases is None:
-            from utvei.sharing.models import Consent, Disclosure
-
             consents = list(Consent.objects.filter(case=self.case).prefetch_related("scope_orgs"))
             disclosures = list(Disclosure.objects.filter(case=self.case))
             self._bases = (consents, disclosures)
@@ -329,8 +326,6 @@ def case_accesses(m: Membership | None, cases: Iterable[Case]) -> dict[int, Case
     found = {c.pk: _relation_from(m, c, members.get(c.pk), None) for c in cases}
     rest = [pk for pk, (rel, _records) in found.items() if rel == Relation.NONE]
     if rest and has_cap(m.role, Cap.EMERGENCY_ACCESS):
-        from utvei.sharing.models import EmergencyAccess
-
         now = timezone.now()
         active = EmergencyAccess.objects.filter(
             case_id__in=rest,
@@ -348,8 +343,6 @@ def case_accesses(m: Membership | None, cases: Iterable[Case]) -> dict[int, Case
                 found[c.pk] = _relation_from(m, c, None, emergencies[c.pk])
     out = {c.pk: CaseAccess(m, c, *found[c.pk]) for c in cases if found[c.pk][0] != Relation.NONE}
     if out:
-        from utvei.sharing.models import Consent, Disclosure
-
         consents: dict[int, list[Any]] = {pk: [] for pk in out}
         disclosures: dict[int, list[Any]] = {pk: [] for pk in out}
         for consent in Consent.objects.filter(case_id__in=list(out)).prefetch_related("scope_orgs"):
@@ -477,8 +470,6 @@ def orgs_without_basis(case: Case, org_ids: Iterable[int]) -> list[Organisation]
     wanted = set(org_ids)
     if not wanted:
         return []
-    from utvei.sharing.models import Consent, Disclosure
-
     now = timezone.now()
     consents = [c for c in Consent.objects.filter(case=case).prefetch_related("scope_orgs") if c.is_active(now)]
     covered = {d.to_org_id for d in Disclosure.objects.filter(case=case) if d.is_active(now)}

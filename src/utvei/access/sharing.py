@@ -1,7 +1,7 @@
 """Who may see and do what with referrals, transfers and emergency access, and who answers for them: the sharing
 part of THE policy (see policy.py, docs/referrals.md, docs/emergency-access.md).
 
-Referrals and transfers (`sharing/referrals.py` asks these):
+Referrals and transfers (`sharing/referrals/services.py` asks these):
 
 - sending is `can(…, Act.REFERRAL_SEND)` / `Act.TRANSFER_SEND` (policy.py);
 - the receiving organisation's coordinators answer (`referral_recipient`, `referral_deciders`); the sender and the
@@ -15,10 +15,10 @@ Referrals and transfers (`sharing/referrals.py` asks these):
 - after a transfer the old owner's people leave the team unless kept, a kept lead goes on in their organisation's
   role, and the new owner's referral recipients join in full (`team_after_transfer`, `full_team_role`).
 
-Emergency access (`sharing/emergency.py` asks these): opening is `can(…, Act.EMERGENCY_OPEN)`; only the holder ends
-it (`emergency_end_decision`); a data protection officer answers for the accesses to the cases their organisation
-owns and for those its own staff make (`emergency_review_scope`); the case lead (or, without one, the owning
-organisation's coordinators) and those DPOs are told (`emergency_watchers`).
+Emergency access (`sharing/emergency/services.py` asks these): opening is `can(…, Act.EMERGENCY_OPEN)`; only the
+holder ends it (`emergency_end_decision`); a data protection officer answers for the accesses to the cases their
+organisation owns and for those its own staff make (`emergency_review_scope`); the case lead (or, without one, the
+owning organisation's coordinators) and those DPOs are told (`emergency_watchers`).
 
 The catalogue of legal bases is edited by organisation administrators (`legal_basis_edit_decision`).
 """
@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, TeamMember, TeamRole
+from utvei.sharing.models import Consent, EmergencyAccess
 
 from .policy import (
     FULL_RELATIONS,
@@ -187,8 +188,6 @@ def referral_joiners(org: Organisation | Any) -> QuerySet[Membership]:
 def consent_missing(case: Case, org: Organisation, categories: Iterable[str]) -> list[str]:
     """The categories no active consent lets `org` receive for coordination now (a referral on consent needs none
     missing, when it is sent and again when it is accepted)."""
-    from utvei.sharing.models import Consent
-
     now = timezone.now()
     consents = list(Consent.objects.filter(case=case).prefetch_related("scope_orgs"))
     return [c for c in categories if not any(x.covers(org, c, READ_PURPOSE, now) for x in consents)]
@@ -271,8 +270,6 @@ def sees_otherwise(m: Membership, case: Case) -> bool:
 
 def own_emergency_accesses(m: Membership) -> QuerySet[Any]:
     """The principal's own emergency accesses in their active organisation."""
-    from utvei.sharing.models import EmergencyAccess
-
     return EmergencyAccess.objects.filter(user_id=m.user_id, organisation_id=m.organisation_id)
 
 
@@ -286,8 +283,6 @@ def emergency_end_decision(m: Membership | None, access: Any) -> Decision:
 def emergency_review_scope(m: Membership) -> QuerySet[Any]:
     """What a data protection officer answers for: every emergency access to a case their organisation owns and
     every one its own staff made. (Whether they review at all is `can(…, Act.EMERGENCY_REVIEW)`.)"""
-    from utvei.sharing.models import EmergencyAccess
-
     org_id = m.organisation_id
     return EmergencyAccess.objects.filter(Q(case__owning_org_id=org_id) | Q(organisation_id=org_id))
 
@@ -295,8 +290,6 @@ def emergency_review_scope(m: Membership) -> QuerySet[Any]:
 def visible_emergency_accesses(m: Membership) -> QuerySet[Any]:
     """The emergency accesses the principal may open: their own, and for a DPO (`Act.EMERGENCY_REVIEW`) those in
     their review scope."""
-    from utvei.sharing.models import EmergencyAccess
-
     own = Q(user_id=m.user_id, organisation_id=m.organisation_id)
     if can(m, Act.EMERGENCY_REVIEW):
         return EmergencyAccess.objects.filter(own | Q(pk__in=emergency_review_scope(m).values("pk")))

@@ -94,7 +94,7 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Overdue follow-up")
 
 
-# The kinds a reminder is (cases/reminders.py): something on a case the user leads is past its date.
+# The kinds a reminder is (desk/reminders.py): something on a case the user leads is past its date.
 REMINDER_KINDS = (
     NotificationKind.TASK_OVERDUE,
     NotificationKind.REVIEW_OVERDUE,

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from utvei.sharing.emergency import REASON_TEXT_MAX, REFERENCE_MAX, REVIEW_NOTE_MAX, max_hours
+from utvei.sharing.emergency.services import REASON_TEXT_MAX, REFERENCE_MAX, REVIEW_NOTE_MAX, max_hours
 from utvei.sharing.models import EmergencyAccess, EmergencyReason, ReviewStatus
 
 from .fields import DateTime, Text

@@ -17,19 +17,13 @@ from utvei.access import policy
 from utvei.access.policy import CaseAccess, Decision, membership_ok
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.validation import parse_uuid as _uuid
 
 from . import display
 from .models import Assessment, AssessmentItem, AssessmentSkip, AssessmentStatus, Instrument, InstrumentVersion
-
-
-def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
-    if actor is not None:
-        audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
 
 # ---- Instruments ---------------------------------------------------------------------------------------
 
@@ -100,7 +94,7 @@ def assessment_list(*, actor: Membership | None, case_id: Any) -> tuple[CaseAcce
     ca = case_get(actor=actor, case_id=case_id, audit=False)
     if not ca.full:
         raise Forbidden(_("Mentors do not see assessments."))
-    _audit(actor, Action.ASSESSMENT_LIST, object_type="case", object_id=str(ca.case.public_id), case=ca.case)
+    audit_by(actor, Action.ASSESSMENT_LIST, object_type="case", object_id=str(ca.case.public_id), case=ca.case)
     return ca, case_assessments(ca)
 
 
@@ -122,10 +116,10 @@ def assessment_get(
     assessment = _assessments(ca).filter(public_id=pk).first() if pk else None
     decision = access.assessment_decision(ca, assessment) if assessment is not None else None
     if assessment is None or decision is None or not (decision or decision.restricted_marker):
-        _audit(actor, Action.CASE_DENIED, object_type="assessment", object_id=str(pk or "")[:64], case=ca.case)
+        audit_by(actor, Action.CASE_DENIED, object_type="assessment", object_id=str(pk or "")[:64], case=ca.case)
         raise NotFound(_("The assessment was not found."))
     if audit:
-        _audit(actor, audit_action, obj=assessment, case=ca.case, reason="" if decision else "restricted")
+        audit_by(actor, audit_action, obj=assessment, case=ca.case, reason="" if decision else "restricted")
     return AssessmentRow(ca, assessment, decision)
 
 

@@ -22,8 +22,7 @@ from utvei.access.policy import CaseAccess, case_access
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by, audit_record
 from utvei.cases.models import Case, Phase
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
@@ -238,7 +237,7 @@ def assessment_create(
             for n, item in enumerate(version.items(), start=1)
         )
         _revision(assessment, actor.user)
-        _audit(actor, Action.ASSESSMENT_CREATE, obj=assessment, case=case, reason=classification)
+        audit_by(actor, Action.ASSESSMENT_CREATE, obj=assessment, case=case, reason=classification)
     return assessment
 
 
@@ -311,7 +310,7 @@ def assessment_update(
     changes = _check_items(assessment, items)
     stale = Assessment.objects.get(pk=assessment.pk)
     if stale.version != expected_version:
-        _audit(actor, Action.ASSESSMENT_CONFLICT, obj=stale, case=assessment.case)  # the attempt stays on record
+        audit_by(actor, Action.ASSESSMENT_CONFLICT, obj=stale, case=assessment.case)  # the attempt stays on record
         raise Conflict(
             _(
                 "Someone else saved this assessment while you were editing it. What you typed is kept: check "
@@ -322,7 +321,9 @@ def assessment_update(
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().select_related("instrument_version").get(pk=assessment.pk)
         if locked.version != expected_version:
-            raise Conflict(_("Someone else saved this assessment at the same moment. Reload and try again."))
+            raise Conflict(
+                _("Someone else saved this assessment at the same moment. Reload and try again."), current=locked
+            )
         if not locked.is_draft:
             raise Conflict(_("Someone finalised this assessment after you opened it. To correct it, make a new one."))
         changed = False
@@ -352,7 +353,7 @@ def assessment_update(
         locked.updated_at = timezone.now()
         locked.save()
         _revision(locked, actor.user)
-        _audit(actor, Action.ASSESSMENT_UPDATE, obj=locked, case=locked.case)
+        audit_by(actor, Action.ASSESSMENT_UPDATE, obj=locked, case=locked.case)
     return locked
 
 
@@ -401,7 +402,9 @@ def assessment_finalise(*, actor: Membership, assessment: Assessment, expected_v
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().select_related("instrument_version").get(pk=assessment.pk)
         if locked.version != expected_version:
-            raise Conflict(_("Someone else saved this assessment after you opened it. Reload and try again."))
+            raise Conflict(
+                _("Someone else saved this assessment after you opened it. Reload and try again."), current=locked
+            )
         if not locked.is_draft:
             raise Conflict(_("This assessment is already final."))
         # Compare with the newest final one the assessor may read now (another may have been finalised since).
@@ -420,7 +423,7 @@ def assessment_finalise(*, actor: Membership, assessment: Assessment, expected_v
         locked.save()
         locked.assessors.add(actor.user)
         _revision(locked, actor.user)
-        _audit(actor, Action.ASSESSMENT_FINALISE, obj=locked, case=locked.case)
+        audit_by(actor, Action.ASSESSMENT_FINALISE, obj=locked, case=locked.case)
     return locked
 
 
@@ -446,5 +449,5 @@ def assessment_skip_record(*, actor: Membership, case: Case, reason: str, explan
             recorded_by=actor.user,
             recorded_by_org=actor.organisation,
         )
-        _audit(actor, Action.ASSESSMENT_SKIP, obj=skip, case=case, reason=reason)
+        audit_by(actor, Action.ASSESSMENT_SKIP, obj=skip, case=case, reason=reason)
     return skip

@@ -19,7 +19,8 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
 from utvei.cases.views.common import case_url
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.core.forms import submit
 from utvei.core.web import forbidden, page
 
 from . import selectors, services
@@ -165,33 +166,18 @@ def assessment_edit(request: HttpRequest, m: Membership, case_id: Any, assessmen
     status = 200
     if request.method == "POST":
         form = make(request.POST)
-        if form.is_valid():
-            try:
-                saved = _save(m, row, form)
-            except Conflict as exc:
-                data = request.POST.copy()  # keep what was typed; the next save goes against the saved version
-                current = exc.current or Assessment.objects.get(pk=a.pk)
-                data["version"] = str(current.version)
-                form = make(data)
-                form.is_valid()
-                form.add_error(None, str(exc.message))
-                status = 409
-            except Forbidden:
-                raise
-            except UtveiError as exc:
-                form.add_service_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("The draft is saved."))
-                target = part
-                if "next" in request.POST:
-                    later = codes[codes.index(part) + 1 :] if part in codes else []
-                    target = later[0] if later else SUMMARY
-                    if part == SUMMARY:
-                        return HttpResponseRedirect(_url(saved, "assessment_finalise"))
-                return HttpResponseRedirect(_url(saved, "assessment_edit", target))
-        else:
-            status = 400
+        failed = submit(form, lambda _d: _save(m, row, form))
+        if failed is None:
+            saved = form.result
+            messages.success(request, _("The draft is saved."))
+            target = part
+            if "next" in request.POST:
+                later = codes[codes.index(part) + 1 :] if part in codes else []
+                target = later[0] if later else SUMMARY
+                if part == SUMMARY:
+                    return HttpResponseRedirect(_url(saved, "assessment_finalise"))
+            return HttpResponseRedirect(_url(saved, "assessment_edit", target))
+        status = failed
     else:
         if block is not None:
             initial: dict[str, Any] = {"version": a.version}

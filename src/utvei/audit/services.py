@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from utvei.core.crypto import purpose_key
+from utvei.core.db import insert_rows
 from utvei.core.middleware import current_request_id
 
 from .models import AuditCheckpoint, AuditEvent, AuditHead
@@ -121,8 +122,11 @@ def audit_record(
     return _append([row])[0]
 
 
-def audit_by(actor: Any, action: str, **kw: Any) -> AuditEvent:
-    """Append one event by a user acting in a membership (the services' usual case)."""
+def audit_by(actor: Any, action: str, **kw: Any) -> AuditEvent | None:
+    """Append one event by a user acting in a membership: every service's write and every selector's read. `None`
+    as the actor is the system reading for itself (the reminder pass, a management command): nobody to record."""
+    if actor is None:
+        return None
     return audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
@@ -131,13 +135,68 @@ def audit_record_many(rows: list[dict[str, Any]]) -> int:
     return len(_append(rows)) if rows else 0
 
 
+def audit_record_bulk(events: list[tuple[Any, ...]]) -> int:
+    """Append many events at once, each given as (actor_id, actor_org_id, action, object_type, object_id, case_id,
+    reason): bulk loads of invented data (`utvei synth`, the demo's historical cohort), thousands of events a batch.
+
+    The chain grows as `_append` grows it — the head row locked, every event hashed and linked to the one before,
+    the head moved on — but the rows are written at once (core.db.insert_rows) instead of a model instance per
+    event and bulk_create, and hashed by `chain_hash_fields`. The first event is hashed by `chain_hash` too; should
+    the two ever differ (or a value not be of a type `chain_hash_fields` takes), `chain_hash` hashes every event
+    after. Returns how many events were appended."""
+    if not events:
+        return 0
+    meta = AuditEvent._meta
+    columns = [str(cast(models.Field, meta.get_field(name)).column) for name in (*FIELDS, "hash")]
+    with transaction.atomic():
+        head = _locked_head()
+        seq, prev = head.seq, head.hash
+        now = timezone.now()
+        stored = meta.get_field("occurred_at").get_db_prep_save(now, connection)
+        at = utc_text(now)
+        fast = at is not None
+        rows: list[tuple[Any, ...]] = []
+        for actor_id, actor_org_id, action, object_type, object_id, case_id, reason in events:
+            seq += 1
+            values = (
+                seq,
+                now,
+                actor_id,
+                actor_org_id,
+                str(action),
+                str(object_type),
+                str(object_id)[:64],
+                str(case_id),
+                str(reason)[:64],
+                "",
+                prev,
+            )
+            digest = chain_hash_fields(seq, at, *values[2:]) if fast else None
+            if digest is None or not rows:
+                exact = chain_hash(dict(zip(FIELDS, values, strict=True)))
+                fast = fast and digest == exact
+                digest = exact
+            prev = digest
+            rows.append((seq, stored, *values[2:], digest))
+        insert_rows(meta.db_table, columns, rows)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return len(rows)
+
+
+def _locked_head() -> AuditHead:
+    """The head row, created on first use, locked until the caller's transaction ends: the chain grows from it in
+    exactly one order."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def _append(rows: list[dict[str, Any]]) -> list[AuditEvent]:
     """Extend the chain under a lock on the head row, so the chain has exactly one order."""
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            AuditHead.objects.get_or_create(pk=1)
-            head = AuditHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         seq, prev = head.seq, head.hash
         now = timezone.now()
         events = []

@@ -16,19 +16,13 @@ from utvei.access.policy import Act, CaseAccess, Decision
 from utvei.access.policy import read_reason as _read_reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.core.errors import NotFound
 from utvei.core.pagination import Counted, KeysetPage, Merged, counted, encode, keyset_page
 from utvei.core.validation import parse_uuid as _uuid
 from utvei.people.models import Person
 
 from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus, TeamMember
-
-
-def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
-    if actor is not None:
-        audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
-
 
 # ---- Cases ---------------------------------------------------------------------------------------------
 
@@ -76,7 +70,7 @@ def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, a
     if f.mine and actor is not None:
         qs = qs.filter(pk__in=policy.visible_parts(actor, team_only=True)[0].values("pk"))
     if audit:
-        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
     return qs.select_related("owning_org", "lead", "person").order_by("-opened_at", "-pk")
 
 
@@ -107,7 +101,7 @@ def case_page(
     page = keyset_page(parts, params or {}, size=size, load=_case_rows)
     total = counted(parts) if count else Counted(len(page.rows), not page.is_last)
     if audit:
-        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
     return CasePage(page, total)
 
 
@@ -119,7 +113,7 @@ def case_rows(*, actor: Membership | None, filters: CaseFilters | None = None, a
     named = _named(f)
     parts = [_narrowed(p, f, named) for p in policy.visible_parts(actor, team_only=f.mine)]
     if audit:
-        _audit(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
     return Merged(parts, _case_rows, "opened_at")
 
 
@@ -147,10 +141,10 @@ def case_get(
     )
     ca = policy.case_access(actor, case) if case is not None else None
     if ca is None:
-        _audit(actor, Action.CASE_DENIED, object_type="case", object_id=str(pk or "")[:64], case=case)
+        audit_by(actor, Action.CASE_DENIED, object_type="case", object_id=str(pk or "")[:64], case=case)
         raise NotFound(_("The case was not found."))
     if audit:
-        _audit(actor, audit_action, obj=case, case=case, reason=_read_reason(ca))
+        audit_by(actor, audit_action, obj=case, case=case, reason=_read_reason(ca))
     return ca
 
 
@@ -229,15 +223,15 @@ def entry_get(
     )
     ca = policy.case_access(actor, entry.case) if entry is not None else None
     if entry is None or ca is None:
-        _audit(actor, Action.CASE_DENIED, object_type="entry", object_id=str(pk or "")[:64])
+        audit_by(actor, Action.CASE_DENIED, object_type="entry", object_id=str(pk or "")[:64])
         raise NotFound(_("The entry was not found."))
     decision = policy.entry_decision(ca, entry)
     if not decision and not ca.full:
-        _audit(actor, Action.CASE_DENIED, obj=entry, case=entry.case)
+        audit_by(actor, Action.CASE_DENIED, obj=entry, case=entry.case)
         raise NotFound(_("The entry was not found."))
     if audit:
         reason = _read_reason(ca, "" if decision else "restricted")
-        _audit(actor, audit_action, obj=entry, case=entry.case, reason=reason)
+        audit_by(actor, audit_action, obj=entry, case=entry.case, reason=reason)
     return TimelineItem(entry, decision)
 
 
@@ -285,7 +279,7 @@ def case_tasks(ca: CaseAccess) -> list[Task]:
 
 def dashboard_audit(*, actor: Membership) -> None:
     """The dashboard's one event: it lists the principal's tasks, their cases and what is overdue on them."""
-    _audit(actor, Action.CASE_LIST, reason="dashboard")
+    audit_by(actor, Action.CASE_LIST, reason="dashboard")
 
 
 # ---- Tasks ---------------------------------------------------------------------------------------------
@@ -302,7 +296,7 @@ def my_tasks(*, actor: Membership | None, include_done: bool = False, audit: boo
     if not include_done:
         qs = qs.filter(status=TaskStatus.OPEN)
     if audit:
-        _audit(actor, Action.TASK_LIST)
+        audit_by(actor, Action.TASK_LIST)
     return qs.order_by("due_on", "pk")
 
 
@@ -311,10 +305,10 @@ def task_get(*, actor: Membership | None, task_id: Any, audit: bool = True) -> t
     task = Task.objects.select_related("case", "case__owning_org").filter(public_id=pk).first() if pk else None
     ca = policy.case_access(actor, task.case) if task is not None else None
     if task is None or ca is None or not policy.task_visible(ca, task):
-        _audit(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
+        audit_by(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
         raise NotFound(_("The task was not found."))
     if audit:
-        _audit(actor, Action.TASK_VIEW, obj=task, case=task.case, reason=_read_reason(ca))
+        audit_by(actor, Action.TASK_VIEW, obj=task, case=task.case, reason=_read_reason(ca))
     return task, ca
 
 
@@ -326,7 +320,7 @@ def intake_queue(*, actor: Membership | None, include_triaged: bool = False, aud
     if not include_triaged:
         qs = qs.filter(status=ConcernStatus.RECEIVED)
     if audit:
-        _audit(actor, Action.CONCERN_LIST)
+        audit_by(actor, Action.CONCERN_LIST)
     if include_triaged:
         return qs.order_by("-received_at")
     rank = SqlCase(When(urgency="acute", then=Value(0)), When(urgency="soon", then=Value(1)), default=Value(2))
@@ -336,7 +330,7 @@ def intake_queue(*, actor: Membership | None, include_triaged: bool = False, aud
 def my_receipts(*, actor: Membership | None, audit: bool = True) -> QuerySet[Concern]:
     """The concerns this principal submitted (receipts)."""
     if audit:
-        _audit(actor, Action.RECEIPT_LIST)
+        audit_by(actor, Action.RECEIPT_LIST)
     return policy.own_concerns(actor).select_related("receiving_org").order_by("-received_at")
 
 
@@ -349,8 +343,8 @@ def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool =
     )
     action = Act.CONCERN_TRIAGE if for_triage else Act.CONCERN_READ
     if concern is None or not policy.can(actor, action, concern):
-        _audit(actor, Action.CASE_DENIED, object_type="concern", object_id=str(pk or "")[:64])
+        audit_by(actor, Action.CASE_DENIED, object_type="concern", object_id=str(pk or "")[:64])
         raise NotFound(_("The concern was not found."))
     if audit:
-        _audit(actor, Action.CONCERN_VIEW, obj=concern, case=concern.case)
+        audit_by(actor, Action.CONCERN_VIEW, obj=concern, case=concern.case)
     return concern

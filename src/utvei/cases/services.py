@@ -14,17 +14,16 @@ from utvei.access.policy import Act, can, case_open_decision, team_join_decision
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.core.errors import Conflict, InvalidTransition, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.vocabulary import Classification, DataCategory
-from utvei.evaluation import services as evaluation
 from utvei.people.models import Person
-from utvei.people.services import person_find_or_create
+from utvei.people.services import normalise_nin, person_find_or_create
 
-from . import workflow
+from . import hooks, workflow
 from .models import (
     Case,
     ClosureReason,
@@ -70,8 +69,6 @@ def concern_submit(
     description = _text(description, _("Description"))
     if anonymous:
         subject_name, subject_national_id, subject_birth_date = "", "", None
-    from utvei.people.services import normalise_nin
-
     nin = normalise_nin(subject_national_id)
     check_date(subject_birth_date, _("Date of birth"))
     with transaction.atomic():
@@ -87,7 +84,7 @@ def concern_submit(
             subject_national_id=nin,
             subject_birth_date=subject_birth_date.isoformat() if subject_birth_date else "",
         )
-        _audit(actor, Action.CONCERN_CREATE, obj=concern)
+        audit_by(actor, Action.CONCERN_CREATE, obj=concern)
     return concern
 
 
@@ -136,7 +133,7 @@ def concern_triage(
         locked.triaged_by = actor.user
         locked.triaged_at = timezone.now()
         locked.save()
-        _audit(actor, Action.CONCERN_TRIAGE, obj=locked, case=locked.case, reason=outcome)
+        audit_by(actor, Action.CONCERN_TRIAGE, obj=locked, case=locked.case, reason=outcome)
     return locked
 
 
@@ -185,14 +182,14 @@ def case_open(
             to_track=track,
             changed_by=actor.user,
         )
-        _audit(actor, Action.CASE_CREATE, obj=case, case=case, reason="reopen" if previous_case else "")
+        audit_by(actor, Action.CASE_CREATE, obj=case, case=case, reason="reopen" if previous_case else "")
     return case
 
 
 def _lock_case(case: Case, expected_version: int | None) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise Conflict(_("Someone else changed this case after you opened it. Reload and try again."))
+        raise Conflict(_("Someone else changed this case after you opened it. Reload and try again."), current=locked)
     return locked
 
 
@@ -237,10 +234,10 @@ def case_update(
             locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
             locked.save(update_fields=["safety_plan"])
         if changes.get("motivation_stage", locked.motivation_stage) != locked.motivation_stage:
-            evaluation.motivation_stage_record(actor=actor, case=locked, stage=changes["motivation_stage"])
+            hooks.MOTIVATION_STAGE_CHANGED.send(actor=actor, case=locked, stage=changes["motivation_stage"])
         if changes or safety_plan is not None:
             _bump(locked, **changes)
-            _audit(actor, Action.CASE_UPDATE, obj=locked, case=locked)
+            audit_by(actor, Action.CASE_UPDATE, obj=locked, case=locked)
     return locked
 
 
@@ -277,9 +274,9 @@ def case_transition(
         if to_phase == Phase.FOLLOW_UP:
             ended = measures_ended_on or timezone.localdate()
             extra["measures_ended_on"] = ended
-            evaluation.follow_ups_schedule(actor=actor, case=locked, ended=ended)
+            hooks.MEASURES_ENDED.send(actor=actor, case=locked, ended=ended)
         _bump(locked, **extra)
-        _audit(actor, Action.CASE_PHASE, obj=locked, case=locked, reason=to_phase)
+        audit_by(actor, Action.CASE_PHASE, obj=locked, case=locked, reason=to_phase)
     return locked
 
 
@@ -304,7 +301,7 @@ def case_change_track(
             note=_text(note, _("Note"), required=False),
         )
         _bump(locked, track=track)
-        _audit(actor, Action.CASE_TRACK, obj=locked, case=locked, reason=track)
+        audit_by(actor, Action.CASE_TRACK, obj=locked, case=locked, reason=track)
     return locked
 
 
@@ -334,9 +331,8 @@ def case_close(
         )
         from_phase = locked.phase
         _bump(locked, phase=Phase.CLOSED, closed_at=timezone.now(), closure_reason=reason)
-        evaluation.follow_ups_on_close(actor=actor, case=locked, from_phase=from_phase, reason=reason)
-        evaluation.derived_record(actor=actor, case=locked, occasion="closure")
-        _audit(actor, Action.CASE_CLOSE, obj=locked, case=locked, reason=reason)
+        hooks.CLOSED.send(actor=actor, case=locked, from_phase=from_phase, reason=reason)
+        audit_by(actor, Action.CASE_CLOSE, obj=locked, case=locked, reason=reason)
     return locked
 
 
@@ -354,7 +350,7 @@ def case_reopen(*, actor: Membership, case: Case, track: str | None = None) -> C
         ideologies=list(case.ideologies),
         previous_case=case,
     )
-    _audit(actor, Action.CASE_REOPEN, obj=case, case=case)
+    audit_by(actor, Action.CASE_REOPEN, obj=case, case=case)
     return new
 
 
@@ -384,7 +380,7 @@ def team_add(*, actor: Membership, case: Case, user: User, organisation: Organis
             added_by=actor.user,
             owner_side=organisation.pk == case.owning_org_id,
         )
-        _audit(actor, Action.TEAM_ADD, obj=member, object_id=str(member.pk), case=case, reason=role)
+        audit_by(actor, Action.TEAM_ADD, obj=member, object_id=str(member.pk), case=case, reason=role)
     return member
 
 
@@ -395,7 +391,7 @@ def team_end(*, actor: Membership, member: TeamMember) -> TeamMember:
     with transaction.atomic():
         TeamMember.objects.filter(pk=member.pk, ended_at__isnull=True).update(ended_at=timezone.now())
         member.refresh_from_db()
-        _audit(actor, Action.TEAM_END, obj=member, object_id=str(member.pk), case=member.case)
+        audit_by(actor, Action.TEAM_END, obj=member, object_id=str(member.pk), case=member.case)
     return member
 
 
@@ -448,7 +444,7 @@ def entry_create(
             updated_at=now,
         )
         _revision(entry, actor.user)
-        _audit(actor, Action.ENTRY_CREATE, obj=entry, case=case, reason=classification)
+        audit_by(actor, Action.ENTRY_CREATE, obj=entry, case=case, reason=classification)
     return entry
 
 
@@ -490,7 +486,7 @@ def entry_update(
     stale = Entry.objects.get(pk=entry.pk)
     if stale.version != expected_version:
         # Audited outside the refused write, so the attempt is on record.
-        _audit(actor, Action.ENTRY_CONFLICT, obj=stale, case=entry.case)
+        audit_by(actor, Action.ENTRY_CONFLICT, obj=stale, case=entry.case)
         raise Conflict(
             _(
                 "Someone else saved this entry while you were editing it. Your text is kept below: "
@@ -516,7 +512,7 @@ def entry_update(
         locked.updated_at = timezone.now()
         locked.save()
         _revision(locked, actor.user)
-        _audit(actor, Action.ENTRY_UPDATE, obj=locked, case=entry.case)
+        audit_by(actor, Action.ENTRY_UPDATE, obj=locked, case=entry.case)
     return locked
 
 
@@ -546,7 +542,7 @@ def task_create(
             due_on=due_on,
             created_by=actor.user,
         )
-        _audit(actor, Action.TASK_CREATE, obj=task, case=case)
+        audit_by(actor, Action.TASK_CREATE, obj=task, case=case)
     return task
 
 
@@ -559,5 +555,5 @@ def task_set_status(*, actor: Membership, task: Task, status: str) -> Task:
             status=status, completed_at=timezone.now() if status == TaskStatus.DONE else None
         )
         task.refresh_from_db()
-        _audit(actor, Action.TASK_UPDATE, obj=task, case=task.case, reason=status)
+        audit_by(actor, Action.TASK_UPDATE, obj=task, case=task.case, reason=status)
     return task

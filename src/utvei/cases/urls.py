@@ -5,7 +5,6 @@ from django.urls import URLPattern, path
 from . import views
 
 urlpatterns: list[URLPattern] = [
-    path("", views.dashboard, name="dashboard"),
     path("concerns/new/", views.concern_new, name="concern_new"),
     path("concerns/mine/", views.concern_mine, name="concern_mine"),
     path("concerns/<uuid:concern_id>/receipt/", views.concern_receipt, name="concern_receipt"),

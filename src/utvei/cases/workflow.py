@@ -1,7 +1,12 @@
-"""The case state machine: phases, allowed transitions and their preconditions, in one place."""
+"""The case state machine: phases, allowed transitions and their preconditions, in one place.
+
+The preconditions that belong to other apps (a final assessment before planning, an approved plan before the
+active phase) are registered by those apps in their `AppConfig.ready` (`require`), so `cases` does not import
+them; the case's own are written here."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,22 +22,6 @@ Check = Callable[[Case], "str | None"]  # returns a message when the preconditio
 def _has_lead(case: Case) -> str | None:
     if case.lead_id is None:
         return str(_("Name a case lead first."))
-    return None
-
-
-def _assessed_or_reason_recorded(case: Case) -> str | None:
-    """Planning builds on a final assessment, or on a coordinator's recorded reason why there is none."""
-    from utvei.assessments.checks import planning_blocker
-
-    return planning_blocker(case)
-
-
-def _plan_approved(case: Case) -> str | None:
-    """An approved individual plan (plans app) is in force: the plan the active phase carries out."""
-    from utvei.plans.models import Plan, PlanStatus
-
-    if not Plan.objects.filter(case=case, status=PlanStatus.APPROVED).exists():
-        return str(_("Approve the individual plan before activating the case (the «Plan» section)."))
     return None
 
 
@@ -67,11 +56,11 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(Phase.INTAKE, Phase.ASSESSMENT),
-    Transition(Phase.ASSESSMENT, Phase.PLANNING, (_has_lead, _assessed_or_reason_recorded)),
+    Transition(Phase.ASSESSMENT, Phase.PLANNING, (_has_lead,)),
     Transition(
         Phase.PLANNING,
         Phase.ACTIVE,
-        (_has_lead, _team_has_other_org, _every_team_org_has_basis, _plan_approved),
+        (_has_lead, _team_has_other_org, _every_team_org_has_basis),
     ),
     Transition(Phase.ACTIVE, Phase.FOLLOW_UP),
     # Stepping back is allowed where work has to be redone; history keeps every step.
@@ -86,6 +75,24 @@ CLOSABLE = frozenset({Phase.INTAKE, Phase.ASSESSMENT, Phase.PLANNING, Phase.ACTI
 
 # Follow-up occasions after the measures end, in months.
 FOLLOW_UP_MONTHS = (6, 12, 24)
+
+
+# Preconditions other apps add to a transition, after the case's own: (source, target) -> checks.
+_REQUIRED: defaultdict[tuple[str, str], list[Check]] = defaultdict(list)
+
+
+def require(source: str, target: str, check: Check) -> None:
+    """An app adds a precondition to a transition (from its `AppConfig.ready`; adding the same one twice is a
+    no-op). The transition must exist."""
+    if find(source, target) is None:
+        raise ValueError(f"no transition {source} -> {target}")
+    if check not in _REQUIRED[(source, target)]:
+        _REQUIRED[(source, target)].append(check)
+
+
+def checks(transition: Transition) -> tuple[Check, ...]:
+    """The transition's preconditions: its own, then the ones apps registered."""
+    return transition.checks + tuple(_REQUIRED.get((transition.source, transition.target), ()))
 
 
 def next_phases(case: Case) -> list[str]:
@@ -106,4 +113,4 @@ def blockers(case: Case, target: str) -> list[str]:
     t = find(case.phase, target)
     if t is None:
         return [str(_("A case cannot go from this phase to that one."))]
-    return [msg for check in t.checks if (msg := check(case))]
+    return [msg for check in checks(t) if (msg := check(case))]

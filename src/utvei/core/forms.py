@@ -26,6 +26,9 @@ class UtveiForm(forms.Form):
     error_css_class = "has-error"
     # Service error codes -> the field they belong to. Unlisted codes become form-wide errors.
     service_error_fields: Mapping[str, str] = {}
+    # What `submit` learnt: the service's return value when it worked, the conflict when someone saved first.
+    result: Any = None
+    conflict: Conflict | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -64,11 +67,13 @@ def submit(form: forms.Form, act: Callable[[dict[str, Any]], Any]) -> int | None
     """Validate a form and call the service with what it cleaned. None when it worked; otherwise the HTTP status
     of the page to show again, with the problem on the form: 400 invalid, 409 a conflict (keeping what the user
     typed, to be saved next against the version saved now), or the service error's status, on the field it
-    concerns where the form knows it. Forbidden and NotFound go up to the views' handlers."""
+    concerns where the form knows it. Forbidden and NotFound go up to the views' handlers. A `UtveiForm` keeps the
+    service's return value (`form.result`) or the conflict (`form.conflict`, with the saved version as `current`).
+    The one path from a form to a service: views do not catch Conflict themselves."""
     if not form.is_valid():
         return 400
     try:
-        act(form.cleaned_data)
+        result = act(form.cleaned_data)
     except (Forbidden, NotFound):
         raise
     except Conflict as exc:
@@ -78,6 +83,8 @@ def submit(form: forms.Form, act: Callable[[dict[str, Any]], Any]) -> int | None
             data[form.add_prefix("version")] = str(current.version)
             form.data = data
         form.add_error(None, str(exc.message))
+        if isinstance(form, UtveiForm):
+            form.conflict = exc
         return 409
     except UtveiError as exc:
         if isinstance(form, UtveiForm):
@@ -85,4 +92,6 @@ def submit(form: forms.Form, act: Callable[[dict[str, Any]], Any]) -> int | None
         else:
             form.add_error(None, str(exc.message))
         return exc.status
+    if isinstance(form, UtveiForm):
+        form.result = result
     return None

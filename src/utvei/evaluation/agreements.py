@@ -16,7 +16,7 @@ from utvei.access.evaluation import evaluation_manage_decision
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.core.errors import Conflict, UtveiError
 from utvei.core.validation import clean_text
 
@@ -52,9 +52,9 @@ def evaluation_create(
             created_by=actor.user,
             created_org=actor.organisation,
         )
-        _audit(actor, Action.EVALUATION_CREATE, obj=evaluation)
+        audit_by(actor, Action.EVALUATION_CREATE, obj=evaluation)
         EvaluationMember.objects.create(evaluation=evaluation, organisation=actor.organisation, joined_by=actor.user)
-        _audit(actor, Action.EVALUATION_JOIN, obj=evaluation, reason=actor.organisation.slug)
+        audit_by(actor, Action.EVALUATION_JOIN, obj=evaluation, reason=actor.organisation.slug)
     return evaluation
 
 
@@ -67,7 +67,7 @@ def evaluation_join(*, actor: Membership, evaluation: Evaluation) -> EvaluationM
             member = EvaluationMember.objects.create(
                 evaluation=evaluation, organisation=actor.organisation, joined_by=actor.user
             )
-            _audit(actor, Action.EVALUATION_JOIN, obj=evaluation, reason=actor.organisation.slug)
+            audit_by(actor, Action.EVALUATION_JOIN, obj=evaluation, reason=actor.organisation.slug)
     except IntegrityError as exc:
         raise Conflict(_("Your organisation is already a member.")) from exc
     return member
@@ -81,7 +81,7 @@ def evaluation_leave(*, actor: Membership, evaluation: Evaluation) -> None:
         ).update(left_at=timezone.now())
         if not left:
             raise Conflict(_("Your organisation is not a member."))
-        _audit(actor, Action.EVALUATION_LEAVE, obj=evaluation, reason=actor.organisation.slug)
+        audit_by(actor, Action.EVALUATION_LEAVE, obj=evaluation, reason=actor.organisation.slug)
 
 
 def evaluations_for_admin(actor: Membership) -> list[tuple[Evaluation, bool]]:

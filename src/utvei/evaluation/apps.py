@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class EvaluationConfig(AppConfig):
     name = "utvei.evaluation"
     label = "evaluation"
+
+    def ready(self) -> None:
+        # The evidence engine records outcomes as a by-product of the case's and the plan's life: it takes part in
+        # their services' transactions through their hooks, so neither imports it (docs/architecture.md).
+        from utvei.cases import hooks as case_hooks  # AppConfig.ready: Django's place for wiring
+        from utvei.plans import hooks as plan_hooks
+
+        from . import services
+
+        case_hooks.MEASURES_ENDED.connect(services.follow_ups_schedule)
+        case_hooks.CLOSED.connect(services.on_case_closed)
+        case_hooks.MOTIVATION_STAGE_CHANGED.connect(services.motivation_stage_record)
+        plan_hooks.REVIEWED.connect(services.on_plan_reviewed)

@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from utvei.cases.models import Track
 from utvei.core.catalogue import CatalogueError, SyncSummary, load_list, sync_versioned
+from utvei.core.vocabulary import DataCategory
 
 __all__ = ["DATA_FILE", "FIELDS", "CatalogueError", "SyncSummary", "clean_entry", "load_entries", "sync_entries"]
 
@@ -42,9 +44,6 @@ SOURCES = {"worker", "self_report", "derived"}
 
 
 def _choices() -> tuple[set[str], set[str]]:
-    from utvei.cases.models import Track
-    from utvei.core.vocabulary import DataCategory
-
     return set(DataCategory.values), set(Track.values)
 
 

@@ -15,7 +15,7 @@ from utvei.access.policy import CaseAccess, Decision
 from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
 from utvei.core.validation import parse_uuid
@@ -105,7 +105,7 @@ def outcomes_get(
     ca = case_get(actor=actor, case_id=case_id, audit=False)
     outcomes = load(ca)
     if audit_action is not None:
-        _audit(actor, audit_action, obj=ca.case, case=ca.case, reason=_reason(ca))
+        audit_by(actor, audit_action, obj=ca.case, case=ca.case, reason=_reason(ca))
     return outcomes
 
 
@@ -117,12 +117,12 @@ def follow_up_get(
     pk = parse_uuid(follow_up_id)
     follow_up = FollowUp.objects.filter(case=ca.case, public_id=pk).select_related("owner").first() if pk else None
     if follow_up is None or not follow_ups_visible(ca):
-        _audit(actor, Action.CASE_DENIED, object_type="followup", object_id=str(pk or "")[:64], case=ca.case)
+        audit_by(actor, Action.CASE_DENIED, object_type="followup", object_id=str(pk or "")[:64], case=ca.case)
         raise NotFound(_not_found())
     follow_up.case = ca.case
     outcomes = load(ca)
     if audit:
-        _audit(actor, Action.FOLLOW_UP_VIEW, obj=follow_up, case=ca.case, reason=_reason(ca))
+        audit_by(actor, Action.FOLLOW_UP_VIEW, obj=follow_up, case=ca.case, reason=_reason(ca))
     return outcomes, follow_up
 
 

@@ -30,7 +30,7 @@ from utvei.access.policy import CaseAccess, case_access
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.cases.models import Case, MotivationStage, Phase, TeamMember
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, NotFound, UtveiError
@@ -123,7 +123,7 @@ def follow_ups_schedule(*, actor: Membership, case: Case, ended: dt.date) -> lis
             )
         )
     if made:
-        _audit(actor, Action.FOLLOW_UP_SCHEDULE, obj=case, case=case, reason=",".join(str(f.months) for f in made))
+        audit_by(actor, Action.FOLLOW_UP_SCHEDULE, obj=case, case=case, reason=",".join(str(f.months) for f in made))
     return made
 
 
@@ -159,7 +159,7 @@ def follow_up_set_owner(*, actor: Membership, follow_up: FollowUp, owner: User |
             owner=owner, owner_org=member.organisation if member else None, version=follow_up.version + 1
         )
         follow_up.refresh_from_db()
-        _audit(actor, Action.FOLLOW_UP_OWNER, obj=follow_up, case=follow_up.case)
+        audit_by(actor, Action.FOLLOW_UP_OWNER, obj=follow_up, case=follow_up.case)
     return follow_up
 
 
@@ -230,7 +230,7 @@ def follow_up_record(
             for event in events:
                 _event(actor, case, event, follow_up=locked)
             _derived(actor, case, occasion=locked.occasion, on=day, follow_up=locked)
-        _audit(actor, Action.FOLLOW_UP_RECORD, obj=locked, case=case, reason=locked.status)
+        audit_by(actor, Action.FOLLOW_UP_RECORD, obj=locked, case=case, reason=locked.status)
     return locked
 
 
@@ -288,7 +288,7 @@ def _measurement(
         author=actor.user,
         author_org=actor.organisation,
     )
-    _audit(actor, Action.MEASUREMENT_CREATE, obj=row, case=ca.case, reason=occasion)
+    audit_by(actor, Action.MEASUREMENT_CREATE, obj=row, case=ca.case, reason=occasion)
     return row
 
 
@@ -353,7 +353,7 @@ def _event(actor: Membership, case: Case, new: NewEvent, *, follow_up: FollowUp 
         author=actor.user,
         author_org=actor.organisation,
     )
-    _audit(actor, Action.OUTCOME_CREATE, obj=row, case=case, reason=new.kind)
+    audit_by(actor, Action.OUTCOME_CREATE, obj=row, case=case, reason=new.kind)
     return row
 
 
@@ -422,7 +422,7 @@ def _derived(
             author=actor.user,
             author_org=case.owning_org,
         )
-        _audit(actor, Action.MEASUREMENT_CREATE, obj=row, case=case, reason=f"{occasion};derived")
+        audit_by(actor, Action.MEASUREMENT_CREATE, obj=row, case=case, reason=f"{occasion};derived")
         rows.append(row)
     return rows
 
@@ -430,6 +430,17 @@ def _derived(
 def derived_record(*, actor: Membership, case: Case, occasion: str, on: dt.date | None = None) -> list[Measurement]:
     """Record the derived measurements of an occasion (closure, a plan review) inside the caller's transaction."""
     return _derived(actor, case, occasion=occasion, on=on or timezone.localdate())
+
+
+def on_case_closed(*, actor: Membership, case: Case, from_phase: str, reason: str) -> None:
+    """The case was closed (`cases.hooks.CLOSED`): its follow-ups, and the derived measurements of closure."""
+    follow_ups_on_close(actor=actor, case=case, from_phase=from_phase, reason=reason)
+    derived_record(actor=actor, case=case, occasion="closure")
+
+
+def on_plan_reviewed(*, actor: Membership, case: Case, on: dt.date) -> None:
+    """A plan was reviewed (`plans.hooks.REVIEWED`): the derived measurements of the review."""
+    derived_record(actor=actor, case=case, occasion="review", on=on)
 
 
 def motivation_stage_record(*, actor: Membership, case: Case, stage: str) -> Measurement | None:
@@ -451,7 +462,7 @@ def motivation_stage_record(*, actor: Membership, case: Case, stage: str) -> Mea
         author=actor.user,
         author_org=case.owning_org,
     )
-    _audit(actor, Action.MEASUREMENT_CREATE, obj=row, case=case, reason="motivation_stage;derived")
+    audit_by(actor, Action.MEASUREMENT_CREATE, obj=row, case=case, reason="motivation_stage;derived")
     return row
 
 

@@ -25,17 +25,12 @@ from utvei.access.policy import CaseAccess, Decision
 from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
 from utvei.core.validation import parse_uuid as _uuid
 
 from .models import DecisionState, Meeting, MeetingAttendee, MeetingDecision, MeetingStatus
-
-
-def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
-    if actor is not None:
-        audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
 @dataclass
@@ -163,7 +158,7 @@ def meeting_get(
         else None
     )
     if row is None or (case_id is not None and str(row.case.public_id) != str(_uuid(case_id))):
-        _audit(actor, Action.CASE_DENIED, object_type="meeting", object_id=str(pk or "")[:64])
+        audit_by(actor, Action.CASE_DENIED, object_type="meeting", object_id=str(pk or "")[:64])
         raise NotFound(_("The meeting was not found."))
     try:
         ca = case_get(actor=actor, case_id=row.case.public_id, audit=False)  # no relation: NotFound, audited
@@ -172,7 +167,7 @@ def meeting_get(
     meeting = _meetings(ca.case).get(pk=row.pk)
     ma = _access(ca, meeting)
     if ma.view == MeetingView.NONE:
-        _audit(actor, Action.CASE_DENIED, obj=meeting, case=ca.case)
+        audit_by(actor, Action.CASE_DENIED, obj=meeting, case=ca.case)
         raise NotFound(_("The meeting was not found."))
     if audit:
         audit_read(actor, ma, audit_action)
@@ -182,7 +177,7 @@ def meeting_get(
 def audit_read(actor: Membership | None, ma: MeetingAccess, action: str = Action.MEETING_VIEW) -> None:
     """One event for a read of a meeting: `restricted` when the viewer could not read the minutes."""
     reason = "" if ma.readable else "restricted"
-    _audit(actor, action, obj=ma.meeting, case=ma.ca.case, reason=_reason(ma.ca, reason))
+    audit_by(actor, action, obj=ma.meeting, case=ma.ca.case, reason=_reason(ma.ca, reason))
 
 
 def decision_in(ma: MeetingAccess, decision_id: Any) -> MeetingDecision:

@@ -34,13 +34,13 @@ from utvei.access.policy import CaseAccess, case_access, membership_ok
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Task, TaskOrigin, TeamMember
 from utvei.core.errors import Conflict, NotFound, UtveiError
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.core.vocabulary import DataCategory
+from utvei.core.vocabulary import Classification, DataCategory
 
 from .models import (
     DecisionRevision,
@@ -108,7 +108,7 @@ def _stale(actor: Membership, meeting: Meeting, expected_version: int) -> None:
     """A stale version is refused before anything is written; the attempt is on record."""
     current = Meeting.objects.select_related("case", "author_org").get(pk=meeting.pk)
     if current.version != expected_version:
-        _audit(actor, Action.MEETING_CONFLICT, obj=current, case=current.case)
+        audit_by(actor, Action.MEETING_CONFLICT, obj=current, case=current.case)
         raise Conflict(
             _(
                 "Someone else saved this meeting while you were editing it. What you wrote is kept below: "
@@ -142,8 +142,6 @@ def _revision(meeting: Meeting, user: User) -> None:
 
 
 def _check_classification(actor: Membership, classification: str, category: str) -> None:
-    from utvei.core.vocabulary import Classification
-
     _choice(classification, Classification, _("classification"))
     _choice(category, DataCategory, _("data category"))
     if classification not in meeting_classifications(actor):
@@ -249,7 +247,7 @@ def meeting_create(
         )
         _set_attendees(meeting, pairs)
         _revision(meeting, actor.user)
-        _audit(actor, Action.MEETING_CREATE, obj=meeting, case=case, reason=classification)
+        audit_by(actor, Action.MEETING_CREATE, obj=meeting, case=case, reason=classification)
     return meeting
 
 
@@ -300,7 +298,7 @@ def _save(actor: Membership, locked: Meeting, action: str, reason: str = "") -> 
     locked.updated_at = timezone.now()
     locked.save()
     _revision(locked, actor.user)
-    _audit(actor, action, obj=locked, case=locked.case, reason=reason)
+    audit_by(actor, action, obj=locked, case=locked.case, reason=reason)
 
 
 def meeting_update(
@@ -471,7 +469,7 @@ def _make_task(actor: Membership, meeting: Meeting, decision: MeetingDecision) -
     )
     MeetingDecision.objects.filter(pk=decision.pk).update(task=task)
     decision.task = task
-    _audit(actor, Action.TASK_CREATE, obj=task, case=meeting.case, reason="meeting")
+    audit_by(actor, Action.TASK_CREATE, obj=task, case=meeting.case, reason="meeting")
     return task
 
 
@@ -506,7 +504,7 @@ def decision_add(
             updated_at=now,
         )
         _decision_revision(decision, actor.user)
-        _audit(actor, Action.MEETING_DECISION_ADD, obj=decision, case=locked.case)
+        audit_by(actor, Action.MEETING_DECISION_ADD, obj=decision, case=locked.case)
         if locked.is_held:
             _make_task(actor, locked, decision)
     return decision
@@ -529,7 +527,7 @@ def decision_update(
     org = _owner(meeting.case, owner_user, owner_org)
     current = MeetingDecision.objects.get(pk=decision.pk)
     if current.version != expected_version:
-        _audit(actor, Action.MEETING_CONFLICT, obj=current, case=meeting.case)
+        audit_by(actor, Action.MEETING_CONFLICT, obj=current, case=meeting.case)
         raise Conflict(
             _("Someone else saved this decision while you were editing it. Compare and save again."), current=current
         )
@@ -554,13 +552,13 @@ def decision_update(
         locked.updated_at = timezone.now()
         locked.save()
         _decision_revision(locked, actor.user)
-        _audit(actor, Action.MEETING_DECISION_EDIT, obj=locked, case=locked_meeting.case)
+        audit_by(actor, Action.MEETING_DECISION_EDIT, obj=locked, case=locked_meeting.case)
         if locked.task_id is not None:
             Task.objects.filter(pk=locked.task_id).update(
                 title=text, assignee=owner_user, assignee_org=org, due_on=due_on
             )
             task = Task.objects.get(pk=locked.task_id)
-            _audit(actor, Action.TASK_UPDATE, obj=task, case=locked_meeting.case, reason="meeting")
+            audit_by(actor, Action.TASK_UPDATE, obj=task, case=locked_meeting.case, reason="meeting")
     return locked
 
 
@@ -578,7 +576,7 @@ def decision_remove(*, actor: Membership, decision: MeetingDecision) -> None:
             )
         public_id = str(current.public_id)
         current.delete()
-        _audit(
+        audit_by(
             actor, Action.MEETING_DECISION_REMOVE, object_type="meetingdecision", object_id=public_id, case=locked.case
         )
 

@@ -29,7 +29,7 @@ from utvei.access.policy import CaseAccess, Decision
 from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.cases.models import Case, TeamMember
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Forbidden, NotFound
@@ -49,11 +49,6 @@ class NetworkRestricted(Forbidden):
     """The viewer has a relation to the case but no basis for its network."""
 
     code = "network_restricted"
-
-
-def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
-    if actor is not None:
-        audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
 # ---- What a viewer sees of one contact -----------------------------------------------------------------
@@ -451,7 +446,9 @@ def network_get(*, actor: Membership | None, case_id: Any, audit_action: str | N
     ca = case_get(actor=actor, case_id=case_id, audit=False)
     network = load(ca)
     if audit_action is not None:
-        _audit(actor, audit_action, obj=ca.case, case=ca.case, reason=_reason(ca, "" if network.open else "restricted"))
+        audit_by(
+            actor, audit_action, obj=ca.case, case=ca.case, reason=_reason(ca, "" if network.open else "restricted")
+        )
     return network
 
 
@@ -472,10 +469,10 @@ def contact_get(
         cv = network.contact(contact_id)
     except NotFound:
         pk = _uuid(contact_id)
-        _audit(actor, Action.CASE_DENIED, object_type="contact", object_id=str(pk or "")[:64], case=ca.case)
+        audit_by(actor, Action.CASE_DENIED, object_type="contact", object_id=str(pk or "")[:64], case=ca.case)
         raise
     if audit_action is not None:
-        _audit(actor, audit_action, obj=cv.contact, case=ca.case, reason=_reason(ca))
+        audit_by(actor, audit_action, obj=cv.contact, case=ca.case, reason=_reason(ca))
     return network, cv
 
 

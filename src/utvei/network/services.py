@@ -21,7 +21,7 @@ from utvei.access.policy import CaseAccess, case_access, membership_ok
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
+from utvei.audit.services import audit_by
 from utvei.cases.models import Case, TeamMember
 from utvei.core.errors import Conflict, NotFound, UtveiError
 from utvei.core.validation import check_date, clean_text
@@ -195,7 +195,7 @@ def observation_add(
             author_org=actor.organisation,
             **fields,
         )
-        _audit(
+        audit_by(
             actor,
             Action.OBSERVATION_CREATE,
             obj=observation,
@@ -253,7 +253,7 @@ def contact_create(
             updated_at=now,
         )
         _revision(contact, actor.user)
-        _audit(actor, Action.CONTACT_CREATE, obj=contact, case=case, reason=classification)
+        audit_by(actor, Action.CONTACT_CREATE, obj=contact, case=case, reason=classification)
         observation = Observation.objects.create(
             contact=contact,
             classification=classification,
@@ -262,7 +262,7 @@ def contact_create(
             created_at=now,
             **first,
         )
-        _audit(actor, Action.OBSERVATION_CREATE, obj=observation, case=case, reason=classification)
+        audit_by(actor, Action.OBSERVATION_CREATE, obj=observation, case=case, reason=classification)
     return contact
 
 
@@ -303,7 +303,7 @@ def contact_update(
         changes["formal"] = True
     current = Contact.objects.select_related("case", "author_org").get(pk=contact.pk)
     if current.version != expected_version:
-        _audit(actor, Action.CONTACT_CONFLICT, obj=current, case=current.case)
+        audit_by(actor, Action.CONTACT_CONFLICT, obj=current, case=current.case)
         raise Conflict(
             _("Someone else saved this contact while you were editing it. Compare and save again."), current=current
         )
@@ -329,5 +329,5 @@ def contact_update(
         locked.updated_at = timezone.now()
         locked.save()
         _revision(locked, actor.user)
-        _audit(actor, Action.CONTACT_UPDATE, obj=locked, case=locked.case, reason=locked.classification)
+        audit_by(actor, Action.CONTACT_UPDATE, obj=locked, case=locked.case, reason=locked.classification)
     return locked

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.core.crypto import blind_index
 from utvei.core.errors import UtveiError
 from utvei.core.models import next_reference
@@ -34,10 +34,9 @@ def person_find_by_nin(*, actor: Membership, national_id: str) -> Person | None:
     if not nin:
         return None
     person = Person.objects.filter(national_id_index=blind_index(nin, context=NIN_CONTEXT)).first()
-    audit_record(
-        action=Action.PERSON_LOOKUP,
-        actor=actor.user,
-        organisation=actor.organisation,
+    audit_by(
+        actor,
+        Action.PERSON_LOOKUP,
         object_type="person",
         object_id=str(person.public_id) if person else "",
         reason="match" if person else "no_match",
@@ -81,5 +80,5 @@ def person_find_or_create(
             municipality=municipality,
             protected_identity=protected_identity,
         )
-        audit_record(action=Action.PERSON_CREATE, actor=actor.user, organisation=actor.organisation, obj=person)
+        audit_by(actor, Action.PERSON_CREATE, obj=person)
     return person, True

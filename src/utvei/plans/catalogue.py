@@ -16,7 +16,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from utvei.accounts.models import OrgKind
+from utvei.cases.models import Track
 from utvei.core.catalogue import CatalogueError, SyncSummary, load_list, sync_versioned
+
+from .models import EvidenceBasis, Sector
 
 __all__ = ["DATA_FILE", "FIELDS", "CatalogueError", "SyncSummary", "clean_entry", "load_entries", "sync_entries"]
 
@@ -71,11 +75,6 @@ KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _choices() -> tuple[set[str], set[str], set[str], set[str]]:
-    from utvei.accounts.models import OrgKind
-    from utvei.cases.models import Track
-
-    from .models import EvidenceBasis, Sector
-
     return set(Sector.values), set(Track.values), set(OrgKind.values), set(EvidenceBasis.values)
 
 

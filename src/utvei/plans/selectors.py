@@ -18,7 +18,7 @@ from utvei.access.plans import PlanView, item_visible, plan_read_decision, plan_
 from utvei.access.policy import CaseAccess, Decision, membership_ok
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by
 from utvei.cases.models import Phase
 from utvei.cases.selectors import case_get
 from utvei.core.errors import NotFound
@@ -28,11 +28,6 @@ from .models import ITEM_IN_USE, Goal, GoalRating, Measure, Plan, PlanItem, Plan
 
 # Counts of 1 and 2 are shown as "fewer than 3" (Statistics Norway's usual threshold for small cells).
 SUPPRESS_BELOW = 3
-
-
-def _audit(actor: Membership | None, action: str, **kw: Any) -> None:
-    if actor is not None:
-        audit_record(action=action, actor=actor.user, organisation=actor.organisation, **kw)
 
 
 # ---- The catalogue -------------------------------------------------------------------------------------
@@ -205,10 +200,10 @@ def plan_get(
     plan = _plans(ca.case).filter(public_id=pk).first() if pk else None
     pa = _access(ca, plan) if plan is not None else None
     if pa is None or (not pa.readable and not ca.full):
-        _audit(actor, Action.CASE_DENIED, object_type="plan", object_id=str(pk or "")[:64], case=ca.case)
+        audit_by(actor, Action.CASE_DENIED, object_type="plan", object_id=str(pk or "")[:64], case=ca.case)
         raise NotFound(_("The plan was not found."))
     if audit:
-        _audit(actor, audit_action, obj=pa.plan, case=ca.case, reason="" if pa.readable else "restricted")
+        audit_by(actor, audit_action, obj=pa.plan, case=ca.case, reason="" if pa.readable else "restricted")
     return pa
 
 

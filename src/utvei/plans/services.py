@@ -33,17 +33,15 @@ from utvei.access.policy import CaseAccess, case_access, membership_ok
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by as _audit
-from utvei.audit.services import audit_record
+from utvei.audit.services import audit_by, audit_record
 from utvei.cases.models import Case, TeamMember
 from utvei.core.catalogue import save_edit
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
-from utvei.evaluation import services as evaluation
 
-from . import catalogue
+from . import catalogue, hooks
 from .models import (
     PLAN_CLASSIFICATIONS,
     Attainment,
@@ -83,7 +81,7 @@ def _conflicts_on_record(service: Callable[..., T]) -> Callable[..., T]:
             current = exc.current
             case = getattr(current, "case", None) or getattr(getattr(current, "plan", None), "case", None)
             if current is not None and case is not None:
-                _audit(actor, Action.PLAN_CONFLICT, obj=current, case=case)
+                audit_by(actor, Action.PLAN_CONFLICT, obj=current, case=case)
             raise
 
     return wrapper
@@ -216,7 +214,7 @@ def measure_create_local(
         MeasureRevision.objects.create(
             measure=measure, version=1, snapshot=entry, saved_by=actor.user, saved_at=now, source=RevisionSource.LOCAL
         )
-        _audit(actor, Action.MEASURE_CREATE, object_type="measure", object_id=measure.key)
+        audit_by(actor, Action.MEASURE_CREATE, object_type="measure", object_id=measure.key)
     return measure
 
 
@@ -248,7 +246,9 @@ def measure_update_local(*, actor: Membership, measure: Measure, expected_versio
             source=RevisionSource.LOCAL,
         ):
             return current
-        _audit(actor, Action.MEASURE_UPDATE, object_type="measure", object_id=current.key, reason=f"v{current.version}")
+        audit_by(
+            actor, Action.MEASURE_UPDATE, object_type="measure", object_id=current.key, reason=f"v{current.version}"
+        )
     return current
 
 
@@ -283,7 +283,7 @@ def plan_create(*, actor: Membership, case: Case) -> Plan:
         )
         if approved is not None:
             _copy(approved, plan, actor.user)
-        _audit(actor, Action.PLAN_CREATE, obj=plan, case=case, reason=f"v{number}")
+        audit_by(actor, Action.PLAN_CREATE, obj=plan, case=case, reason=f"v{number}")
     return plan
 
 
@@ -372,7 +372,7 @@ def plan_update(
         locked.version += 1
         locked.updated_at = timezone.now()
         locked.save()
-        _audit(actor, Action.PLAN_UPDATE, obj=locked, case=locked.case)
+        audit_by(actor, Action.PLAN_UPDATE, obj=locked, case=locked.case)
     return locked
 
 
@@ -419,7 +419,7 @@ def plan_approve(*, actor: Membership, plan: Plan, expected_version: int, review
         locked.version += 1
         locked.updated_at = now
         locked.save()
-        _audit(actor, Action.PLAN_APPROVE, obj=locked, case=locked.case, reason=f"v{locked.number}")
+        audit_by(actor, Action.PLAN_APPROVE, obj=locked, case=locked.case, reason=f"v{locked.number}")
     return locked
 
 
@@ -460,8 +460,8 @@ def plan_review(
         )
         Plan.objects.filter(pk=locked.pk).update(review_due=next_due)
         _bump(locked)
-        _audit(actor, Action.PLAN_REVIEW, obj=locked, case=locked.case)
-        evaluation.derived_record(actor=actor, case=locked.case, occasion="review", on=reviewed_on)
+        audit_by(actor, Action.PLAN_REVIEW, obj=locked, case=locked.case)
+        hooks.REVIEWED.send(actor=actor, case=locked.case, on=reviewed_on)
     return review
 
 
@@ -487,7 +487,7 @@ def goal_add(*, actor: Membership, plan: Plan, text: str, domain: str, target_da
             plan=locked, position=position, text=text, domain=domain, target_date=target_date, created_by=actor.user
         )
         _bump(locked)
-        _audit(actor, Action.PLAN_GOAL_ADD, obj=goal, case=locked.case)
+        audit_by(actor, Action.PLAN_GOAL_ADD, obj=goal, case=locked.case)
     return goal
 
 
@@ -522,7 +522,7 @@ def goal_update(
         locked.updated_at = timezone.now()
         locked.save()
         _bump(locked_plan)
-        _audit(actor, Action.PLAN_GOAL_EDIT, obj=locked, case=locked_plan.case)
+        audit_by(actor, Action.PLAN_GOAL_EDIT, obj=locked, case=locked_plan.case)
     return locked
 
 
@@ -538,7 +538,7 @@ def goal_remove(*, actor: Membership, goal: Goal) -> None:
         public_id = str(goal.public_id)
         Goal.objects.filter(pk=goal.pk).delete()
         _bump(locked)
-        _audit(actor, Action.PLAN_GOAL_REMOVE, object_type="goal", object_id=public_id, case=locked.case)
+        audit_by(actor, Action.PLAN_GOAL_REMOVE, object_type="goal", object_id=public_id, case=locked.case)
 
 
 @_conflicts_on_record
@@ -571,7 +571,7 @@ def goal_rate(
             note=note,
         )
         _bump(locked)
-        _audit(actor, Action.PLAN_GOAL_RATE, obj=goal, case=locked.case)
+        audit_by(actor, Action.PLAN_GOAL_RATE, obj=goal, case=locked.case)
     return row
 
 
@@ -665,7 +665,7 @@ def item_add(
             created_by=actor.user,
         )
         _bump(locked)
-        _audit(actor, Action.PLAN_ITEM_ADD, obj=item, case=locked.case, reason=measure.key[:64])
+        audit_by(actor, Action.PLAN_ITEM_ADD, obj=item, case=locked.case, reason=measure.key[:64])
     return item
 
 
@@ -721,7 +721,7 @@ def item_update(
         locked.updated_at = timezone.now()
         locked.save()
         _bump(locked_plan)
-        _audit(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case)
+        audit_by(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case)
     return locked
 
 
@@ -782,7 +782,7 @@ def item_set_status(
         locked.updated_at = timezone.now()
         locked.save()
         _bump(locked_plan)
-        _audit(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case, reason=status)
+        audit_by(actor, Action.PLAN_ITEM_EDIT, obj=locked, case=locked_plan.case, reason=status)
     return locked
 
 
@@ -805,4 +805,4 @@ def item_remove(*, actor: Membership, item: PlanItem) -> None:
         public_id = str(item.public_id)
         PlanItem.objects.filter(pk=item.pk).delete()
         _bump(locked)
-        _audit(actor, Action.PLAN_ITEM_REMOVE, object_type="planitem", object_id=public_id, case=locked.case)
+        audit_by(actor, Action.PLAN_ITEM_REMOVE, object_type="planitem", object_id=public_id, case=locked.case)

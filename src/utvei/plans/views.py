@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -13,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from utvei.access.plans import measure_add_decision, measure_edit_decision
 from utvei.accounts.models import Membership
-from utvei.core.errors import Conflict, Forbidden, UtveiError
+from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.forms import submit
 from utvei.core.web import forbidden, page
 
 from . import catalogue, selectors, services
@@ -105,26 +104,20 @@ def measure_edit(request: HttpRequest, m: Membership, key: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = LocalMeasureEditForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            fields: dict[str, Any] = {f: d[f] for f in FORM_FIELDS}
-            try:
-                services.measure_update_local(
-                    actor=m, measure=measure, expected_version=d["version"], active=d["active"], **fields
-                )
-            except Forbidden:
-                raise
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except UtveiError as exc:
-                form.add_service_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("The measure is saved."))
-                return HttpResponseRedirect(reverse("measure_detail", args=[measure.key]))
-        else:
-            status = 400
+        failed = submit(
+            form,
+            lambda d: services.measure_update_local(
+                actor=m,
+                measure=measure,
+                expected_version=d["version"],
+                active=d["active"],
+                **{f: d[f] for f in FORM_FIELDS},
+            ),
+        )
+        if failed is None:
+            messages.success(request, _("The measure is saved."))
+            return HttpResponseRedirect(reverse("measure_detail", args=[measure.key]))
+        status = failed
     else:
         initial = {f: getattr(measure, f) for f in FORM_FIELDS}
         form = LocalMeasureEditForm(initial={**initial, "active": measure.active, "version": measure.version})

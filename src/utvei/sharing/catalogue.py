@@ -13,7 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from utvei.accounts.models import OrgKind
 from utvei.core.catalogue import DATA_FILE_SOURCE, CatalogueError, SyncSummary, load_list, sync_versioned
+
+from .models import BasisType
 
 __all__ = ["DATA_FILE", "DATA_FILE_SOURCE", "FIELDS", "CatalogueError", "SyncSummary", "load_entries", "sync_entries"]
 
@@ -52,10 +55,6 @@ TEXT_LIMITS = {
 
 
 def _kinds_and_types() -> tuple[set[str], set[str]]:
-    from utvei.accounts.models import OrgKind
-
-    from .models import BasisType
-
     return set(OrgKind.values), set(BasisType.values)
 
 

@@ -1,16 +1,41 @@
-"""The catalogue page: read-only, for every logged-in user with a membership."""
+"""The pages that span the subjects of sharing, and so sit above them (sharing/__init__.py):
+
+- the catalogue of legal bases (/legal-bases/): read-only, for every logged-in user with a membership;
+- the consent and sharing page of a case (/cases/<id>/sharing/): its consents and disclosures with their forms
+  (sharing.consent) and its Referrals section (sharing.referrals.views.case_referrals_context).
+
+Every read and write goes through the selectors and services, which check access and write the audit events."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from typing import Any
 
-from utvei.accounts.models import Membership
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from utvei.access.policy import Act, CaseAccess, can
+from utvei.accounts.models import Membership, Organisation, OrgKind
+from utvei.cases.models import Case
+from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.vocabulary import DataCategory
 from utvei.core.web import page
 
-from . import selectors
-from .models import COUNSEL_NOTE
+from .consent import selectors, services
+from .consent.forms import ConsentForm, DisclosureForm, WithdrawForm, end_of_day
+from .models import COUNSEL_NOTE, Purpose
+from .referrals.views import case_referrals_context
+
+CATEGORY_LABELS = dict(DataCategory.choices)
+PURPOSE_LABELS = dict(Purpose.choices)
+KIND_LABELS = dict(OrgKind.choices)
+
+
+# ---- The catalogue of legal bases ----------------------------------------------------------------------
 
 
 @require_GET
@@ -18,3 +43,156 @@ from .models import COUNSEL_NOTE
 def legal_basis_list(request: HttpRequest, m: Membership) -> HttpResponse:
     bases = list(selectors.legal_basis_list(actor=m))
     return render(request, "sharing/legal_basis_list.html", {"bases": bases, "counsel_note": COUNSEL_NOTE})
+
+
+# ---- The consent and sharing page of a case ------------------------------------------------------------
+
+
+def _labels(values: list[str], labels: dict[str, Any]) -> str:
+    return ", ".join(str(labels.get(v, v)) for v in values)
+
+
+def _team_orgs(case: Case) -> list[Organisation]:
+    ids = case.team.current().values_list("organisation_id", flat=True)
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _sharing_url(case: Case) -> str:
+    return reverse("case_sharing", args=[case.public_id])
+
+
+def _render(
+    request: HttpRequest,
+    m: Membership,
+    ca: CaseAccess,
+    *,
+    status: int = 200,
+    consent_form: ConsentForm | None = None,
+    disclosure_form: DisclosureForm | None = None,
+    action_error: Any = None,
+) -> HttpResponse:
+    case = ca.case
+    orgs = _team_orgs(case)
+    _ca, consents = selectors.case_consents(actor=m, case_id=case.public_id)
+    _ca, disclosures = selectors.case_disclosures(actor=m, case_id=case.public_id)
+    now = timezone.now()
+    may_end = bool(can(m, Act.SHARING_RECORD, case))
+    context = {
+        "ca": ca,
+        "case": case,
+        "consents": [
+            {
+                "obj": c,
+                "categories": _labels(c.categories, CATEGORY_LABELS),
+                "purposes": _labels(c.purposes, PURPOSE_LABELS),
+                "kinds": _labels(c.scope_kinds, KIND_LABELS),
+            }
+            for c in consents
+        ],
+        "disclosures": [{"obj": d, "categories": _labels(d.categories, CATEGORY_LABELS)} for d in disclosures],
+        "now": now,
+        "consent_form": consent_form or ConsentForm(organisations=orgs),
+        "disclosure_form": disclosure_form
+        or DisclosureForm(
+            organisations=[o for o in orgs if o.pk != m.organisation_id], bases=selectors.usable_bases(m)
+        ),
+        "withdraw_form": WithdrawForm(),
+        "action_error": action_error,
+        "may_end": may_end,
+        "may_record": may_end and not case.is_closed,
+    }
+    context.update(case_referrals_context(m, ca))
+    return render(request, "sharing/case_sharing.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def case_sharing(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    ca, _consents = selectors.case_consents(actor=m, case_id=case_id, audit=False)
+    case = ca.case
+    if request.method == "GET":
+        return _render(request, m, ca)
+    orgs = _team_orgs(case)
+    if request.POST.get("form") == "disclosure":
+        dform = DisclosureForm(
+            request.POST, organisations=[o for o in orgs if o.pk != m.organisation_id], bases=selectors.usable_bases(m)
+        )
+        if not dform.is_valid():
+            return _render(request, m, ca, status=400, disclosure_form=dform)
+        d = dform.cleaned_data
+        try:
+            services.disclosure_record(
+                actor=m,
+                case=case,
+                to_org_slug=d["to_org"],
+                categories=d["categories"],
+                legal_basis_key=d["legal_basis"],
+                justification=d["justification"],
+                expires_at=end_of_day(d["expires_on"]),
+            )
+        except Forbidden:
+            raise
+        except UtveiError as exc:
+            dform.add_service_error(exc)
+            return _render(request, m, ca, status=exc.status, disclosure_form=dform)
+        messages.success(request, _("The disclosure is recorded."))
+        return HttpResponseRedirect(_sharing_url(case))
+    cform = ConsentForm(request.POST, organisations=orgs)
+    if not cform.is_valid():
+        return _render(request, m, ca, status=400, consent_form=cform)
+    c = cform.cleaned_data
+    try:
+        services.consent_record(
+            actor=m,
+            case=case,
+            given_by=c["given_by"],
+            guardian_name=c["guardian_name"],
+            scope_org_slugs=c["organisations"],
+            scope_kinds=c["kinds"],
+            categories=c["categories"],
+            purposes=c["purposes"],
+            valid_until=end_of_day(c["valid_until"]),
+            evidence=c["evidence"],
+            evidence_note=c["evidence_note"],
+        )
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        cform.add_service_error(exc)
+        return _render(request, m, ca, status=exc.status, consent_form=cform)
+    messages.success(request, _("The consent is recorded."))
+    return HttpResponseRedirect(_sharing_url(case))
+
+
+@require_POST
+@page
+def consent_withdraw(request: HttpRequest, m: Membership, case_id: Any, consent_id: Any) -> HttpResponse:
+    consent = selectors.consent_get(actor=m, case_id=case_id, consent_id=consent_id)
+    ca, _consents = selectors.case_consents(actor=m, case_id=case_id, audit=False)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _render(request, m, ca, status=400, action_error=errors)
+    try:
+        services.consent_withdraw(actor=m, consent=consent, note=form.cleaned_data["note"])
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        return _render(request, m, ca, status=exc.status, action_error=exc.message)
+    messages.success(request, _("The consent is withdrawn."))
+    return HttpResponseRedirect(_sharing_url(ca.case))
+
+
+@require_POST
+@page
+def disclosure_revoke(request: HttpRequest, m: Membership, case_id: Any, disclosure_id: Any) -> HttpResponse:
+    disclosure = selectors.disclosure_get(actor=m, case_id=case_id, disclosure_id=disclosure_id)
+    ca, _consents = selectors.case_consents(actor=m, case_id=case_id, audit=False)
+    try:
+        services.disclosure_revoke(actor=m, disclosure=disclosure)
+    except Forbidden:
+        raise
+    except UtveiError as exc:
+        return _render(request, m, ca, status=exc.status, action_error=exc.message)
+    messages.success(request, _("The disclosure is revoked."))
+    return HttpResponseRedirect(_sharing_url(ca.case))

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from utvei.access.policy import Act, can
 from utvei.core.errors import Forbidden, NotFound
-from utvei.sharing import emergency
+from utvei.sharing.emergency import services as emergency
 
 from ..errors import body
 from ..schema import PAGE_PARAMETERS, errors, page_of

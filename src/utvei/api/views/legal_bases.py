@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from utvei.core.errors import Conflict
-from utvei.sharing import selectors, services
+from utvei.sharing.consent import selectors, services
 from utvei.sharing.models import LegalBasis
 
 from ..schema import PAGE_PARAMETERS, errors, page_of

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from utvei.access.sharing import ReferralView
 from utvei.cases import selectors as case_selectors
 from utvei.core.errors import Conflict
-from utvei.sharing import referrals
 from utvei.sharing.models import Referral
+from utvei.sharing.referrals import services as referrals
 
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers_referrals import (

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from utvei.cases import selectors as case_selectors
-from utvei.sharing import selectors, services
+from utvei.sharing.consent import selectors, services
 from utvei.sharing.models import Consent, Disclosure
 
 from ..schema import PAGE_PARAMETERS, errors, page_of

@@ -11,7 +11,7 @@ from .cases import (
     team_add,
     team_end,
 )
-from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, dashboard, intake
+from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, intake
 from .entries import entry_detail, entry_edit, entry_new
 from .export import case_export
 from .tasks import my_tasks, task_new, task_status
@@ -29,7 +29,6 @@ __all__ = [
     "concern_new",
     "concern_receipt",
     "concern_triage",
-    "dashboard",
     "entry_detail",
     "entry_edit",
     "entry_new",

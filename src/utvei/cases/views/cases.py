@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access import policy
+from utvei.access.explain import explain_items
 from utvei.access.policy import Act, CaseAccess, Relation
 from utvei.accounts.models import Membership
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.core.forms import submit
 from utvei.core.web import forbidden, is_htmx, page
-from utvei.sharing.explain import explain_items
 
 from .. import selectors, services, workflow
 from ..forms import (
@@ -221,38 +222,23 @@ def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse
     status, conflict = 200, False
     if request.method == "POST":
         form = CaseEditForm(request.POST, team=team, with_safety_plan=with_safety_plan)
-        if form.is_valid():
-            d = form.cleaned_data
-            lead = next((t.user for t in team if t.user.username == d["lead"]), None)
-            try:
-                services.case_update(
-                    actor=m,
-                    case=case,
-                    expected_version=d["version"],
-                    lead=lead,
-                    ideologies=d["ideologies"],
-                    motivation_stage=d["motivation_stage"],
-                    threat_clarified_at=d["threat_clarified_at"],
-                    safety_plan=d["safety_plan"] if with_safety_plan else None,
-                )
-            except Conflict as exc:
-                # Keep what the user typed; the next save goes against the version now saved.
-                data = request.POST.copy()
-                data["version"] = str(case.version)
-                form = CaseEditForm(data, team=team, with_safety_plan=with_safety_plan)
-                form.is_valid()
-                form.add_error(None, str(exc.message))
-                status, conflict = 409, True
-            except Forbidden:
-                raise
-            except UtveiError as exc:
-                form.add_service_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("The case is saved."))
-                return HttpResponseRedirect(case_url(case))
-        else:
-            status = 400
+        failed = submit(
+            form,
+            lambda d: services.case_update(
+                actor=m,
+                case=case,
+                expected_version=d["version"],
+                lead=next((t.user for t in team if t.user.username == d["lead"]), None),
+                ideologies=d["ideologies"],
+                motivation_stage=d["motivation_stage"],
+                threat_clarified_at=d["threat_clarified_at"],
+                safety_plan=d["safety_plan"] if with_safety_plan else None,
+            ),
+        )
+        if failed is None:
+            messages.success(request, _("The case is saved."))
+            return HttpResponseRedirect(case_url(case))
+        status, conflict = failed, form.conflict is not None
     else:
         form = CaseEditForm(
             initial={

@@ -1,11 +1,10 @@
-"""Pages: the dashboard, concern form and receipts, the intake queue and triage."""
+"""Pages: the concern form and receipts, the intake queue and triage."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,56 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from utvei.access import policy
-from utvei.access.evaluation import analytics_decision
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
 from utvei.core.errors import UtveiError
-from utvei.core.pagination import counted
 from utvei.core.web import forbidden, not_found, page
 
-from .. import overdue, selectors, services
+from .. import selectors, services
 from ..forms import (
     ConcernForm,
     TriageForm,
 )
 from ..models import TriageOutcome
-from .common import CASE_LIST_PAGE_SIZE, DASHBOARD_ROWS, case_url
-
-# ---- Dashboard -----------------------------------------------------------------------------------------
-
-
-@require_GET
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    m: Membership | None = getattr(request, "membership", None)
-    ctx: dict[str, Any] = {"m": m}
-    if m is not None:
-        ctx["case_role"] = bool(policy.can(m, Act.CASE_LIST))
-        ctx["can_triage"] = bool(policy.can(m, Act.CONCERN_TRIAGE))
-        ctx["can_submit"] = bool(policy.can(m, Act.CONCERN_SUBMIT))
-        ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
-        ctx["can_stats"] = bool(analytics_decision(m))
-        ctx["can_admin_org"] = bool(policy.can(m, Act.ORG_ADMIN))
-        if ctx["case_role"]:
-            tasks = selectors.my_tasks(actor=m, audit=False)
-            ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])
-            ctx["overdue_count"] = counted([tasks.filter(due_on__lt=timezone.localdate())])
-            mine = selectors.CaseFilters(mine=True)
-            ctx["cases"] = selectors.case_page(
-                actor=m, filters=mine, size=DASHBOARD_ROWS, count=False, audit=False
-            ).page.rows
-            attention = overdue.attention(m, limit=DASHBOARD_ROWS)
-            ctx["attention"] = attention.groups
-            ctx["attention_more"] = attention.more
-            ctx["attention_capped"] = attention.capped
-            selectors.dashboard_audit(actor=m)
-        if ctx["can_triage"]:
-            ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
-        ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]
-        if ctx["show_receipts"]:
-            ctx["receipts"] = list(selectors.my_receipts(actor=m)[:DASHBOARD_ROWS])
-    return render(request, "dashboard.html", ctx)
-
+from .common import CASE_LIST_PAGE_SIZE, case_url
 
 # ---- Concerns ------------------------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from utvei.access import policy
+from utvei.access.explain import explain_items
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
-from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
+from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.core.forms import submit
 from utvei.core.web import forbidden, page
-from utvei.sharing.explain import explain_items
 
 from .. import selectors, services
 from ..forms import (
@@ -103,37 +104,24 @@ def entry_edit(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any)
     status, current = 200, None
     if request.method == "POST":
         form = EntryEditForm(request.POST, classifications=classifications)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                saved = services.entry_update(
-                    actor=m,
-                    entry=entry,
-                    expected_version=d["version"],
-                    body=d["body"],
-                    title=d["title"],
-                    classification=d["classification"],
-                    kind=d["kind"],
-                    category=d["category"],
-                )
-            except Conflict as exc:
-                current = exc.current
-                data = request.POST.copy()
-                data["version"] = str(current.version if current is not None else entry.version)
-                form = EntryEditForm(data, classifications=classifications)
-                form.is_valid()
-                form.add_error(None, str(exc.message))
-                status = 409
-            except Forbidden:
-                raise
-            except UtveiError as exc:
-                form.add_service_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("The entry is saved (version %(n)d).") % {"n": saved.version})
-                return HttpResponseRedirect(reverse("entry_detail", args=[entry.case.public_id, entry.public_id]))
-        else:
-            status = 400
+        failed = submit(
+            form,
+            lambda d: services.entry_update(
+                actor=m,
+                entry=entry,
+                expected_version=d["version"],
+                body=d["body"],
+                title=d["title"],
+                classification=d["classification"],
+                kind=d["kind"],
+                category=d["category"],
+            ),
+        )
+        if failed is None:
+            messages.success(request, _("The entry is saved (version %(n)d).") % {"n": form.result.version})
+            return HttpResponseRedirect(reverse("entry_detail", args=[entry.case.public_id, entry.public_id]))
+        status = failed
+        current = form.conflict.current if form.conflict else None
     else:
         form = EntryEditForm(
             initial={

@@ -2,10 +2,10 @@
 
 from django.db import migrations
 
+from utvei.sharing.catalogue import load_entries, sync_entries
+
 
 def load(apps, schema_editor):
-    from utvei.sharing.catalogue import load_entries, sync_entries
-
     sync_entries(
         load_entries(),
         basis_model=apps.get_model("sharing", "LegalBasis"),

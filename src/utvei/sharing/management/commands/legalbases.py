@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from utvei.sharing.catalogue import DATA_FILE, CatalogueError
-from utvei.sharing.services import legal_bases_sync
+from utvei.sharing.consent.services import legal_bases_sync
 
 
 class Command(BaseCommand):

@@ -1,0 +1,13 @@
+"""The points in the case's life where apps above `cases` take part (`core.hooks`): sent by `cases.services`
+inside the write's transaction, connected by those apps in their `AppConfig.ready`."""
+
+from __future__ import annotations
+
+from utvei.core.hooks import Hook
+
+# The case went to follow-up: its measures ended on `ended`. Sent with actor, case, ended.
+MEASURES_ENDED = Hook("case.measures_ended")
+# The case was closed from `from_phase` with `reason`. Sent with actor, case, from_phase, reason.
+CLOSED = Hook("case.closed")
+# The case's motivation stage changed to `stage`. Sent with actor, case, stage.
+MOTIVATION_STAGE_CHANGED = Hook("case.motivation_stage_changed")

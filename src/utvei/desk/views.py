@@ -1,0 +1,54 @@
+"""The start page: what the user may do, their tasks and cases, and what needs attention (`overdue.attention`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from utvei.access import policy
+from utvei.access.evaluation import analytics_decision
+from utvei.access.policy import Act
+from utvei.accounts.models import Membership
+from utvei.cases import selectors
+from utvei.cases.views.common import DASHBOARD_ROWS
+from utvei.core.pagination import counted
+
+from . import overdue
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    m: Membership | None = getattr(request, "membership", None)
+    ctx: dict[str, Any] = {"m": m}
+    if m is not None:
+        ctx["case_role"] = bool(policy.can(m, Act.CASE_LIST))
+        ctx["can_triage"] = bool(policy.can(m, Act.CONCERN_TRIAGE))
+        ctx["can_submit"] = bool(policy.can(m, Act.CONCERN_SUBMIT))
+        ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
+        ctx["can_stats"] = bool(analytics_decision(m))
+        ctx["can_admin_org"] = bool(policy.can(m, Act.ORG_ADMIN))
+        if ctx["case_role"]:
+            tasks = selectors.my_tasks(actor=m, audit=False)
+            ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])
+            ctx["overdue_count"] = counted([tasks.filter(due_on__lt=timezone.localdate())])
+            mine = selectors.CaseFilters(mine=True)
+            ctx["cases"] = selectors.case_page(
+                actor=m, filters=mine, size=DASHBOARD_ROWS, count=False, audit=False
+            ).page.rows
+            attention = overdue.attention(m, limit=DASHBOARD_ROWS)
+            ctx["attention"] = attention.groups
+            ctx["attention_more"] = attention.more
+            ctx["attention_capped"] = attention.capped
+            selectors.dashboard_audit(actor=m)
+        if ctx["can_triage"]:
+            ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
+        ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]
+        if ctx["show_receipts"]:
+            ctx["receipts"] = list(selectors.my_receipts(actor=m)[:DASHBOARD_ROWS])
+    return render(request, "dashboard.html", ctx)

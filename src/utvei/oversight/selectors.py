@@ -1,0 +1,191 @@
+"""Reads of the audit log for the data protection officer: ids and staff names, never case content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from utvei.access.policy import Act, can
+from utvei.accounts.models import Membership, Organisation, User
+from utvei.audit.models import Action, AuditEvent
+from utvei.audit.services import FIELDS
+from utvei.cases.models import Case
+from utvei.core.errors import NotFound
+from utvei.people.models import Person
+
+OSLO = ZoneInfo("Europe/Oslo")
+ROW_FIELDS = tuple(f for f in FIELDS if f != "prev_hash")  # what the DPO sees of an event
+ACTION_LABELS = dict(Action.choices)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the DPO asks: events about a case (reference or id), by a user (username), in a date range."""
+
+    case: str = ""
+    username: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    upto: int | None = None  # newest sequence number to include: keeps pages stable while the log grows
+
+
+@dataclass
+class AuditResult:
+    events: QuerySet[AuditEvent]
+    case_ids: list[str] = field(default_factory=list)  # the public ids the case filter resolved to
+    user_id: int | None = None  # the user the username filter resolved to
+    problems: list[Any] = field(default_factory=list)  # why the result is empty, for the page
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    occurred_at: dt.datetime  # Europe/Oslo
+    actor: str  # username, or "" for anonymous events (failed login)
+    actor_org: str
+    action: str
+    action_label: str
+    object_type: str
+    object_id: str
+    case_id: str
+    case_reference: str
+    reason: str
+    request_id: str
+
+
+def _ensure_dpo(actor: Membership | None) -> Membership:
+    if actor is None or not can(actor, Act.AUDIT_READ):
+        raise NotFound(_("Not found."))
+    return actor
+
+
+def resolve_case(value: str) -> tuple[list[str], list[str]]:
+    """A case reference, person reference or case id -> (case public ids, person public ids). Ids only."""
+    value = value.strip()
+    if not value:
+        return [], []
+    try:
+        return [str(uuid.UUID(value))], []
+    except ValueError:
+        pass
+    ref = value.upper()
+    case_ids = Case.objects.filter(Q(reference=ref) | Q(person__reference=ref)).values_list("public_id", flat=True)
+    person_ids = Person.objects.filter(reference=ref).values_list("public_id", flat=True)
+    return [str(u) for u in case_ids], [str(u) for u in person_ids]
+
+
+def resolve_username(username: str) -> int | None:
+    return User.objects.filter(username=username.strip()).values_list("pk", flat=True).first()
+
+
+def _scope(actor: Membership) -> Q:
+    """The events a DPO answers for: their organisation's staff, and everything done to its cases.
+
+    A DPO is the data protection officer of one controller. They see what people acting in their organisation
+    did (and the logins of its members, which carry no organisation), and who — in any organisation — touched a
+    case their organisation owns. Other organisations' activity on other cases is not theirs to see.
+    """
+    org_id = actor.organisation_id
+    members = Membership.objects.filter(organisation_id=org_id).values("user_id")
+    owned = [str(u) for u in Case.objects.filter(owning_org_id=org_id).values_list("public_id", flat=True)]
+    q = Q(actor_org_id=org_id) | Q(actor_org_id__isnull=True, actor_id__in=members)
+    if owned:
+        q |= Q(case_id__in=owned)
+    return q
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=OSLO)
+
+
+def audit_search(*, actor: Membership | None, query: AuditQuery) -> AuditResult:
+    """Events matching the query within the DPO's scope, newest first. Raises NotFound for anyone else."""
+    m = _ensure_dpo(actor)
+    qs = AuditEvent.objects.filter(_scope(m))
+    result = AuditResult(events=qs)
+    if query.case.strip():
+        case_ids, person_ids = resolve_case(query.case)
+        result.case_ids = case_ids
+        if not case_ids and not person_ids:
+            result.problems.append(_("No case or person has that reference."))
+        ids = case_ids + person_ids
+        qs = qs.filter(Q(case_id__in=ids) | Q(object_type__in=["case", "person"], object_id__in=ids))
+    if query.username.strip():
+        result.user_id = resolve_username(query.username)
+        if result.user_id is None:
+            result.problems.append(_("No user has that username."))
+        qs = qs.filter(actor_id=result.user_id)
+    if query.date_from:
+        qs = qs.filter(occurred_at__gte=_day_start(query.date_from))
+    if query.date_to:
+        qs = qs.filter(occurred_at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
+    if query.upto is not None:
+        qs = qs.filter(seq__lte=query.upto)
+    if result.problems:
+        qs = qs.none()
+    result.events = qs.order_by("-seq")
+    return result
+
+
+def audit_rows(events: Iterable[dict[str, Any]]) -> list[AuditRow]:
+    """Rows for display: names of staff, organisations and case references fetched in bulk (three queries)."""
+    events = list(events)
+    user_ids = {e["actor_id"] for e in events if e["actor_id"] is not None}
+    org_ids = {e["actor_org_id"] for e in events if e["actor_org_id"] is not None}
+    case_uuids = set()
+    for e in events:
+        try:
+            case_uuids.add(uuid.UUID(e["case_id"]))
+        except ValueError:
+            continue
+    users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username")) if user_ids else {}
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name")) if org_ids else {}
+    refs = (
+        {str(k): v for k, v in Case.objects.filter(public_id__in=case_uuids).values_list("public_id", "reference")}
+        if case_uuids
+        else {}
+    )
+    return [
+        AuditRow(
+            seq=e["seq"],
+            occurred_at=e["occurred_at"].astimezone(OSLO),
+            actor=users.get(e["actor_id"], "") if e["actor_id"] is not None else "",
+            actor_org=orgs.get(e["actor_org_id"], "") if e["actor_org_id"] is not None else "",
+            action=e["action"],
+            action_label=str(ACTION_LABELS.get(e["action"], e["action"])),
+            object_type=e["object_type"],
+            object_id=e["object_id"],
+            case_id=e["case_id"],
+            case_reference=refs.get(e["case_id"], ""),
+            reason=e["reason"],
+            request_id=e["request_id"],
+        )
+        for e in events
+    ]
+
+
+def audit_page_values(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent, dict[str, Any]]:
+    return events.values(*ROW_FIELDS)
+
+
+def audit_iter_rows(events: QuerySet[AuditEvent], *, chunk: int = 1000) -> Iterator[AuditRow]:
+    """All matching rows, newest first, in chunks by sequence number: memory and queries grow per chunk only."""
+    last: int | None = None
+    while True:
+        qs = events.order_by("-seq")
+        if last is not None:
+            qs = qs.filter(seq__lt=last)
+        batch = list(qs.values(*ROW_FIELDS)[:chunk])
+        if not batch:
+            return
+        yield from audit_rows(batch)
+        if len(batch) < chunk:
+            return
+        last = batch[-1]["seq"]
