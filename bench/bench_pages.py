@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from utvei.accounts.models import Membership
 from utvei.accounts.services import user_create
-from utvei.api.models import ApiToken, hash_token
+from utvei.api.models import ApiToken
 from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_by, audit_verify
 from utvei.cases import services as case_services
@@ -90,8 +90,7 @@ def _cookie(ctx: Any, m: Membership) -> dict[str, str]:
 
 
 def _bearer(m: Membership) -> dict[str, str]:
-    raw = ApiToken.new_raw()
-    ApiToken.objects.create(key_hash=hash_token(raw), membership=m, expires_at=timezone.now() + dt.timedelta(hours=12))
+    _, raw = ApiToken.issue(membership=m, expires_at=timezone.now() + dt.timedelta(hours=12))
     return {"Authorization": f"Bearer {raw}"}
 
 

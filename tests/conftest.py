@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.accounts.services import user_create
-from utvei.api.models import ApiToken, hash_token
+from utvei.api.models import ApiToken
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Entry, EntryKind, TeamRole, Track
 from utvei.core.vocabulary import Classification, DataCategory
@@ -72,12 +72,7 @@ class World:
 
     def api(self, username: str) -> Client:
         """A test client that sends a bearer token bound to this user's membership."""
-        raw = ApiToken.new_raw()
-        ApiToken.objects.create(
-            key_hash=hash_token(raw),
-            membership=self.m[username],
-            expires_at=timezone.now() + dt.timedelta(hours=1),
-        )
+        _, raw = ApiToken.issue(membership=self.m[username], expires_at=timezone.now() + dt.timedelta(hours=1))
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     def open_case(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -49,6 +50,20 @@ class User(AbstractUser):
     """A person who logs in. Staff identity is not case data; names are optional."""
 
     preferred_language = models.CharField(max_length=5, blank=True)
+    # Raised when every session and API token of the user must end (an MFA reset, "log out everywhere"); a new
+    # password ends them by itself. Both go into the session hash that sessions and tokens are checked against.
+    credentials_epoch = models.PositiveIntegerField(default=0, editable=False)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password hash, with the credentials epoch: a session (Django compares it on every
+        request) and an API token (its stamp) made before a password change, an MFA reset or "log out everywhere"
+        no longer match."""
+        return salted_hmac(
+            "utvei.accounts.User.session_auth_hash",
+            f"{self.password}\x00{self.credentials_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -107,3 +108,19 @@ def membership_choose(*, user: User, organisation: str = "", role: str = "") -> 
             code="role_required",
         )
     return memberships[0]
+
+
+def credentials_end(*, user: User, reason: str, actor: User | None = None) -> None:
+    """End every session and every API token of the user at once: their next request is not logged in. Raises the
+    user's credentials epoch, which the session hash (checked by Django on each request) and every token's stamp
+    include (accounts.models.User). A new password does the same by itself. Audited, with why: `mfa_removed`,
+    `everywhere` (the user's own "log out everywhere")."""
+    User.objects.filter(pk=user.pk).update(credentials_epoch=F("credentials_epoch") + 1)
+    user.refresh_from_db(fields=["credentials_epoch"])
+    audit_record(
+        action=Action.CREDENTIALS_END,
+        actor=actor or user,
+        object_type="user",
+        object_id=str(user.pk),
+        reason=reason,
+    )

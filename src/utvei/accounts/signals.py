@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
+
+from .services import credentials_end
 
 
 @receiver(user_logged_in)
@@ -49,6 +52,11 @@ def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwa
         object_id=str(authenticator.pk),
         reason=str(authenticator.type),
     )
+    # A second factor removed or reset: every session and token made with it ends. The session that removed it,
+    # the user's own, goes on (as after a password change).
+    credentials_end(user=user, reason="mfa_removed")
+    if request is not None and getattr(request, "user", None) is not None and request.user.pk == user.pk:
+        update_session_auth_hash(request, user)
 
 
 @receiver(authentication_failed)

@@ -1,7 +1,9 @@
-"""Account pages of our own: choosing the organisation a session acts for. Login and MFA are allauth's."""
+"""Account pages of our own: choosing the organisation a session acts for, logging out everywhere. Login and MFA
+are allauth's."""
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -10,7 +12,16 @@ from django.views.decorators.http import require_POST
 from utvei.core.errors import NotFound
 
 from .middleware import SESSION_KEY
-from .services import membership_switch
+from .services import credentials_end, membership_switch
+
+
+@login_required
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session and API token of the user, this one too, on every device."""
+    credentials_end(user=request.user, reason="everywhere")  # type: ignore[arg-type]
+    logout(request)
+    return HttpResponseRedirect(reverse("account_login"))
 
 
 @login_required

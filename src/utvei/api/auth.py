@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from django.utils import timezone
@@ -49,7 +50,9 @@ def token_usable(token: ApiToken | None) -> bool:
     if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
         return False
     m: Membership = token.membership
-    return m.is_current and m.user.is_active
+    if not (m.is_current and m.user.is_active):
+        return False
+    return hmac.compare_digest(token.stamp, m.user.get_session_auth_hash())  # no password change since, ...
 
 
 def actor_of(request: Request) -> Membership:

@@ -27,7 +27,7 @@ from utvei.cases.models import Case
 from utvei.core.errors import Forbidden
 
 from .errors import Unauthorized
-from .models import ApiToken, hash_token
+from .models import ApiToken
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,9 @@ def token_issue(
             ),
             code="mfa_setup_required",
         )
-    raw = ApiToken.new_raw()
     with transaction.atomic():
-        token = ApiToken.objects.create(
-            key_hash=hash_token(raw),
-            membership=membership,
-            expires_at=timezone.now() + dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        token, raw = ApiToken.issue(
+            membership=membership, expires_at=timezone.now() + dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS)
         )
         # The same signal a web login sends: records auth.login and the last-login time.
         user_logged_in.send(sender=user.__class__, request=request, user=user)

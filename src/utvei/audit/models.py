@@ -10,6 +10,7 @@ class Action(models.TextChoices):
     LOGIN = "auth.login", _("Logged in")
     LOGIN_FAILED = "auth.login_failed", _("Login failed")
     LOGOUT = "auth.logout", _("Logged out")
+    CREDENTIALS_END = "auth.credentials_end", _("Every session and API token ended")
     MFA_ADDED = "auth.mfa_added", _("MFA method added")
     MFA_REMOVED = "auth.mfa_removed", _("MFA method removed")
     MFA_VERIFIED = "auth.mfa_verified", _("MFA verified")

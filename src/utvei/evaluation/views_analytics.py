@@ -306,7 +306,6 @@ def report_pdf(request: HttpRequest, m: Membership) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     stamp = dt.date.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="utvei-evaluation-{stamp}-{lang}.pdf"'
-    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -406,7 +405,6 @@ def research_extract(request: HttpRequest, m: Membership) -> HttpResponse:
             response = HttpResponse(releases.extract_csv(result), content_type="text/csv; charset=utf-8")
             stamp = timezone.localdate().isoformat()
             response["Content-Disposition"] = f'attachment; filename="utvei-extract-{stamp}.csv"'
-            response["Cache-Control"] = "no-store"
             return response
     ctx = {"evaluations": evaluations.values(), "error": error}
     return render(request, "evaluation/extract.html", ctx, status=409 if error else 200)

@@ -240,7 +240,6 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         _csv_lines(selectors.audit_iter_rows(result.events)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="utvei-access-log-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -50,5 +50,4 @@ class CaseExportView(ApiView):
             "exported_at": record.exported_at.isoformat(),
         }
         response = Response(data)
-        response["Cache-Control"] = "no-store"
         return response

@@ -47,5 +47,4 @@ def case_export(request: HttpRequest, m: Membership, case_id: Any) -> HttpRespon
     stamp = timezone.localtime(record.exported_at).strftime("%Y%m%d-%H%M")
     reference = re.sub(r"[^A-Za-z0-9-]", "", record.case.reference)
     response["Content-Disposition"] = f'attachment; filename="utvei-{reference}-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
     return response
