@@ -59,7 +59,7 @@ def test_the_main_pages_report_no_csp_violation(live_server, world, browser_page
     page.locator("#tasks input[name=title]").fill("Ring skolen")
     with page.expect_response(lambda r: "/tasks/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.locator("#task-add-submit").click()
-    page.locator("#tasks").get_by_text("Ring skolen").wait_for()
+    page.locator("#tasks .task-title", has_text="Ring skolen").wait_for()
     seen = page.evaluate("window.__csp")
     if seen:
         found["htmx task"] = seen
