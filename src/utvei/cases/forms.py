@@ -363,7 +363,7 @@ class TaskForm(UtveiForm):
         return in_range(self.cleaned_data.get("due_on"))
 
 
-class TaskStatusForm(UtveiForm):
+class TaskStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     next = forms.CharField(required=False, max_length=500)
     show_case = forms.BooleanField(required=False)
