@@ -56,7 +56,7 @@ ENDPOINTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "entry_patch": ("patch", "cases/{case}/entries/{entry}/", "siri", {"version": 1, "body": "x"}),
     "team": ("post", "cases/{case}/team/", "kari", {"username": "nils", "organisation": "nav", "role": "adviser"}),
     "task": ("post", "tasks/", "kari", {"case": "{case}", "title": "x"}),
-    "task_patch": ("patch", "tasks/{task}/", "kari", {"status": "done"}),
+    "task_patch": ("patch", "tasks/{task}/", "kari", {"status": "done", "version": 1}),
 }
 
 # Values to put in any field: wrong types, nulls, huge and hostile strings, bad choices and dates.

@@ -93,7 +93,7 @@ def test_the_assignee_reads_and_completes_a_task(cw: CaseWorld) -> None:
     assert r.status_code == 200 and r.json()["title"] == "Møte"
     (event,) = last_events(seq)
     assert event.case_id == str(cw.case.public_id) and event.actor_id == cw.world.m["siri"].user_id
-    r = send(cw.api("siri"), "patch", url, {"status": "done"})
+    r = send(cw.api("siri"), "patch", url, {"status": "done", "version": 1})
     assert r.status_code == 200 and r.json()["status"] == "done" and r.json()["completed_at"]
     assert cw.api("siri").get(API + "tasks/").json()["count"] == 0
     assert cw.api("siri").get(API + "tasks/?done=1").json()["count"] == 1
@@ -106,10 +106,10 @@ def test_others_cannot_see_or_change_a_task(cw: CaseWorld) -> None:
     url = f"{API}tasks/{task.public_id}/"
     assert_error(cw.api("atle").get(url), 404)
     assert_error(cw.api("mona").get(url), 404)  # a mentor sees only their own tasks
-    assert_error(send(cw.api("atle"), "patch", url, {"status": "done"}), 404)
-    assert_error(send(cw.api("per"), "patch", url, {"status": "done"}), 403, "forbidden")
+    assert_error(send(cw.api("atle"), "patch", url, {"status": "done", "version": 1}), 404)
+    assert_error(send(cw.api("per"), "patch", url, {"status": "done", "version": 1}), 403, "forbidden")
     assert cw.api("per").get(url).status_code == 200
-    assert send(cw.api("kari"), "patch", url, {"status": "cancelled"}).status_code == 200
+    assert send(cw.api("kari"), "patch", url, {"status": "cancelled", "version": 1}).status_code == 200
 
 
 def test_task_rules_come_back_as_errors(cw: CaseWorld) -> None:
@@ -127,3 +127,16 @@ def test_overdue_filter_finds_cases_with_late_tasks(cw: CaseWorld) -> None:
     )
     rows = cw.api("kari").get(API + "cases/?overdue=1").json()["results"]
     assert [r["id"] for r in rows] == [str(cw.case.public_id)]
+
+
+def test_a_stale_or_missing_task_version_is_refused(cw: CaseWorld) -> None:
+    """PATCH names the version it read: two people closing one task no longer both get 200 (issue 12)."""
+    task = case_services.task_create(actor=cw.world.m["kari"], case=cw.case, title="Møte")
+    url = f"{API}tasks/{task.public_id}/"
+    assert send(cw.api("kari"), "patch", url, {"status": "done", "version": 1}).status_code == 200
+    stale = send(cw.api("kari"), "patch", url, {"status": "cancelled", "version": 1})
+    assert stale.status_code == 409 and stale.json()["current"]["status"] == "done"
+    assert stale.json()["current"]["version"] == 2
+    assert_error(send(cw.api("kari"), "patch", url, {"status": "cancelled"}), 400)
+    task.refresh_from_db()
+    assert task.status == "done" and task.version == 2

@@ -216,7 +216,7 @@ def test_tasks_go_to_team_members_only(world):
         services.task_create(actor=world.m["kari"], case=case, title="Ring skolen", assignee=world.m["atle"].user)
     world.add(case, "ola")
     task = services.task_create(actor=world.m["kari"], case=case, title="Ring skolen", assignee=world.m["ola"].user)
-    done = services.task_set_status(actor=world.m["ola"], task=task, status="done")
+    done = services.task_set_status(actor=world.m["ola"], task=task, status="done", expected_version=task.version)
     assert done.completed_at is not None
 
 

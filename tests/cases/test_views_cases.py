@@ -254,12 +254,16 @@ def test_phase_input_errors(world, browse, case):
     # A far-away end date would make the follow-up schedule overflow: refused by the form.
     far = {"to_phase": "follow_up", "measures_ended_on": "9999-12-31"}
     assert client.post(url(case, "phase/"), far).status_code == 400
-    assert client.post(url(case, "phase/"), {"to_phase": "closed"}).status_code == 409
-    assert client.post(url(case, "phase/"), {"to_phase": "active"}).status_code == 409
+    v = case.version
+    assert client.post(url(case, "phase/"), {"to_phase": "closed", "version": v}).status_code == 409
+    assert client.post(url(case, "phase/"), {"to_phase": "active", "version": v}).status_code == 409
     assert client.post(url(case, "phase/"), {"to_phase": "assessment", "version": 999}).status_code == 409
+    assert client.post(url(case, "phase/"), {"to_phase": "assessment"}).status_code == 400  # no version: refused
     assert client.get(url(case, "phase/")).status_code == 405
-    assert browse("ola").post(url(case, "phase/"), {"to_phase": "assessment"}).status_code == 403
-    assert browse("atle").post(url(case, "phase/"), {"to_phase": "assessment"}).status_code == 404
+    assert browse("ola").post(url(case, "phase/"), {"to_phase": "assessment", "version": v}).status_code == 403
+    assert browse("atle").post(url(case, "phase/"), {"to_phase": "assessment", "version": v}).status_code == 404
+    case.refresh_from_db()
+    assert case.phase == Phase.INTAKE and case.version == v
 
 
 def test_track_change(world, browse, case):
@@ -268,8 +272,12 @@ def test_track_change(world, browse, case):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.track == Track.RETURNEE
-    assert client.post(url(case, "track/"), {"track": "orbit"}).status_code == 400
-    assert browse("atle").post(url(case, "track/"), {"track": "exit"}).status_code == 404
+    assert client.post(url(case, "track/"), {"track": "orbit", "version": case.version}).status_code == 400
+    assert client.post(url(case, "track/"), {"track": "exit"}).status_code == 400  # no version: refused
+    assert client.post(url(case, "track/"), {"track": "exit", "version": case.version - 1}).status_code == 409
+    case.refresh_from_db()
+    assert case.track == Track.RETURNEE
+    assert browse("atle").post(url(case, "track/"), {"track": "exit", "version": case.version}).status_code == 404
 
 
 def test_the_follow_up_phase_schedules_follow_ups_from_the_given_date(world, browse, case):
@@ -306,7 +314,13 @@ def test_close_and_reopen(world, browse, case):
 
 
 @pytest.mark.parametrize(
-    "data", [{"reason": "bored", "summary": "x"}, {"reason": "other", "summary": ""}, {"reason": "other"}]
+    "data",
+    [
+        {"reason": "bored", "summary": "x", "version": 1},
+        {"reason": "other", "summary": "", "version": 1},
+        {"reason": "other", "version": 1},
+        {"reason": "other", "summary": "x"},  # no version: refused
+    ],
 )
 def test_close_bad_input_gives_400(world, browse, case, data):
     assert browse("kari").post(url(case, "close/"), data).status_code == 400

@@ -72,7 +72,7 @@ def test_task_new_access(world, browse, case):
 def test_marking_a_task_done_without_javascript(world, browse, case):
     task = make_task(world, case)
     client = browse("ola")
-    response = client.post(f"/tasks/{task.public_id}/status/", {"status": "done", "next": "/tasks/"})
+    response = client.post(f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1, "next": "/tasks/"})
     assert response.status_code == 302 and response["Location"] == "/tasks/"
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.completed_at is not None
@@ -81,7 +81,7 @@ def test_marking_a_task_done_without_javascript(world, browse, case):
 def test_an_outside_next_is_ignored(world, browse, case):
     task = make_task(world, case)
     response = browse("ola").post(
-        f"/tasks/{task.public_id}/status/", {"status": "done", "next": "https://evil.example/"}
+        f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1, "next": "https://evil.example/"}
     )
     assert response["Location"] == f"/cases/{case.public_id}/#tasks"
 
@@ -89,7 +89,7 @@ def test_an_outside_next_is_ignored(world, browse, case):
 def test_marking_a_task_done_with_htmx_returns_the_row(world, browse, case):
     task = make_task(world, case)
     response = browse("ola").post(
-        f"/tasks/{task.public_id}/status/", {"status": "done", "show_case": "1"}, HTTP_HX_REQUEST="true"
+        f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1, "show_case": "1"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     body = response.content.decode().strip()
@@ -99,11 +99,11 @@ def test_marking_a_task_done_with_htmx_returns_the_row(world, browse, case):
 
 def test_task_status_access_and_bad_input(world, browse, case):
     task = make_task(world, case, assignee="kari")
-    assert browse("ola").post(f"/tasks/{task.public_id}/status/", {"status": "done"}).status_code == 403
-    assert browse("atle").post(f"/tasks/{task.public_id}/status/", {"status": "done"}).status_code == 404
-    assert browse("kari").post(f"/tasks/{task.public_id}/status/", {"status": "maybe"}).status_code == 400
-    assert browse("kari").post(f"/tasks/{uuid.uuid4()}/status/", {"status": "done"}).status_code == 404
-    assert browse("kari").post("/tasks/zzz/status/", {"status": "done"}).status_code == 404
+    assert browse("ola").post(f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1}).status_code == 403
+    assert browse("atle").post(f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1}).status_code == 404
+    assert browse("kari").post(f"/tasks/{task.public_id}/status/", {"status": "maybe", "version": 1}).status_code == 400
+    assert browse("kari").post(f"/tasks/{uuid.uuid4()}/status/", {"status": "done", "version": 1}).status_code == 404
+    assert browse("kari").post("/tasks/zzz/status/", {"status": "done", "version": 1}).status_code == 404
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
 
@@ -146,3 +146,22 @@ def test_my_tasks_makes_a_constant_number_of_queries(world, browse, case):
     many, body = _my_tasks_queries(client)
     assert body.count("Mark done") == 10
     assert few == many
+
+
+def test_a_stale_or_missing_version_changes_nothing(world, browse, case):
+    """Two people closing the same task: the second is told, sees the task as saved, and nothing is overwritten
+    (issue 12, deliverable 5). A post without a version is refused."""
+    task = make_task(world, case)
+    first = browse("ola").post(f"/tasks/{task.public_id}/status/", {"status": "done", "version": 1})
+    assert first.status_code == 302
+    second = browse("kari").post(
+        f"/tasks/{task.public_id}/status/", {"status": "cancelled", "version": 1}, HTTP_HX_REQUEST="true"
+    )
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "Someone else changed this task" in body and 'name="version" value="2"' in body
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.version == 2
+    assert browse("kari").post(f"/tasks/{task.public_id}/status/", {"status": "open"}).status_code == 400
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE

@@ -127,7 +127,7 @@ def test_nothing_is_reminded_before_it_is_overdue(rw):
 
 def test_done_tasks_and_closed_cases_are_not_reminded(rw):
     task = rw.task()
-    services.task_set_status(actor=rw.m["kari"], task=task, status="done")
+    services.task_set_status(actor=rw.m["kari"], task=task, status="done", expected_version=task.version)
     reminders_run()
     assert not Notification.objects.exists()
 

@@ -371,6 +371,7 @@ class TaskSerializer(serializers.Serializer):
     is_overdue = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    version = serializers.IntegerField(read_only=True)
 
     def get_case_reference(self, obj: Any) -> str:
         return obj.case.reference
@@ -378,6 +379,7 @@ class TaskSerializer(serializers.Serializer):
 
 class TaskStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices)
+    version = Version(help_text=_("The task's version as you read it; a stale one is 409 with the task as saved."))
 
 
 class TaskFilterSerializer(serializers.Serializer):

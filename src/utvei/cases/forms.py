@@ -202,9 +202,8 @@ class CaseEditForm(VersionedForm):
         return not_in_future(self.cleaned_data.get("threat_clarified_at"))
 
 
-class PhaseForm(UtveiForm):
+class PhaseForm(VersionedForm):
     to_phase = forms.ChoiceField(label=_("New phase"), choices=Phase.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
     measures_ended_on = forms.DateField(
         label=_("Measures ended on"),
         required=False,
@@ -216,14 +215,13 @@ class PhaseForm(UtveiForm):
         return not_in_future(self.cleaned_data.get("measures_ended_on"))
 
 
-class TrackForm(UtveiForm):
+class TrackForm(VersionedForm):
     required_css_class = ""  # one select that always holds a value
     track = forms.ChoiceField(label=_("Track"), choices=Track.choices)
     note = forms.CharField(label=_("Reason for the change (optional)"), max_length=2000, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
 
 
-class CloseForm(UtveiForm):
+class CloseForm(VersionedForm):
     reason = forms.ChoiceField(label=_("Reason for closing"), choices=ClosureReason.choices, widget=forms.RadioSelect)
     summary = forms.CharField(
         label=_("Closing summary"),
@@ -231,7 +229,6 @@ class CloseForm(UtveiForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What was done, what changed, and what the person and the team agreed about the future."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False)
 
     service_error_fields = {"required": "summary", "too_long": "summary"}
 
@@ -363,7 +360,7 @@ class TaskForm(UtveiForm):
         return in_range(self.cleaned_data.get("due_on"))
 
 
-class TaskStatusForm(UtveiForm):
+class TaskStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     next = forms.CharField(required=False, max_length=500)
     show_case = forms.BooleanField(required=False)

@@ -287,6 +287,7 @@ class Task(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)  # a status change names the version it was made on
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -546,13 +546,23 @@ def task_create(
     return task
 
 
-def task_set_status(*, actor: Membership, task: Task, status: str) -> Task:
+def task_set_status(*, actor: Membership, task: Task, status: str, expected_version: int | None) -> Task:
+    """Set a task's status if nobody changed it since `expected_version` (else Conflict with the task as saved).
+    Pages and the API always name the version they showed; `None` is for a service that has locked what the task
+    comes from (a meeting decision's status)."""
     _require(can(actor, Act.TASK_READ, task), hide=True)
     _require(can(actor, Act.TASK_EDIT, task))
     _choice(status, TaskStatus, _("status"))
     with transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("Someone else changed this task after you opened it. It is shown as it is now."), current=locked
+            )
         Task.objects.filter(pk=task.pk).update(
-            status=status, completed_at=timezone.now() if status == TaskStatus.DONE else None
+            status=status,
+            completed_at=timezone.now() if status == TaskStatus.DONE else None,
+            version=F("version") + 1,
         )
         task.refresh_from_db()
         audit_by(actor, Action.TASK_UPDATE, obj=task, case=task.case, reason=status)

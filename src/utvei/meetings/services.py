@@ -594,6 +594,6 @@ def decision_set_status(*, actor: Membership, decision: MeetingDecision, status:
             code="decision_proposed",
         )
     _require(decision_status_decision(ca, decision))
-    case_services.task_set_status(actor=actor, task=decision.task, status=status)
+    case_services.task_set_status(actor=actor, task=decision.task, status=status, expected_version=None)
     decision.task.refresh_from_db()
     return decision

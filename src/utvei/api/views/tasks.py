@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from utvei.cases import selectors, services
+from utvei.core.errors import Conflict
 
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers import TaskFilterSerializer, TaskSerializer, TaskStatusSerializer
-from .base import ApiView
+from .base import ApiView, conflict
 
 
 class TaskListView(ApiView):
@@ -61,11 +62,14 @@ class TaskDetailView(ApiView):
         summary="Set a task's status",
         description="The assignee or a coordinator.",
         request=TaskStatusSerializer,
-        responses={200: TaskSerializer, **errors(400, 401, 403, 404)},
+        responses={200: TaskSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def patch(self, request: Request, task_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         actor = self.actor
         task, _ca = selectors.task_get(actor=actor, task_id=task_id, audit=False)
         v = self.parse(TaskStatusSerializer)
-        task = services.task_set_status(actor=actor, task=task, status=v["status"])
+        try:
+            task = services.task_set_status(actor=actor, task=task, status=v["status"], expected_version=v["version"])
+        except Conflict as exc:
+            return conflict(exc, TaskSerializer(exc.current).data)
         return Response(TaskSerializer(task).data)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from utvei.access import policy
 from utvei.access.policy import Act, CaseAccess
 from utvei.accounts.models import Membership
-from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.errors import Conflict, Forbidden, UtveiError
 from utvei.core.web import is_htmx, page, safe_next
 
 from .. import selectors, services
@@ -71,7 +71,13 @@ def task_status(request: HttpRequest, m: Membership, task_id: Any) -> HttpRespon
         return render(request, "cases/error.html", {"message": _("Choose a valid status.")}, status=400)
     d = form.cleaned_data
     try:
-        task = services.task_set_status(actor=m, task=task, status=d["status"])
+        task = services.task_set_status(actor=m, task=task, status=d["status"], expected_version=d["version"])
+    except Conflict as exc:  # someone changed it first: the row as it is now, with its buttons, and why
+        row = {"task": exc.current, "can_edit": True, "error": exc.message}
+        ctx = {"row": row, "show_case": d["show_case"], "next_url": d["next"]}
+        if is_htmx(request):
+            return render(request, "cases/_task_row.html", ctx, status=409)
+        return render(request, "cases/error.html", {"message": exc.message}, status=409)
     except UtveiError as exc:
         if is_htmx(request):
             row = {"task": task, "can_edit": False, "error": exc.message}

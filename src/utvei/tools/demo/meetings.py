@@ -102,6 +102,6 @@ def meeting_step(loader: Any, case: Case, step: dict[str, Any]) -> Meeting:
         task = decision.task
         assert task is not None, "a decision marked done needs a held meeting"
         by = loader.m[d["owner"]] if "owner" in d else manager
-        case_services.task_set_status(actor=by, task=task, status=TaskStatus.DONE)
+        case_services.task_set_status(actor=by, task=task, status=TaskStatus.DONE, expected_version=task.version)
         Task.objects.filter(pk=task.pk).update(completed_at=clock.at(d["done"]))
     return _fresh(meeting)

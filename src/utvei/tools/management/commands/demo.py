@@ -275,7 +275,9 @@ class DemoLoader:
         )
         Task.objects.filter(pk=task.pk).update(created_at=self.clock.at(step["at"]))
         if "done" in step:
-            cs.task_set_status(actor=assignee or self.m[step["by"]], task=task, status=TaskStatus.DONE)
+            cs.task_set_status(
+                actor=assignee or self.m[step["by"]], task=task, status=TaskStatus.DONE, expected_version=task.version
+            )
             Task.objects.filter(pk=task.pk).update(completed_at=self.clock.at(step["done"]))
 
     def _step_plan(self, case: Case, step: dict[str, Any]) -> None:
