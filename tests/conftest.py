@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +134,17 @@ def world(db: Any) -> World:
 @pytest.fixture(autouse=True)
 def _demo_mode_off(settings: Any) -> None:
     settings.DEMO = False
+
+
+@pytest.fixture(scope="session")
+def _seal_root(tmp_path_factory: Any) -> Any:
+    return tmp_path_factory.mktemp("seals")
+
+
+@pytest.fixture(autouse=True)
+def _own_seal_file(settings: Any, _seal_root: Any) -> None:
+    """Each test seals the audit log into a folder of its own (made when the first seal is written), never var/."""
+    settings.UTVEI_AUDIT_SEAL_DIR = str(_seal_root / uuid.uuid4().hex)
 
 
 @pytest.fixture(autouse=True)

@@ -121,7 +121,12 @@ DATABASES = {
         conn_max_age=60,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Django's backends, whose flush lifts the audit tables' guard triggers for its duration (core/backends).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "utvei.core.backends.sqlite3",
+    "django.db.backends.postgresql": "utvei.core.backends.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+if DATABASES["default"]["ENGINE"] == "utvei.core.backends.sqlite3":
     # WAL with synchronous=FULL: a commit is on the disk before it is acknowledged, through a power cut too (its
     # cost: bench/results/pages.md, "audit write alone"). SQLite gives the -wal and -shm files the database's mode.
     DATABASES["default"]["OPTIONS"] = {
@@ -129,6 +134,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # as Django's own engine gets it (pytest-django asks by name)
     _db_file = Path(str(DATABASES["default"]["NAME"]))
     if _db_file.parent.resolve() == VAR_DIR.resolve():
         _private(_db_file)
@@ -241,6 +247,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
+# The sealed audit log (docs/audit.md): where the worker appends a seal of each signed checkpoint (keep a copy on
+# another machine), and how often it makes one.
+UTVEI_AUDIT_SEAL_DIR = os.environ.get("UTVEI_AUDIT_SEAL_DIR", str(VAR_DIR / "seals"))
+UTVEI_AUDIT_CHECKPOINT_INTERVAL = max(1, int(os.environ.get("UTVEI_AUDIT_CHECKPOINT_INTERVAL", "5").strip() or "5"))
 API_TOKEN_TTL_HOURS = 12
 UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; younger: a guardian (docs/sharing.md)
 # Break-the-glass: the longest (and default) window of an emergency access, in hours (docs/emergency-access.md).
@@ -274,5 +284,6 @@ LOGGING = {
         # The worker's runs (counts only) and failures (the exception's class, never its message).
         "utvei.worker": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "utvei.reminders": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "utvei.audit.seal": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

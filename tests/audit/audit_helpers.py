@@ -9,35 +9,44 @@ from typing import Any
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 
-TRIGGER = "audit_auditevent_no_change"
+AUDIT_TABLES = ("audit_auditevent", "audit_auditcheckpoint", "audit_audithead")
 
 
-def sqlite_triggers() -> list[tuple[str, str]]:
-    """(name, sql) of the triggers on the audit table in SQLite, should a migration add any."""
+def sqlite_triggers(tables: tuple[str, ...] = AUDIT_TABLES) -> list[tuple[str, str]]:
+    """(name, sql) of the triggers on the audit tables in SQLite."""
     with connection.cursor() as cur:
-        cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_auditevent'")
-        return [(name, sql) for name, sql in cur.fetchall()]
+        cur.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return [(name, sql) for name, table, sql in cur.fetchall() if table in tables]
 
 
-def has_append_only_trigger() -> bool:
+def guard_names() -> set[str]:
+    """The guard triggers on the audit tables, on either database."""
     if connection.vendor == "postgresql":
-        return True
-    return connection.vendor == "sqlite" and bool(sqlite_triggers())
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relname = ANY(%s)",
+                [list(AUDIT_TABLES)],
+            )
+            return {name for (name,) in cur.fetchall()}
+    return {name for name, _ in sqlite_triggers()}
 
 
 @contextmanager
 def trigger_disabled() -> Iterator[None]:
-    """The table refuses UPDATE and DELETE; an attacker with DDL rights switches that off first."""
+    """The audit tables refuse changes; an attacker with the owner's rights (DDL) switches that off first."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"ALTER TABLE audit_auditevent DISABLE TRIGGER {TRIGGER}")
+            for table in AUDIT_TABLES:
+                cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield
         finally:
             with connection.cursor() as cur:
-                cur.execute(f"ALTER TABLE audit_auditevent ENABLE TRIGGER {TRIGGER}")
+                for table in AUDIT_TABLES:
+                    cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         return
-    triggers = sqlite_triggers() if connection.vendor == "sqlite" else []
+    triggers = sqlite_triggers()
     with connection.cursor() as cur:
         for name, _ in triggers:
             cur.execute(f'DROP TRIGGER "{name}"')

@@ -358,9 +358,9 @@ def slow_checks(monkeypatch: Any) -> list[Any]:
     calls: list[Any] = []
     original = services._content_intact
 
-    def counting(pk: Any) -> bool:
+    def counting(pk: Any, key: bytes) -> bool:
         calls.append(pk)
-        return original(pk)
+        return original(pk, key)
 
     monkeypatch.setattr(services, "_content_intact", counting)
     return calls

@@ -69,7 +69,7 @@ def test_serve_runs_one_worker_process_per_core_with_the_reminders_in_the_master
     # ... and no hook that runs in (or for) each worker process starts anything.
     assert not {"pre_fork", "post_fork", "post_worker_init", "worker_int", "child_exit"} & no_server.keys()
     out = capsys.readouterr().out
-    assert "a pass every 7 min" in out and "http://127.0.0.1:8765/" in out
+    assert "a reminder pass every 7 min" in out and "http://127.0.0.1:8765/" in out
 
 
 def test_serve_options(no_server, capsys):
@@ -77,7 +77,7 @@ def test_serve_options(no_server, capsys):
     assert no_server["bind"] == ["[::1]:8766"]
     assert no_server["workers"] == 3 and no_server["threads"] == 2
     assert "when_ready" not in no_server and "on_exit" not in no_server
-    assert "Reminder worker" not in capsys.readouterr().out
+    assert "Background worker" not in capsys.readouterr().out
 
 
 def test_the_port_comes_from_the_environment(no_server, monkeypatch):
@@ -108,7 +108,7 @@ def test_the_master_starts_one_reminder_process_and_stops_it(fake_popen):
     again = serve.start_reminders(None)  # a second call (a reload) while it runs starts nothing new
     assert again is first and len(fake_popen.started) == 1
     (process,) = fake_popen.started
-    assert process.args == [sys.executable, "-m", "utvei", "reminders", "--loop"]
+    assert process.args == [sys.executable, "-m", "utvei", "worker"]
     if sys.platform.startswith("linux"):  # it dies with the master, however the master dies
         assert callable(process.kw["preexec_fn"])
     serve.stop_reminders(None)

@@ -162,17 +162,18 @@ class AuditHead(models.Model):
 
 
 class AuditCheckpoint(models.Model):
-    """A signed statement "the chain had this hash at this sequence number".
+    """A signed statement "the chain had this link at this sequence number" (audit/seals.py).
 
-    The chain alone detects any change that leaves the later hashes alone; someone who can write the database
-    could still recompute every hash after a change. A checkpoint is signed (HMAC) with a key from the keyring,
-    which the database does not hold, so a rewritten chain no longer matches its checkpoints.
+    Signed with Ed25519 by a key derived from the keyring, which the database does not hold, and written outside the
+    database too (the seal file and the log), so a chain rewritten or cut back no longer matches the seals.
+    Append-only, like the events (triggers on both databases).
     """
 
     seq = models.BigIntegerField(unique=True)
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
-    mac = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)
 
     class Meta:
         ordering = ["seq"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Iterator
@@ -11,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from json.encoder import encode_basestring_ascii
+from pathlib import Path
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from utvei.core.crypto import purpose_key
 from utvei.core.db import insert_rows
 from utvei.core.middleware import current_request_id
 
+from . import seals
 from .models import AuditCheckpoint, AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -44,8 +46,16 @@ def canonical(values: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
 
-def chain_hash(values: dict[str, Any]) -> str:
-    return hashlib.sha256(values["prev_hash"].encode() + canonical(values)).hexdigest()
+def chain_key() -> bytes:
+    """The key of the chain's MAC: derived from the keyring, never stored in the database, so whoever can write the
+    database but not read the keyring cannot make an event that verifies (docs/audit.md)."""
+    return purpose_key("audit-chain")
+
+
+def chain_hash(values: dict[str, Any], *, key: bytes | None = None) -> str:
+    """The event's link in the chain: HMAC-SHA256, under `chain_key`, of the previous link and the event's values."""
+    message = values["prev_hash"].encode() + canonical(values)
+    return hmac.digest(key or chain_key(), message, "sha256").hex()
 
 
 def chain_hash_fields(
@@ -60,6 +70,8 @@ def chain_hash_fields(
     reason: Any,
     request_id: Any,
     prev_hash: Any,
+    *,
+    key: bytes | None = None,
 ) -> str | None:
     """`chain_hash` of one event's values given in FIELDS order, without a dict or `json.dumps`; for `audit_verify`.
 
@@ -91,7 +103,7 @@ def chain_hash_fields(
         ).encode()
     except (TypeError, ValueError):  # not a str where a string belongs; a string UTF-8 cannot encode
         return None
-    return hashlib.sha256(data).hexdigest()
+    return hmac.digest(key or chain_key(), data, "sha256").hex()
 
 
 def audit_record(
@@ -154,6 +166,7 @@ def audit_record_bulk(events: list[tuple[Any, ...]]) -> int:
         now = timezone.now()
         stored = meta.get_field("occurred_at").get_db_prep_save(now, connection)
         at = utc_text(now)
+        key = chain_key()
         fast = at is not None
         rows: list[tuple[Any, ...]] = []
         for actor_id, actor_org_id, action, object_type, object_id, case_id, reason in events:
@@ -171,9 +184,9 @@ def audit_record_bulk(events: list[tuple[Any, ...]]) -> int:
                 "",
                 prev,
             )
-            digest = chain_hash_fields(seq, at, *values[2:]) if fast else None
+            digest = chain_hash_fields(seq, at, *values[2:], key=key) if fast else None
             if digest is None or not rows:
-                exact = chain_hash(dict(zip(FIELDS, values, strict=True)))
+                exact = chain_hash(dict(zip(FIELDS, values, strict=True)), key=key)
                 fast = fast and digest == exact
                 digest = exact
             prev = digest
@@ -199,6 +212,7 @@ def _append(rows: list[dict[str, Any]]) -> list[AuditEvent]:
         head = _locked_head()
         seq, prev = head.seq, head.hash
         now = timezone.now()
+        key = chain_key()
         events = []
         for row in rows:
             seq += 1
@@ -215,7 +229,7 @@ def _append(rows: list[dict[str, Any]]) -> list[AuditEvent]:
                 "request_id": row.get("request_id", ""),
                 "prev_hash": prev,
             }
-            values["hash"] = prev = chain_hash(values)
+            values["hash"] = prev = chain_hash(values, key=key)
             events.append(AuditEvent(**values))
         if len(events) == 1:
             events[0].save(force_insert=True)
@@ -231,40 +245,66 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     problem: str = ""
+    sealed_to: int = 0  # the highest sequence number a seal held outside the database vouches for
 
 
-def _checkpoint_mac(seq: int, chain_hash_value: str, created_at: Any) -> str:
-    message = f"{seq}:{chain_hash_value}:{created_at.astimezone(UTC).isoformat()}".encode()
-    return hmac.new(purpose_key("audit-checkpoint"), message, hashlib.sha256).hexdigest()
+def signed_at(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
-def audit_checkpoint() -> AuditCheckpoint | None:
-    """Sign the chain's current end. Idempotent: nothing new when the end is already signed or the log is empty."""
+def audit_checkpoint(*, seal_file: Path | None = None) -> AuditCheckpoint | None:
+    """Sign the chain's current end: a checkpoint row, a line in the seal file and a log line (audit/seals.py).
+    Idempotent: nothing new when the end is already signed and sealed, or the log is empty."""
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None or head.seq == 0:
             return None
-        existing = AuditCheckpoint.objects.filter(seq=head.seq).first()
-        if existing is not None:
-            return existing
-        now = timezone.now()
-        return AuditCheckpoint.objects.create(
-            seq=head.seq, hash=head.hash, created_at=now, mac=_checkpoint_mac(head.seq, head.hash, now)
-        )
+        cp = AuditCheckpoint.objects.filter(seq=head.seq).first()
+        if cp is None:
+            now = timezone.now()
+            signed = seals.sign(head.seq, head.hash, signed_at(now))
+            cp = AuditCheckpoint.objects.create(
+                seq=head.seq, hash=head.hash, created_at=now, key_id=signed.key_id, signature=signed.signature
+            )
+    # After the commit: a seal is only ever written for a checkpoint that is in the database. Should the write fail
+    # (a full disk), the next run writes it.
+    if seals.last_sealed(seal_file) < cp.seq:
+        seals.append(_seal_of(cp), seal_file)
+    return cp
 
 
-def audit_verify(batch: int = 500) -> VerifyResult:
-    """Walk the chain in order; report the first event whose number, link, hash or signed checkpoint fails.
+def _seal_of(cp: AuditCheckpoint) -> seals.Seal:
+    return seals.Seal(cp.seq, cp.hash, signed_at(cp.created_at), cp.key_id, cp.signature)
+
+
+def audit_verify(
+    batch: int = 500, *, held: list[seals.Seal] | None = None, public_key: Ed25519PublicKey | None = None
+) -> VerifyResult:
+    """Walk the chain in order; report the first event whose number, link, MAC, signed checkpoint or seal fails.
+
+    `held`: the seals kept outside the database (`seals.read`); with them, verify also finds events cut from the
+    end, a chain rewritten by someone who had the keys, and checkpoints removed, back to the last seal held.
+    `public_key`: the key the seals must be signed with (default: the keyring's).
 
     Rows come as plain tuples, `batch` at a time, and are hashed by `chain_hash_fields`. A row whose hash does not
     match that way is read again through the ORM and judged by `chain_hash` itself, so what counts as broken is
     exactly what `chain_hash` says.
     """
+    key = chain_key()
+    pub = public_key or seals.public_key()
     checkpoints = {cp.seq: cp for cp in AuditCheckpoint.objects.all()}
     for cp in checkpoints.values():
-        if not hmac.compare_digest(cp.mac, _checkpoint_mac(cp.seq, cp.hash, cp.created_at)):
+        if not seals.signature_ok(pub, cp.seq, cp.hash, signed_at(cp.created_at), cp.signature):
             return VerifyResult(False, 0, cp.seq, "signed checkpoint is not genuine")
-    signed = {seq: cp.hash for seq, cp in checkpoints.items()}
+    held = sorted(held or [], key=lambda s: s.seq)
+    for seal in held:
+        if not seal.genuine(pub):
+            return VerifyResult(False, 0, seal.seq, "a seal held outside the database is not genuine")
+    signed = {
+        seq: (cp.hash, "chain rewritten: does not match its signed checkpoint") for seq, cp in checkpoints.items()
+    }
+    signed |= {s.seq: (s.hash, "chain rewritten: does not match the seal held outside the database") for s in held}
+    sealed_to = held[-1].seq if held else 0
     expected_seq = 1
     prev = GENESIS
     checked = 0
@@ -273,31 +313,38 @@ def audit_verify(batch: int = 500) -> VerifyResult:
         for chunk in chunks:
             for pk, seq, at, actor, org, action, otype, oid, case, reason, request, prev_hash, hash_ in chunk:
                 if seq != expected_seq:
-                    return VerifyResult(False, checked, expected_seq, "missing or inserted event")
+                    return VerifyResult(False, checked, expected_seq, "missing or inserted event", sealed_to)
                 if prev_hash != prev:
-                    return VerifyResult(False, checked, seq, "link to previous event broken")
+                    return VerifyResult(False, checked, seq, "link to previous event broken", sealed_to)
                 if stored_text:
                     at = sqlite_time(at)
-                digest = fast_hash(seq, at, actor, org, action, otype, oid, case, reason, request, prev_hash)
-                if digest != hash_ and not _content_intact(pk):
-                    return VerifyResult(False, checked, seq, "event content changed")
-                if seq in signed and signed[seq] != hash_:
-                    return VerifyResult(False, checked, seq, "chain rewritten: does not match its signed checkpoint")
+                digest = fast_hash(seq, at, actor, org, action, otype, oid, case, reason, request, prev_hash, key=key)
+                if digest != hash_ and not _content_intact(pk, key):
+                    return VerifyResult(False, checked, seq, "event content changed", sealed_to)
+                if seq in signed and signed[seq][0] != hash_:
+                    return VerifyResult(False, checked, seq, signed[seq][1], sealed_to)
                 prev = hash_
                 expected_seq += 1
                 checked += 1
+    if sealed_to > checked:
+        problem = f"events missing at the end: a seal held outside the database covers up to {sealed_to}"
+        return VerifyResult(False, checked, checked + 1, problem, sealed_to)
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked + 1, "events missing at the end of the chain")
+        return VerifyResult(False, checked, checked + 1, "events missing at the end of the chain", sealed_to)
     if checkpoints and max(checkpoints) > checked:
-        return VerifyResult(False, checked, checked + 1, "events missing before a signed checkpoint")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, checked + 1, "events missing before a signed checkpoint", sealed_to)
+    for seal in held:
+        if seal.seq not in checkpoints:
+            problem = "signed checkpoint removed from the database (a seal held outside has it)"
+            return VerifyResult(False, checked, seal.seq, problem, sealed_to)
+    return VerifyResult(True, checked, sealed_to=sealed_to)
 
 
-def _content_intact(pk: Any) -> bool:
+def _content_intact(pk: Any, key: bytes) -> bool:
     """The authoritative check of one event: its values as the ORM reads them, hashed by `chain_hash`."""
     row = AuditEvent.objects.filter(pk=pk).values(*FIELDS, "hash").first()
-    return row is not None and chain_hash(row) == row["hash"]
+    return row is not None and chain_hash(row, key=key) == row["hash"]
 
 
 def utc_text(moment: Any) -> str | None:

@@ -1,9 +1,9 @@
 """`utvei serve`: Utvei as it runs in production — gunicorn, one worker process per core, each with a few threads
-(gthread), static files from whitenoise (a middleware, so in every worker), and the reminder worker in ONE process
-of its own beside them.
+(gthread), static files from whitenoise (a middleware, so in every worker), and the background worker (reminders and
+the audit log's sealed checkpoints) in ONE process of its own beside them.
 
-The reminder worker is started by the gunicorn master once it is ready (the `when_ready` hook, which runs once per
-master, never in a worker) as a child process `utvei reminders --loop`, and stopped by the master when it exits
+The background worker is started by the gunicorn master once it is ready (the `when_ready` hook, which runs once per
+master, never in a worker) as a child process `utvei worker`, and stopped by the master when it exits
 (`on_exit`). It is a fresh interpreter, not a fork of the master: no thread, lock or database connection crosses a
 fork. It is tied to the master's life (SIGTERM when the master dies, on Linux), so it never outlives the server.
 """
@@ -26,7 +26,7 @@ from django.db import connections
 
 logger = logging.getLogger("utvei.worker")
 
-REMINDER_COMMAND = [sys.executable, "-m", "utvei", "reminders", "--loop"]
+WORKER_COMMAND = [sys.executable, "-m", "utvei", "worker"]
 THREADS = 4  # per worker process (gthread): requests waiting on the database do not hold up the others
 TIMEOUT = 120  # seconds a request may take before its worker is restarted (the PDF report at scale takes a few)
 
@@ -84,8 +84,8 @@ def start_reminders(server: Any = None) -> subprocess.Popen[bytes]:
     global _reminders
     if _reminders is not None and _reminders.poll() is None:
         return _reminders  # already running: never a second one
-    _reminders = subprocess.Popen(REMINDER_COMMAND, preexec_fn=_die_with_parent())
-    logger.info("reminders: worker process %s started", _reminders.pid)
+    _reminders = subprocess.Popen(WORKER_COMMAND, preexec_fn=_die_with_parent())
+    logger.info("worker: process %s started (reminders, audit checkpoints)", _reminders.pid)
     return _reminders
 
 
@@ -128,8 +128,8 @@ def run(options: dict[str, Any]) -> None:
 class Command(BaseCommand):
     help = (
         "Serve Utvei with gunicorn on 127.0.0.1:$PORT (default 8000): one worker process per core (--workers), and "
-        "the reminder worker (a pass every UTVEI_REMINDER_INTERVAL minutes) in one process of its own unless "
-        "--no-worker."
+        "the background worker (`utvei worker`: the reminder pass and the audit log's sealed checkpoints) in one "
+        "process of its own unless --no-worker."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -143,8 +143,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="do not run the reminder worker beside the server (run `utvei reminders` from a timer, or "
-            "`utvei reminders --loop`, instead)",
+            help="do not run the background worker beside the server (run `utvei worker`, or `utvei reminders` and "
+            "`utvei audit checkpoint` from a timer, instead)",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -161,7 +161,8 @@ class Command(BaseCommand):
         if reminders:
             minutes = settings.UTVEI_REMINDER_INTERVAL
             self.stdout.write(
-                f"Reminder worker: a pass every {minutes} min, in one process of its own (--no-worker to turn off)"
+                f"Background worker: a reminder pass every {minutes} min and an audit checkpoint every "
+                f"{settings.UTVEI_AUDIT_CHECKPOINT_INTERVAL} min, in one process of its own (--no-worker to turn off)"
             )
         self.stdout.write(
             f"Utvei serving on http://{bind_address(opts['host'], opts['port'])}/ "
