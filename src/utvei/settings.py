@@ -168,7 +168,9 @@ ACCOUNT_ADAPTER = "utvei.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed logins: per address, and per address and username together ("key", accounts/adapter.py); never per username
+# alone, so nobody elsewhere can lock an owner out. The waits grow: 5 in 5 minutes, 10 in an hour, 20 in a day.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/5m/key,10/h/key,20/d/key"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

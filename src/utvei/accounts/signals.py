@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 
+from .adapter import attempted_user_id
 from .services import credentials_end
 
 
@@ -22,8 +23,9 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any) -> None:
-    # The attempted username is not logged: it may be a mistyped password or someone's identity.
-    audit_record(action=Action.LOGIN_FAILED, object_type="user")
+    # The attempted username is not logged: it may be a mistyped password or someone's identity. When it names an
+    # account, that account's id is, so its owner's DPO sees the attempts on it.
+    audit_record(action=Action.LOGIN_FAILED, object_type="user", object_id=attempted_user_id(credentials))
 
 
 @receiver(user_logged_out)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class Action(models.TextChoices):
     LOGIN = "auth.login", _("Logged in")
     LOGIN_FAILED = "auth.login_failed", _("Login failed")
+    LOGIN_THROTTLED = "auth.login_throttled", _("Login refused: too many attempts")
     LOGOUT = "auth.logout", _("Logged out")
     CREDENTIALS_END = "auth.credentials_end", _("Every session and API token ended")
     MFA_ADDED = "auth.mfa_added", _("MFA method added")

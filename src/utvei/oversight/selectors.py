@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import Act, can
@@ -96,9 +96,66 @@ def _scope(actor: Membership) -> Q:
     members = Membership.objects.filter(organisation_id=org_id).values("user_id")
     owned = [str(u) for u in Case.objects.filter(owning_org_id=org_id).values_list("public_id", flat=True)]
     q = Q(actor_org_id=org_id) | Q(actor_org_id__isnull=True, actor_id__in=members)
+    q |= _attempts_on(_member_ids(org_id))  # failed and refused logins that name one of its staff's accounts
     if owned:
         q |= Q(case_id__in=owned)
     return q
+
+
+def _member_ids(org_id: int) -> list[str]:
+    users = Membership.objects.filter(organisation_id=org_id).values_list("user_id", flat=True).distinct()
+    return [str(u) for u in users]
+
+
+def _attempts_on(user_ids: list[str]) -> Q:
+    """Events by nobody (failed and refused logins) that name one of these accounts."""
+    return Q(actor_id__isnull=True, object_type="user", object_id__in=user_ids)
+
+
+@dataclass(frozen=True)
+class RefusedLogins:
+    """Sign-in attempts on one staff account that failed or were refused as too many, over the last days."""
+
+    username: str
+    failed: int
+    throttled: int
+    last: dt.datetime
+
+
+REFUSED_DAYS = 7
+REFUSED_ROWS = 10
+
+
+def refused_logins(*, actor: Membership | None, now: dt.datetime | None = None) -> list[RefusedLogins]:
+    """The accounts of the DPO's organisation with failed or refused sign-ins in the last REFUSED_DAYS days, most
+    attempts first (wrong passwords and wrong codes alike; an attempt naming no account is nobody's to see)."""
+    m = _ensure_dpo(actor)
+    since = (now or dt.datetime.now(tz=OSLO)) - dt.timedelta(days=REFUSED_DAYS)
+    members = _member_ids(m.organisation_id)
+    attempts = (
+        AuditEvent.objects.filter(
+            Q(actor_id__isnull=True) | Q(actor_id__in=[int(u) for u in members]),
+            action__in=[Action.LOGIN_FAILED, Action.LOGIN_THROTTLED],
+            object_type="user",
+            object_id__in=members,
+            occurred_at__gte=since,
+        )
+        .values("object_id", "action")
+        .annotate(n=Count("pk"), last=Max("occurred_at"))
+        .order_by()
+    )
+    per_user: dict[str, dict[str, Any]] = {}
+    for row in attempts:
+        entry = per_user.setdefault(row["object_id"], {"failed": 0, "throttled": 0, "last": row["last"]})
+        entry["throttled" if row["action"] == Action.LOGIN_THROTTLED else "failed"] += row["n"]
+        entry["last"] = max(entry["last"], row["last"])
+    names = dict(User.objects.filter(pk__in=[int(u) for u in per_user]).values_list("pk", "username"))
+    found = [
+        RefusedLogins(names.get(int(uid), uid), e["failed"], e["throttled"], e["last"].astimezone(OSLO))
+        for uid, e in per_user.items()
+    ]
+    found.sort(key=lambda r: (-(r.failed + r.throttled), r.username))
+    return found[:REFUSED_ROWS]
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -121,7 +178,7 @@ def audit_search(*, actor: Membership | None, query: AuditQuery) -> AuditResult:
         result.user_id = resolve_username(query.username)
         if result.user_id is None:
             result.problems.append(_("No user has that username."))
-        qs = qs.filter(actor_id=result.user_id)
+        qs = qs.filter(Q(actor_id=result.user_id) | _attempts_on([str(result.user_id)]))
     if query.date_from:
         qs = qs.filter(occurred_at__gte=_day_start(query.date_from))
     if query.date_to:

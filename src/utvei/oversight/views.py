@@ -147,6 +147,8 @@ def audit_report(request: HttpRequest) -> HttpResponse:
         "page_qs": urlencode(page_params),
         "verification": _last_verification(request),
         "emergency": _case_emergency(m, query, result),
+        "refused_logins": selectors.refused_logins(actor=m),
+        "refused_days": selectors.REFUSED_DAYS,
     }
     return render(request, "audit/report.html", context)
 
