@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "utvei.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "utvei.accounts.middleware.ActiveMembershipMiddleware",
     "utvei.accounts.middleware.RequireMfaMiddleware",
@@ -181,7 +182,11 @@ MFA_TOTP_ISSUER = "Utvei"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# Sessions end after UTVEI_SESSION_IDLE_MINUTES without a request (15) and UTVEI_SESSION_MAX_HOURS after the login
+# (12), whatever happens in between (accounts/middleware.py, SessionTimeoutMiddleware; docs/security.md).
+UTVEI_SESSION_IDLE_SECONDS = 60 * max(1, int(os.environ.get("UTVEI_SESSION_IDLE_MINUTES", "15").strip() or "15"))
+UTVEI_SESSION_MAX_SECONDS = 3600 * max(1, int(os.environ.get("UTVEI_SESSION_MAX_HOURS", "12").strip() or "12"))
+SESSION_COOKIE_AGE = UTVEI_SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_flag("UTVEI_SECURE_COOKIES")

@@ -18,6 +18,7 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "memberships": getattr(request, "memberships", []),
         "caps": caps,
         "DEMO": settings.DEMO,
+        "session_idle_seconds": settings.UTVEI_SESSION_IDLE_SECONDS,
         # A callable: the template calls it (one query) only where it shows the count.
         "unread_notifications": functools.partial(unread_count, m) if m is not None else 0,
     }

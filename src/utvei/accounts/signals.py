@@ -13,11 +13,14 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 
 from .adapter import attempted_user_id
+from .middleware import session_started
 from .services import credentials_end
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        session_started(request)
     audit_record(action=Action.LOGIN, actor=user, object_type="user", object_id=str(user.pk))
 
 
@@ -31,7 +34,8 @@ def _login_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(action=Action.LOGOUT, actor=user, object_type="user", object_id=str(user.pk))
+        reason = getattr(request, "utvei_logout_reason", "")  # "idle" or "absolute" when the session timed out
+        audit_record(action=Action.LOGOUT, actor=user, object_type="user", object_id=str(user.pk), reason=reason)
 
 
 @receiver(authenticator_added)

@@ -6,4 +6,5 @@ from . import views
 urlpatterns = [
     path("organisation/", views.org_switch, name="org_switch"),
     path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
+    path("keepalive/", views.keepalive, name="session_keepalive"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from utvei.core.errors import NotFound
 
-from .middleware import SESSION_KEY
+from .middleware import SESSION_KEY, session_touched
 from .services import credentials_end, membership_switch
 
 
@@ -22,6 +22,14 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     credentials_end(user=request.user, reason="everywhere")  # type: ignore[arg-type]
     logout(request)
     return HttpResponseRedirect(reverse("account_login"))
+
+
+@login_required
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in": the user is at the page; the session's idle clock starts again. Nothing else changes."""
+    session_touched(request)
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -25,3 +25,139 @@
     problem.focus();
   });
 })();
+
+/* The idle session (accounts/middleware.py ends it on the server): shortly before it ends while a form holds
+   unsaved typing, a dialog asks "Are you still there?" and "Stay signed in" starts the clock again. If it ends
+   anyway, what was typed is kept in this tab (sessionStorage) and put back into the same form after the next
+   login by the same user, with a notice; nothing is sent anywhere. Logging out forgets it. Without JavaScript the
+   session ends the same way. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var idle = parseInt(body.getAttribute("data-session-idle") || "0", 10) * 1000;
+  var PREFIX = "utvei-draft:";
+  var KEEP_MS = 12 * 3600 * 1000;
+  var user = body.getAttribute("data-session-user") || "";
+
+  function forgetAll() {
+    try {
+      Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(PREFIX) === 0) sessionStorage.removeItem(k); });
+    } catch (e) { /* storage off */ }
+  }
+
+  function key(form) {
+    return PREFIX + new URL(form.getAttribute("action") || location.href, location.href).pathname;
+  }
+
+  // ---- Put back what was typed before a session ended (on any page with the same form) ----
+  function restore() {
+    var note = body.getAttribute("data-draft-restored");
+    if (!user) return;  // the login page: wait for the user
+    document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) {
+      var raw;
+      try { raw = sessionStorage.getItem(key(form)); } catch (e) { return; }
+      if (!raw) return;
+      sessionStorage.removeItem(key(form));
+      var draft;
+      try { draft = JSON.parse(raw); } catch (e) { return; }
+      if (!draft || draft.user !== user || Date.now() - draft.at > KEEP_MS) return;  // never someone else's
+      var seen = {};
+      draft.fields.forEach(function (pair) {
+        var name = pair[0], value = pair[1];
+        var fields = Array.prototype.filter.call(form.elements, function (el) { return el.name === name; });
+        if (!fields.length) return;
+        var first = fields[0];
+        if (first.type === "checkbox" || first.type === "radio") {
+          fields.forEach(function (el) { if (el.value === value) el.checked = true; });
+        } else if (first.tagName === "SELECT" && first.multiple) {
+          Array.prototype.forEach.call(first.options, function (o) { if (o.value === value) o.selected = true; });
+        } else {
+          var i = seen[name] || 0;
+          if (fields[i]) fields[i].value = value;
+          seen[name] = i + 1;
+        }
+      });
+      form.setAttribute("data-dirty", "1");
+      if (note) {
+        var p = document.createElement("p");
+        p.className = "message message-info";
+        p.setAttribute("role", "status");
+        p.textContent = note;
+        form.insertBefore(p, form.firstChild);
+      }
+    });
+  }
+  restore();
+  document.addEventListener("submit", function (e) {
+    if (e.target && e.target.hasAttribute && e.target.hasAttribute("data-logout")) forgetAll();
+  });
+  if (!idle) return;
+
+  // ---- Watch the clock ----
+  var dialog = document.getElementById("session-warning");
+  var warnBefore = Math.min(60000, idle / 4);
+  var last = Date.now();
+  var timer = null;
+
+  function dirtyForms() {
+    return Array.prototype.filter.call(document.querySelectorAll("form[data-dirty]"), function (f) {
+      return document.body.contains(f);
+    });
+  }
+  function saveDrafts() {
+    dirtyForms().forEach(function (form) {
+      var fields = [];
+      new FormData(form).forEach(function (value, name) {
+        if (name !== "csrfmiddlewaretoken" && typeof value === "string") fields.push([name, value]);
+      });
+      var draft = { at: Date.now(), user: user, fields: fields };
+      try { sessionStorage.setItem(key(form), JSON.stringify(draft)); } catch (e) { /* full or off */ }
+    });
+  }
+  function toLogin() {
+    location.href = body.getAttribute("data-login-url") + "?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  function expired() { return Date.now() - last > idle; }
+  function hide() { if (dialog && dialog.open) dialog.close(); }
+  function tick() {
+    var left = last + idle - Date.now();
+    if (left <= 0) {
+      hide();
+      if (dirtyForms().length) { saveDrafts(); toLogin(); }
+      return;  // nothing typed: the next click goes to the login page, as without JavaScript
+    }
+    if (left <= warnBefore && dirtyForms().length && dialog && !dialog.open) dialog.showModal();
+    var wait = left > warnBefore ? left - warnBefore : Math.min(left + 50, 5000);
+    timer = window.setTimeout(tick, Math.max(250, Math.min(wait, 30000)));
+  }
+  function schedule() { window.clearTimeout(timer); tick(); }
+  function contact() { last = Date.now(); hide(); schedule(); }
+  function stay() {
+    var token = (JSON.parse(body.getAttribute("hx-headers") || "{}") || {})["X-CSRFToken"] || "";
+    fetch(body.getAttribute("data-keepalive-url"), {
+      method: "POST", credentials: "same-origin", redirect: "manual", headers: { "X-CSRFToken": token }
+    }).then(function (r) {
+      if (r.status === 204) { contact(); return; }
+      saveDrafts(); toLogin();  // the session had already ended
+    }, function () { hide(); });
+  }
+
+  document.addEventListener("input", function (e) {
+    var form = e.target && e.target.form;
+    if (form) form.setAttribute("data-dirty", "1");
+  }, true);
+  document.addEventListener("submit", function (e) {
+    if (!expired()) return;
+    e.preventDefault();  // it would only reach the login page: keep what was typed first
+    e.stopPropagation();
+    saveDrafts();
+    toLogin();
+  }, true);
+  document.addEventListener("htmx:afterRequest", contact);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) tick(); });
+  if (dialog) {
+    dialog.querySelector("[data-session-stay]").addEventListener("click", stay);
+    dialog.addEventListener("cancel", function (e) { e.preventDefault(); stay(); });  // Esc: the user is here
+  }
+  schedule();
+})();
