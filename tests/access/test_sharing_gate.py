@@ -11,8 +11,11 @@ from utvei.access import policy
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors, services
 from utvei.cases.models import EntryKind
+from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.sharing.consent import services as sharing
+from utvei.sharing.models import Disclosure, LegalBasis, ReferralBasis
+from utvei.sharing.referrals import services as referrals
 
 API = "/api/v1"
 
@@ -178,3 +181,59 @@ def test_the_header_follows_the_gate_for_another_organisation(world, client_for,
     assert header_seen(world, client_for, "siri", case) == {"person", "ideologies"}
     sharing.consent_withdraw(actor=world.m["kari"], consent=consent, note="Trakk samtykket")
     assert header_seen(world, client_for, "siri", case) == set()
+
+
+# ---- A basis for sharing without identity carries no identity (issue 12, side door) ---------------------
+
+
+def test_an_anonymised_basis_is_refused_for_identity(world, gate):
+    case, _ = gate
+    with pytest.raises(UtveiError) as exc:
+        sharing.disclosure_record(
+            actor=world.m["kari"],
+            case=case,
+            to_org_slug="skole",
+            categories=[DataCategory.PLAN, DataCategory.IDENTITY],
+            legal_basis_key="fvl-13a-2",
+        )
+    assert exc.value.code == "basis_anonymised"
+    assert not Disclosure.objects.filter(case=case).exists()
+    with pytest.raises(UtveiError) as exc:
+        referrals.referral_send(
+            actor=world.m["kari"],
+            case=case,
+            to_org_slug="skole",
+            categories=[DataCategory.IDENTITY],
+            basis=ReferralBasis.LEGAL_BASIS,
+            legal_basis_key="fvl-13a-2",
+        )
+    assert exc.value.code == "basis_anonymised"
+    # Without identity it is a valid disclosure.
+    sharing.disclosure_record(
+        actor=world.m["kari"],
+        case=case,
+        to_org_slug="skole",
+        categories=[DataCategory.PLAN],
+        legal_basis_key="fvl-13a-2",
+    )
+
+
+def test_an_anonymised_disclosure_recorded_with_identity_before_the_rule_still_carries_none(world, client_for, gate):
+    case, _ = gate
+    basis = LegalBasis.objects.get(key="fvl-13a-2")
+    Disclosure.objects.create(
+        case=case,
+        from_org=world.orgs["kommune"],
+        to_org=world.orgs["skole"],
+        categories=[DataCategory.IDENTITY, DataCategory.PLAN],
+        legal_basis=basis,
+        basis_version=basis.version,
+        decided_by=world.m["kari"].user,
+    )
+    ca = selectors.case_get(actor=world.m["siri"], case_id=case.public_id, audit=False)
+    scope = policy.header_scope(ca)
+    assert "person" not in scope  # who the person is stays with the municipality
+    page = client_for("siri").get(f"/cases/{case.public_id}/").content.decode()
+    assert case.person.full_name not in page
+    api = world.api("siri").get(f"/api/v1/cases/{case.public_id}/").json()
+    assert case.person.full_name not in str(api)

@@ -16,7 +16,7 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.core.errors import Conflict, Forbidden, UtveiError
 from utvei.sharing import catalogue
 from utvei.sharing.consent import selectors, services
-from utvei.sharing.models import BasisType, LegalBasis, LegalBasisRevision
+from utvei.sharing.models import BasisType, LegalBasis, LegalBasisNote, LegalBasisRevision
 
 PROVISIONS = {
     "fvl-13a-1": BasisType.CONSENT,
@@ -105,16 +105,15 @@ def test_a_changed_entry_gets_a_new_version_and_a_revision(catalogue, tmp_path):
     assert "updated: 0" in _sync(path)  # idempotent with the changed file too
 
 
-def test_an_admin_edit_survives_a_sync_of_an_unchanged_file(world, catalogue, tmp_path):
-    basis = catalogue["hpl-23-4"]
-    services.legal_basis_update(actor=world.m["adam"], basis=basis, expected_version=1, max_duration_days=14)
-    assert "unchanged" in _sync() and LegalBasis.objects.get(key="hpl-23-4").max_duration_days == 14
-    # When the file itself changes that entry, the file wins, visibly, and the admin edit stays in the history.
-    out = _sync(_changed_file(tmp_path, "hpl-23-4", max_duration_days=21))
-    assert "replaced administrators' edits of: hpl-23-4" in out
+def test_an_organisations_note_survives_a_sync_even_when_the_file_changes_the_basis(world, catalogue, tmp_path):
+    note = services.legal_basis_note_save(
+        actor=world.m["adam"], basis=catalogue["hpl-23-4"], expected_version=0, text="Vår rutine: spør overlegen."
+    )
+    assert "unchanged" in _sync()
+    _sync(_changed_file(tmp_path, "hpl-23-4", max_duration_days=21))
     basis = LegalBasis.objects.get(key="hpl-23-4")
-    assert basis.version == 3 and basis.max_duration_days == 21
-    assert [r.source for r in basis.revisions.order_by("version")] == ["data-file", "admin", "data-file"]
+    assert basis.version == 2 and basis.max_duration_days == 21
+    assert LegalBasisNote.objects.get(pk=note.pk).text == "Vår rutine: spør overlegen."
 
 
 @pytest.mark.parametrize(
@@ -143,38 +142,36 @@ def test_duplicate_keys_are_refused(tmp_path):
         catalogue.load_entries(path)
 
 
-def test_admin_update_is_versioned_audited_and_conflicts_when_stale(world, catalogue):
+def test_a_note_is_versioned_audited_and_conflicts_when_stale(world, catalogue):
     adam = world.m["adam"]
-    basis = services.legal_basis_update(
-        actor=adam, basis=catalogue["navl-7"], expected_version=1, conditions_en="Checked by counsel? Not yet."
+    note = services.legal_basis_note_save(
+        actor=adam, basis=catalogue["navl-7"], expected_version=0, text="Sjekk først."
     )
-    assert basis.version == 2 and basis.updated_by == adam.user
-    rev = basis.revisions.get(version=2)
-    assert rev.source == "admin" and rev.saved_by == adam.user and rev.snapshot["conditions_en"].startswith("Checked")
+    assert note.version == 1 and note.updated_by == adam.user and note.organisation == adam.organisation
     event = AuditEvent.objects.filter(action=Action.LEGAL_BASIS_UPDATE).last()
     assert event is not None and event.actor_id == adam.user.pk and event.object_id == "navl-7"
     with pytest.raises(Conflict) as exc:
-        services.legal_basis_update(actor=adam, basis=basis, expected_version=1, active=False)
-    assert exc.value.current.version == 2
-    # The same values again: no new version.
-    same = services.legal_basis_update(actor=adam, basis=basis, expected_version=2, conditions_en=basis.conditions_en)
-    assert same.version == 2 and basis.revisions.count() == 2
+        services.legal_basis_note_save(actor=adam, basis=catalogue["navl-7"], expected_version=0, text="Noe annet")
+    assert exc.value.current.version == 1
+    same = services.legal_basis_note_save(
+        actor=adam, basis=catalogue["navl-7"], expected_version=1, text="Sjekk først."
+    )
+    assert same.version == 1  # the same text again: no new version
+    assert LegalBasis.objects.get(key="navl-7").version == 1  # the national entry is never touched
 
 
 @pytest.mark.parametrize("username", ["kari", "ola", "dina", "mona"])
-def test_only_org_admins_may_edit(world, catalogue, username):
+def test_only_org_admins_may_write_notes(world, catalogue, username):
     with pytest.raises(Forbidden):
-        services.legal_basis_update(
-            actor=world.m[username], basis=catalogue["navl-7"], expected_version=1, active=False
+        services.legal_basis_note_save(actor=world.m[username], basis=catalogue["navl-7"], expected_version=0, text="x")
+    assert not LegalBasisNote.objects.exists()
+
+
+def test_a_note_too_long_is_refused(world, catalogue):
+    with pytest.raises(UtveiError, match="at most 2000 characters"):
+        services.legal_basis_note_save(
+            actor=world.m["adam"], basis=catalogue["navl-7"], expected_version=0, text="x" * 2001
         )
-    assert LegalBasis.objects.get(key="navl-7").version == 1
-
-
-def test_bad_admin_edits_are_refused(world, catalogue):
-    with pytest.raises(UtveiError, match=r"key\.$"):
-        services.legal_basis_update(actor=world.m["adam"], basis=catalogue["navl-7"], expected_version=1, key="x")
-    with pytest.raises(UtveiError):
-        services.legal_basis_update(actor=world.m["adam"], basis=catalogue["navl-7"], expected_version=1, type="no")
 
 
 @pytest.mark.parametrize(
@@ -205,8 +202,6 @@ def test_who_may_use_which_basis(catalogue, key, kind, usable):
     assert selectors.legal_basis_usable_by(catalogue[key], kind) is usable
 
 
-def test_an_inactive_basis_is_usable_by_nobody(world, catalogue):
-    basis = services.legal_basis_update(
-        actor=world.m["adam"], basis=catalogue["strl-17"], expected_version=1, active=False
-    )
-    assert not selectors.legal_basis_usable_by(basis, OrgKind.POLICE)
+def test_an_inactive_basis_is_usable_by_nobody(world, catalogue, tmp_path):
+    _sync(_changed_file(tmp_path, "strl-17", active=False))
+    assert not selectors.legal_basis_usable_by(LegalBasis.objects.get(key="strl-17"), OrgKind.POLICE)

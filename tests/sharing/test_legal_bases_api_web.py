@@ -1,4 +1,5 @@
-"""legal-bases/ in the API and the catalogue page: who may read, who may edit, versions, the counsel note."""
+"""legal-bases/ in the API and the catalogue page: who may read, that nobody edits the national catalogue here, an
+organisation's own notes (who writes them, who sees them, versions), the counsel note."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from utvei.audit.models import AuditEvent
-from utvei.sharing.models import LegalBasis
+from utvei.sharing.models import LegalBasis, LegalBasisNote
 
 from ..api.api_helpers import API, assert_error, send
 
@@ -57,44 +58,61 @@ def test_unauthenticated_is_401(db, catalogue):
     assert_error(send(Client(), "PATCH", URL + "fvl-13b-5/", {"version": 1, "active": False}), 401)
 
 
-def test_an_admin_edits_and_a_stale_version_is_409(world, catalogue):
-    client = world.api("adam")
-    r = send(client, "PATCH", URL + "fvl-13b-5/", {"version": 1, "max_duration_days": 200})
+def test_an_admin_writes_the_organisations_note_and_a_stale_version_is_409(world, catalogue):
+    client = world.api("adam")  # kommune's administrator
+    before = LegalBasis.objects.get(key="fvl-13b-5").version
+    r = send(client, "PATCH", URL + "fvl-13b-5/", {"version": 0, "local_note": "Ring juristen vår først: 22 00 00 00."})
     assert r.status_code == 200, r.content
     body = r.json()
-    assert body["version"] == 2 and body["max_duration_days"] == 200 and body["revisions"] == 2
-    assert body["updated_by"] == "adam"
-    stale = send(client, "PATCH", URL + "fvl-13b-5/", {"version": 1, "max_duration_days": 100})
+    assert body["local_note"] == "Ring juristen vår først: 22 00 00 00." and body["local_note_version"] == 1
+    assert body["version"] == before  # the national entry is unchanged
+    event = AuditEvent.objects.filter(action="legal_basis.update").latest("seq")
+    assert (event.object_type, event.object_id, event.reason) == ("legalbasisnote", "fvl-13b-5", "note v1")
+    stale = send(client, "PATCH", URL + "fvl-13b-5/", {"version": 0, "local_note": "Noe annet"})
     data = assert_error(stale, 409, "conflict")
-    assert data["current"]["version"] == 2 and data["current"]["max_duration_days"] == 200
-    assert LegalBasis.objects.get(key="fvl-13b-5").max_duration_days == 200
+    assert data["current"]["local_note"] == "Ring juristen vår først: 22 00 00 00."
+    # Another organisation's people do not see it; the organisation's own people do.
+    assert send(world.api("per"), "GET", URL + "fvl-13b-5/").json()["local_note"] == ""
+    assert send(world.api("ola"), "GET", URL + "fvl-13b-5/").json()["local_note_version"] == 1
+
+
+def test_the_national_catalogue_is_not_changed_here(world, catalogue):
+    """Any organisation's administrator could once change every organisation's catalogue: no longer."""
+    r = send(world.api("adam"), "PATCH", URL + "fvl-13b-5/", {"version": 1, "max_duration_days": 200})
+    data = assert_error(r, 400, "national_catalogue")
+    assert "max_duration_days" in data["detail"]
+    basis = LegalBasis.objects.get(key="fvl-13b-5")
+    assert basis.max_duration_days != 200 and basis.revisions.count() == 1
 
 
 @pytest.mark.parametrize("username", ["kari", "ola", "per", "mona", "dina", "rolf"])
-def test_others_may_not_edit(world, catalogue, username):
-    r = send(world.api(username), "PATCH", URL + "fvl-13b-5/", {"version": 1, "active": False})
+def test_others_may_not_write_notes(world, catalogue, username):
+    r = send(world.api(username), "PATCH", URL + "fvl-13b-5/", {"version": 0, "local_note": "x"})
     assert_error(r, 403, "forbidden")
-    assert LegalBasis.objects.get(key="fvl-13b-5").active
+    assert not LegalBasisNote.objects.exists()
 
 
 @pytest.mark.parametrize(
     "body",
     [
         {},
-        {"active": False},
-        {"version": 0, "active": False},
-        {"version": 1, "type": "whim"},
-        {"version": 1, "sender_kinds": ["aliens"]},
-        {"version": 1, "sender_kinds": "police"},
-        {"version": 1, "max_duration_days": 0},
-        {"version": 1, "title_en": ""},
-        {"version": 1, "title_en": "x" * 301},
-        {"version": 1, "key": "renamed", "active": "nope"},
+        {"local_note": "x"},
+        {"version": -1, "local_note": "x"},
+        {"version": 0},
+        {"version": 0, "local_note": "x" * 2001},
+        {"version": 0, "local_note": None},
+        {"version": "nope", "local_note": "x"},
     ],
 )
 def test_bad_patches_are_400(world, catalogue, body):
     assert_error(send(world.api("adam"), "PATCH", URL + "fvl-13b-5/", body), 400)
-    assert LegalBasis.objects.get(key="fvl-13b-5").version == 1
+    assert not LegalBasisNote.objects.exists()
+
+
+def test_the_page_shows_the_organisations_own_note(world, browse, catalogue):
+    send(world.api("adam"), "PATCH", URL + "fvl-13b-5/", {"version": 0, "local_note": "Spør leder før deling."})
+    assert "Spør leder før deling." in browse("ola").get("/legal-bases/").content.decode()
+    assert "Spør leder før deling." not in browse("per").get("/legal-bases/").content.decode()
 
 
 def test_the_schema_documents_the_catalogue(db):

@@ -295,7 +295,7 @@ class CaseAccess:
         """The case's consents and disclosures, loaded once per request (two queries) for every item."""
         if self._bases is None:
             consents = list(Consent.objects.filter(case=self.case).prefetch_related("scope_orgs"))
-            disclosures = list(Disclosure.objects.filter(case=self.case))
+            disclosures = list(Disclosure.objects.filter(case=self.case).select_related("legal_basis"))
             self._bases = (consents, disclosures)
         return self._bases
 
@@ -347,7 +347,7 @@ def case_accesses(m: Membership | None, cases: Iterable[Case]) -> dict[int, Case
         disclosures: dict[int, list[Any]] = {pk: [] for pk in out}
         for consent in Consent.objects.filter(case_id__in=list(out)).prefetch_related("scope_orgs"):
             consents[consent.case_id].append(consent)
-        for disclosure in Disclosure.objects.filter(case_id__in=list(out)):
+        for disclosure in Disclosure.objects.filter(case_id__in=list(out)).select_related("legal_basis"):
             disclosures[disclosure.case_id].append(disclosure)
         for pk, ca in out.items():
             ca._bases = (consents[pk], disclosures[pk])

@@ -20,7 +20,8 @@ holder ends it (`emergency_end_decision`); a data protection officer answers for
 organisation owns and for those its own staff make (`emergency_review_scope`); the case lead (or, without one, the
 owning organisation's coordinators) and those DPOs are told (`emergency_watchers`).
 
-The catalogue of legal bases is edited by organisation administrators (`legal_basis_edit_decision`).
+The national catalogue of legal bases changes only through its data file (`utvei legal-bases sync`), never in the
+application; an organisation's administrators keep their organisation's own notes on it (`legal_basis_note_decision`).
 """
 
 from __future__ import annotations
@@ -321,10 +322,12 @@ def emergency_watchers(m: Membership, case: Case) -> list[tuple[User, Organisati
 # ---- The catalogue of legal bases ----------------------------------------------------------------------
 
 
-def legal_basis_edit_decision(m: Membership | None) -> Decision:
-    """May the principal edit the catalogue of legal bases? Organisation administrators only."""
+def legal_basis_note_decision(m: Membership | None) -> Decision:
+    """May the principal write their organisation's note on a legal basis? Its administrators only. Nobody
+    changes the national catalogue in the application: it is the same for every organisation and comes from its
+    data file."""
     if m is None or not membership_ok(m) or not has_cap(m.role, Cap.ORG_ADMIN):
         return Decision(
-            False, "capability", _("Only an organisation administrator can edit the catalogue of legal bases.")
+            False, "capability", _("Only an organisation administrator can write the organisation's notes.")
         )
     return Decision(True, "capability", _("You administer your organisation."), {"membership": m.pk})

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from utvei.accounts.models import OrgKind
 from utvei.core.vocabulary import DataCategory
+from utvei.sharing.consent.selectors import own_note
 from utvei.sharing.models import (
     CONSENT_TEXT_VERSION,
     COUNSEL_NOTE,
@@ -54,6 +55,16 @@ class LegalBasisSerializer(serializers.Serializer):
     counsel_note = serializers.SerializerMethodField(
         help_text=_("The texts are summaries and must be checked by legal counsel before use.")
     )
+    local_note = serializers.SerializerMethodField(help_text=_("Your organisation's own note on this basis."))
+    local_note_version = serializers.SerializerMethodField(help_text=_("Its version; 0 when there is none."))
+
+    def get_local_note(self, obj: LegalBasis) -> str:
+        note = own_note(obj)
+        return note.text if note is not None else ""
+
+    def get_local_note_version(self, obj: LegalBasis) -> int:
+        note = own_note(obj)
+        return note.version if note is not None else 0
 
     def get_title(self, obj: LegalBasis) -> str:
         return obj.display_title
@@ -71,25 +82,10 @@ class LegalBasisSerializer(serializers.Serializer):
 
 
 class LegalBasisPatchSerializer(serializers.Serializer):
-    version = Version()
-    statute = Text(max_length=120, required=False)
-    statute_en = Text(max_length=160, required=False, allow_blank=True)
-    provision = Text(max_length=120, required=False)
-    title_nb = Text(max_length=300, required=False)
-    title_en = Text(max_length=300, required=False)
-    type = serializers.ChoiceField(choices=BasisType.choices, required=False)
-    sender_kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=OrgKind.choices),
-        required=False,
-        max_length=len(OrgKind.values),
-        help_text=_("Organisation kinds that may use this basis; empty means any."),
-    )
-    conditions_nb = Text(max_length=5000, required=False, allow_blank=True)
-    conditions_en = Text(max_length=5000, required=False, allow_blank=True)
-    justification_required = serializers.BooleanField(required=False)
-    max_duration_days = serializers.IntegerField(min_value=1, max_value=36500, required=False, allow_null=True)
-    gdpr_frame = Text(max_length=300, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False)
+    """An organisation's own note on a basis. The national catalogue itself changes only through its data file."""
+
+    version = Version(min_value=0, help_text=_("The version of your organisation's note you read (0: none yet)."))
+    local_note = Text(max_length=2000, allow_blank=True, help_text=_("Your organisation's note; empty clears it."))
 
 
 class LegalBasisFilterSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, OrgKind
 from utvei.core.crypto import EncryptedTextField
+from utvei.core.vocabulary import DataCategory
 
 # Shown wherever the catalogue is shown (page, API, data file header).
 COUNSEL_NOTE = _(
@@ -113,6 +114,22 @@ class LegalBasisRevision(models.Model):
     class Meta:
         ordering = ["basis", "version"]
         constraints = [models.UniqueConstraint(fields=["basis", "version"], name="uniq_legal_basis_version")]
+
+
+class LegalBasisNote(models.Model):
+    """An organisation's own note on a basis of the national catalogue (its routine, its contact, its counsel's
+    advice). The catalogue itself changes only through its data file; an organisation adds to it here, for its own
+    people. Versioned: a stale version is a conflict."""
+
+    basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="notes")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("local note"), max_length=2000, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["basis", "organisation"], name="uniq_legal_basis_note")]
 
 
 # ---- Consent -------------------------------------------------------------------------------------------
@@ -216,9 +233,18 @@ class Disclosure(models.Model):
     def is_active(self, at: dt.datetime | None = None) -> bool:
         return _active(self.decided_at, self.expires_at, self.revoked_at, at or timezone.now())
 
+    @property
+    def anonymised(self) -> bool:
+        """Made under a basis for sharing without identity: it never carries the person's identity, whatever
+        categories it names (a disclosure recorded before that rule may name identity; it still does not carry it).
+        Load with `select_related("legal_basis")`."""
+        return self.legal_basis.type == BasisType.ANONYMISED
+
     def covers(self, org: Organisation | Any, category: str, at: dt.datetime | None = None) -> bool:
-        """Does this disclosure let `org` receive `category` at `at`? No queries (compares ids)."""
+        """Does this disclosure let `org` receive `category` at `at`? No queries with the basis loaded."""
         org_id = getattr(org, "pk", org)
+        if category == DataCategory.IDENTITY and self.anonymised:
+            return False
         return self.to_org_id == org_id and category in self.categories and self.is_active(at)
 
 

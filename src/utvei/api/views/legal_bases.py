@@ -1,14 +1,18 @@
-"""legal-bases/: the catalogue of legal bases for sharing without consent (read by all, edited by admins)."""
+"""legal-bases/: the national catalogue of legal bases for sharing without consent (read by all; it changes only
+through its data file), with each organisation's own notes on it (written by its administrators)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from utvei.core.errors import Conflict
+from utvei.access.policy import require
+from utvei.access.sharing import legal_basis_note_decision
+from utvei.core.errors import Conflict, UtveiError
 from utvei.sharing.consent import selectors, services
 from utvei.sharing.models import LegalBasis
 
@@ -52,10 +56,12 @@ class LegalBasisDetailView(ApiView):
 
     @extend_schema(
         operation_id="legal_bases_partial_update",
-        summary="Edit a legal basis",
+        summary="Write your organisation's note on a legal basis",
         description=(
-            "Organisation administrators. Send `version` (required) with the fields to change. Every change is "
-            "kept as a new version; a stale version gives 409 with the saved basis in «current»."
+            "Organisation administrators. Send `version` (the `local_note_version` you read, 0 when there is no "
+            "note yet) and `local_note`. The national catalogue itself is the same for everyone and changes only "
+            "through its data file: its fields are refused here (400). A stale version gives 409 with the basis "
+            "and your organisation's saved note in «current»."
         ),
         request=LegalBasisPatchSerializer,
         responses={200: LegalBasisSerializer, **errors(400, 401, 403, 404, 409)},
@@ -63,10 +69,26 @@ class LegalBasisDetailView(ApiView):
     def patch(self, request: Request, key: str, *args: Any, **kwargs: Any) -> Response:
         actor = self.actor
         basis = selectors.legal_basis_get(actor=actor, key=key)
-        v = dict(self.parse(LegalBasisPatchSerializer))
-        expected = v.pop("version")
+        require(legal_basis_note_decision(actor))
+        national = (
+            sorted(set(request.data) - set(LegalBasisPatchSerializer().fields))
+            if isinstance(request.data, dict)
+            else []
+        )
+        if national:
+            raise UtveiError(
+                _(
+                    "The national catalogue changes only through its data file, not here: %(fields)s. "
+                    "Write your organisation's own note in local_note."
+                )
+                % {"fields": ", ".join(national)[:200]},
+                code="national_catalogue",
+            )
+        v = self.parse(LegalBasisPatchSerializer)
         try:
-            services.legal_basis_update(actor=actor, basis=basis, expected_version=expected, **v)
+            services.legal_basis_note_save(
+                actor=actor, basis=basis, expected_version=v["version"], text=v["local_note"]
+            )
         except Conflict as exc:
             return conflict(exc, render_basis(selectors.legal_basis_get(actor=actor, key=key)))
         return Response(render_basis(selectors.legal_basis_get(actor=actor, key=key)))

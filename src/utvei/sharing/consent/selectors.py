@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,13 +26,25 @@ from utvei.cases.models import Case
 from utvei.cases.selectors import case_get
 from utvei.core.errors import Forbidden, NotFound
 
-from ..models import BasisType, Consent, Disclosure, LegalBasis
+from ..models import BasisType, Consent, Disclosure, LegalBasis, LegalBasisNote
 
 
 def _bases(actor: Membership | None) -> QuerySet[LegalBasis]:
-    if not membership_ok(actor):
+    """The catalogue, each basis with `revision_count` and the reader's organisation's own note (`own_note`)."""
+    if not membership_ok(actor) or actor is None:
         return LegalBasis.objects.none()
-    return LegalBasis.objects.select_related("updated_by").annotate(revision_count=Count("revisions"))
+    own = LegalBasisNote.objects.filter(organisation_id=actor.organisation_id).select_related("updated_by")
+    return (
+        LegalBasis.objects.select_related("updated_by")
+        .annotate(revision_count=Count("revisions"))
+        .prefetch_related(Prefetch("notes", queryset=own, to_attr="own_notes"))
+    )
+
+
+def own_note(basis: LegalBasis) -> LegalBasisNote | None:
+    """The reader's organisation's note on a basis read through `legal_basis_list` or `legal_basis_get`."""
+    notes = getattr(basis, "own_notes", None) or []
+    return notes[0] if notes else None
 
 
 def legal_basis_list(*, actor: Membership | None, active_only: bool = True) -> QuerySet[LegalBasis]:

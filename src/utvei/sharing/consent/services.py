@@ -16,19 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import Act, can, case_access, membership_ok
 from utvei.access.policy import require as _require
-from utvei.access.sharing import legal_basis_edit_decision
+from utvei.access.sharing import legal_basis_note_decision
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.cases.models import Case
-from utvei.core.catalogue import save_edit
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import LATEST, clean_text
 from utvei.core.vocabulary import DataCategory
 from utvei.people.models import AgeBand
 
 from .. import catalogue
-from ..catalogue import CatalogueError
 from ..models import (
     CONSENT_TEXT_VERSION,
     BasisType,
@@ -37,54 +35,43 @@ from ..models import (
     Evidence,
     GivenBy,
     LegalBasis,
+    LegalBasisNote,
     LegalBasisRevision,
     Purpose,
-    RevisionSource,
 )
 from .selectors import legal_basis_usable_by
 
-EDITABLE = tuple(f for f in catalogue.FIELDS if f != "key")
+NOTE_MAX = 2000
 
 
-def legal_basis_update(*, actor: Membership, basis: LegalBasis, expected_version: int, **fields: Any) -> LegalBasis:
-    """An organisation administrator edits one basis. A stale version is a Conflict; every change is a revision.
-
-    Sending the values the basis already has changes nothing and makes no new version.
-    """
-    _require(legal_basis_edit_decision(actor))
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise UtveiError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+def legal_basis_note_save(*, actor: Membership, basis: LegalBasis, expected_version: int, text: str) -> LegalBasisNote:
+    """Write the actor's organisation's note on a basis (an administrator). `expected_version` is the version of
+    the note the writer read, 0 when there was none; a stale one is a Conflict. The same text changes nothing."""
+    _require(legal_basis_note_decision(actor))
+    cleaned = clean_text(text if isinstance(text, str) else "", _("Note"), required=False, max_length=NOTE_MAX)
     with transaction.atomic():
-        current = LegalBasis.objects.select_for_update().get(pk=basis.pk)
-        if current.version != expected_version:
+        current = (
+            LegalBasisNote.objects.select_for_update().filter(basis=basis, organisation=actor.organisation).first()
+        )
+        if (current.version if current else 0) != expected_version:
             raise Conflict(
-                _("Someone else changed this legal basis after you read it. Read it again and repeat your change."),
+                _("Someone else changed this note after you read it. Read it again and repeat your change."),
                 current=current,
             )
-        proposed = {**catalogue.snapshot(current), **fields}
-        try:
-            cleaned = catalogue.clean_entry(proposed, "legal basis")
-        except CatalogueError as exc:
-            raise UtveiError(_("The change is not valid: %(problem)s") % {"problem": str(exc)}) from exc
-        if not save_edit(
-            current,
-            cleaned,
-            fields=catalogue.FIELDS,
-            editable=EDITABLE,
-            user=actor.user,
-            revision_model=LegalBasisRevision,
-            parent="basis",
-            source=RevisionSource.ADMIN,
-        ):
+        if current is not None and current.text == cleaned:
             return current
+        if current is None:
+            current = LegalBasisNote(basis=basis, organisation=actor.organisation, version=0)
+        current.text, current.version = cleaned, current.version + 1
+        current.updated_by, current.updated_at = actor.user, timezone.now()
+        current.save()
         audit_record(
             action=Action.LEGAL_BASIS_UPDATE,
             actor=actor.user,
             organisation=actor.organisation,
-            object_type="legalbasis",
-            object_id=current.key,
-            reason=f"v{current.version}",
+            object_type="legalbasisnote",
+            object_id=basis.key,
+            reason=f"note v{current.version}",
         )
     return current
 
@@ -303,13 +290,15 @@ def check_disclosure(
     justification: str = "",
     expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    categories: Iterable[str] = (),
 ) -> tuple[LegalBasis, str, dt.datetime | None]:
     """The one check of a share under a legal basis, for disclosures and referrals alike.
 
     Returns (basis, cleaned justification, expiry). Refused when the basis is unknown, inactive, a consent or
     confidentiality entry, or not usable by the sender's organisation kind; when it requires a justification and
-    none is given; when the expiry is past or beyond the basis's maximum duration. Without `expires_at` the share
-    expires after the maximum duration (never, if the basis has none).
+    none is given; when the expiry is past or beyond the basis's maximum duration; when the basis is for sharing
+    without identity (type anonymised) and the categories include identity. Without `expires_at` the share expires
+    after the maximum duration (never, if the basis has none).
     """
     key = legal_basis_key.strip() if isinstance(legal_basis_key, str) else ""
     basis = LegalBasis.objects.filter(key=key).first() if key else None
@@ -328,6 +317,11 @@ def check_disclosure(
         )
     if not basis.active:
         raise UtveiError(_("%(basis)s is no longer in use.") % {"basis": label}, code="basis_inactive")
+    if basis.type == BasisType.ANONYMISED and DataCategory.IDENTITY in set(categories):
+        raise UtveiError(
+            _("%(basis)s is for sharing without identity: leave out the category Identity.") % {"basis": label},
+            code="basis_anonymised",
+        )
     if not legal_basis_usable_by(basis, from_org.kind):
         raise UtveiError(
             _("%(basis)s cannot be used by a %(kind)s: it is for %(kinds)s.")
@@ -387,7 +381,12 @@ def disclosure_record(
     cats = _values(categories, DataCategory, _("data categories"))
     now = timezone.now()
     basis, text, expires_at = check_disclosure(
-        from_org=from_org, legal_basis_key=legal_basis_key, justification=justification, expires_at=expires_at, now=now
+        from_org=from_org,
+        legal_basis_key=legal_basis_key,
+        justification=justification,
+        expires_at=expires_at,
+        now=now,
+        categories=cats,
     )
     with transaction.atomic():
         disclosure = Disclosure.objects.create(

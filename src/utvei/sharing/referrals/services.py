@@ -69,9 +69,11 @@ def _check_consent(case: Case, to_org: Organisation, categories: list[str], *, a
     raise UtveiError(message % {"org": to_org.name, "categories": _labels(missing)}, code="consent_missing")
 
 
-def _check_legal_basis(from_org: Organisation, key: str, justification: str) -> Any:
+def _check_legal_basis(from_org: Organisation, key: str, justification: str, categories: list[str]) -> Any:
     try:
-        return check_disclosure(from_org=from_org, legal_basis_key=key, justification=justification)
+        return check_disclosure(
+            from_org=from_org, legal_basis_key=key, justification=justification, categories=categories
+        )
     except UtveiError as exc:
         if exc.code == "basis_is_consent":
             raise UtveiError(
@@ -175,7 +177,7 @@ def referral_send(
     else:
         if not (isinstance(legal_basis_key, str) and legal_basis_key.strip()):
             raise UtveiError(_("Choose the legal basis the referral is made under."), code="basis_required")
-        legal_basis, text, _expiry = _check_legal_basis(actor.organisation, legal_basis_key, text)
+        legal_basis, text, _expiry = _check_legal_basis(actor.organisation, legal_basis_key, text, cats)
     if not access.referral_deciders(to_org):
         raise UtveiError(
             _("%(org)s has no coordinator in Utvei who could accept it.") % {"org": to_org.name},
@@ -288,7 +290,10 @@ def _record_disclosure(actor: Membership, referral: Referral) -> Disclosure | No
     key = referral.legal_basis.key if referral.legal_basis is not None else ""
     try:
         basis, text, expires_at = check_disclosure(
-            from_org=referral.from_org, legal_basis_key=key, justification=referral.justification
+            from_org=referral.from_org,
+            legal_basis_key=key,
+            justification=referral.justification,
+            categories=referral.categories,
         )
     except UtveiError as exc:
         raise UtveiError(
