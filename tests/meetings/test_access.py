@@ -20,7 +20,7 @@ from tests.meetings.helpers import (
 from utvei.access.meetings import MeetingView
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
-from utvei.cases.models import TeamRole
+from utvei.cases.models import Task, TaskOrigin, TeamRole
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import DataCategory
 from utvei.meetings import selectors, services
@@ -48,7 +48,7 @@ def test_team_members_with_a_basis_and_the_owners_coordinators_see_everything(mw
     assert len(ma.decisions) == 2 and {a.key for a in ma.attendees} == {"kari@kommune", "nils@nav"}
 
 
-def test_another_organisation_without_a_basis_sees_a_marker_with_the_teams_decisions(world):
+def test_another_organisation_without_a_basis_sees_a_marker_without_the_decisions(world):
     case = world.open_case()
     world.add(case, "nils")
     world.add(case, "siri", consent=False)
@@ -57,7 +57,7 @@ def test_another_organisation_without_a_basis_sees_a_marker_with_the_teams_decis
     ma = get(world, "siri", meeting)
     assert ma.view == MeetingView.MARKER and not ma.readable and not ma.details
     assert ma.attendees == [] and ma.read.restricted_marker
-    assert [r.decision.owner_user for r in ma.decisions] == [world.m["nils"].user]  # decisions are the team's tasks
+    assert ma.decisions == []  # the decisions keep the meeting's compartment (issue 12)
     assert listed(world, "siri", case)[meeting.pk].marker
     with pytest.raises(Forbidden):  # cannot change what it cannot read
         decide(world, meeting, by="siri")
@@ -186,3 +186,53 @@ def test_holding_after_the_fact_keeps_the_draft_visible_to_the_team_before(mw):
     assert get(mw.world, "nils", meeting).view == MeetingView.FULL
     hold(mw.world, meeting)
     assert fresh(meeting).is_held
+
+
+# ---- Decisions and their tasks keep the meeting's compartment (issue 12, a side door closed) ------------
+
+
+def test_a_police_decision_is_not_read_by_the_health_service_without_a_basis(world, client_for):
+    """The health caseworker without a consent once read, as a task, a police decision naming the person."""
+    case = world.open_case(name="Navn Personsen")
+    world.add(case, "per")  # police: consented
+    world.add(case, "nils")
+    world.add(case, "hanne", consent=False)  # health: no basis
+    meeting = plan(world, case, by="per", attendees=("per", "nils"), category=DataCategory.CRIMINAL)
+    decide(world, meeting, by="per", owner="nils", text="Politiet følger opp Navn Personsen hjemme")
+    meeting = fresh(hold(world, meeting, by="per"))
+    task = Task.objects.get(case=case, origin=TaskOrigin.MEETING)
+    assert (task.source_org_id, task.classification, task.category) == (
+        world.orgs["politi"].pk,
+        meeting.classification,
+        DataCategory.CRIMINAL,
+    )
+    words = task.title
+    # The assignee reads their task; the police read their own meeting's decisions.
+    for username in ("nils", "per"):
+        page = client_for(username).get(f"/cases/{case.public_id}/").content.decode()
+        assert words in page, username
+    # The health service sees that a task is there, not what it says: page, API, and it may not change it.
+    hanne = client_for("hanne")
+    page = hanne.get(f"/cases/{case.public_id}/").content.decode()
+    assert words not in page and "A task from a meeting whose content you may not read" in page
+    api = world.api("hanne").get(f"/api/v1/tasks/{task.public_id}/")
+    assert api.status_code == 200 and api.json()["title"] == "" and api.json()["restricted"] is True
+    assert words not in api.content.decode()
+    r = world.api("hanne").patch(
+        f"/api/v1/tasks/{task.public_id}/", {"status": "done", "version": task.version}, content_type="application/json"
+    )
+    assert r.status_code == 403
+    assert Task.objects.get(pk=task.pk).status == "open"
+    assert get(world, "hanne", meeting).decisions == []
+    # A consent that covers the category opens it on the next request.
+    world.consent(case, "helse", categories=[DataCategory.CRIMINAL])
+    assert words in hanne.get(f"/cases/{case.public_id}/").content.decode()
+
+
+def test_a_task_written_on_the_case_page_is_read_by_the_whole_team_as_before(world, client_for):
+    case = world.open_case()
+    world.add(case, "hanne", consent=False)
+    from utvei.cases import services as case_services
+
+    case_services.task_create(actor=world.m["kari"], case=case, title="Ring skolen om møtet")
+    assert "Ring skolen om møtet" in client_for("hanne").get(f"/cases/{case.public_id}/").content.decode()

@@ -13,9 +13,11 @@ part in the meeting decide how much of the rest they see:
   owner   a mentor who owns a decision of a meeting they do not take part in: kind and date only
   none    nobody else sees the meeting at all (404, no marker)
 
-Decisions are the team's shared commitments and become tasks on the case, so they follow the task rule
-(`policy.task_visible`): coordinators and caseworkers see every decision — also of a meeting whose minutes they
-may not read —, a mentor only the decisions they own (docs/decisions/0007-meeting-decisions-are-tasks.md).
+Decisions are the team's shared commitments and become tasks on the case, but their words come from the meeting,
+so they keep its compartment (issue 12): whoever reads the meeting sees every decision, anyone else who sees the
+meeting only the decisions they own; the task a decision becomes carries the meeting's organisation,
+classification and category and is read the same way (`policy.task_read_decision`): its assignee always, others
+as they would read the meeting, else a marker (docs/decisions/0007-meeting-decisions-are-tasks.md).
 
 Writes: coordinators and caseworkers with a full relation (team, owning organisation's coordinator) call meetings;
 only the organisation that called a meeting (its author organisation) changes it, records it as held, cancels it
@@ -107,10 +109,11 @@ def details_visible(view: MeetingView) -> bool:
 
 
 def decision_visible(ca: CaseAccess, view: MeetingView, decision: Any) -> bool:
-    """Decisions follow the task rule: every one for coordinators and caseworkers, a mentor's own for a mentor."""
+    """Decisions keep the meeting's compartment: every one for those who read the meeting, their own for anyone
+    else who sees it (a mentor at it, a coordinator or caseworker who sees only that the meeting took place)."""
     if view == MeetingView.NONE:
         return False
-    if ca.full:
+    if view == MeetingView.FULL:
         return True
     return owns(ca, decision)
 

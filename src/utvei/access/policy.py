@@ -543,16 +543,49 @@ def writable_classifications(m: Membership) -> list[str]:
 
 
 def task_visible(ca: CaseAccess, task: Task) -> bool:
+    """May the principal know the task is there (its row, due date and status)? Its words: `task_read_decision`."""
     if ca.full:
         return True
     return task.assignee_id == ca.membership.user_id
 
 
+@dataclass(frozen=True)
+class _TaskSource:
+    """A task made from classified content, as the item steps 5–8 read: its source's organisation and compartment."""
+
+    author_id: Any
+    author_org_id: Any
+    classification: str
+    category: str
+
+
+def task_read_decision(ca: CaseAccess, task: Task) -> Decision:
+    """May the principal read the task's words? A task written on the case page: whoever sees it. A task made from
+    a meeting's decision keeps the meeting's classification and category: its assignee reads it (it is theirs to
+    do), anyone else as they would read the meeting — else they see that a task is there, not what it says. No
+    queries beyond the case's bases, once per request."""
+    if not task_visible(ca, task):
+        return Decision(False, "task", _("Not your task."))
+    if not task.classification or task.assignee_id == ca.membership.user_id:
+        return Decision(True, "task", _relation_reason(ca))
+    decision = entry_decision(
+        ca, _TaskSource(task.created_by_id, task.source_org_id, task.classification, task.category)
+    )
+    if decision:
+        return decision
+    return Decision(False, decision.step, _TASK_RESTRICTED_REASON, restricted_marker=True)
+
+
+_TASK_RESTRICTED_REASON = _("This task comes from a meeting whose content you may not read.")
+
+
 def task_edit_decision(ca: CaseAccess, task: Task) -> Decision:
-    """May the principal change this task's status? No queries: use it per row."""
+    """May the principal change this task's status? No queries: use it per row. Only someone who may read it."""
     m = ca.membership
     if not task_visible(ca, task):
         return Decision(False, "task", _("Not your task."))
+    if not task_read_decision(ca, task):
+        return Decision(False, "task", _TASK_RESTRICTED_REASON)
     if ca.relation == Relation.EMERGENCY:
         return _limited(ca)
     if task.assignee_id == m.user_id or (has_cap(m.role, Cap.CASE_MANAGE) and ca.relation in FULL_RELATIONS):

@@ -372,6 +372,10 @@ class TaskSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     version = serializers.IntegerField(read_only=True)
+    restricted = serializers.BooleanField(
+        read_only=True,
+        help_text=_("True: the task comes from a meeting whose content you may not read; its title is left out."),
+    )
 
     def get_case_reference(self, obj: Any) -> str:
         return obj.case.reference

@@ -288,6 +288,13 @@ class Task(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)  # a status change names the version it was made on
+    # A task made from classified content (a meeting's decision) keeps its source's compartment: who wrote it, its
+    # classification and data category. Empty for a task written on the case page, which the whole team reads.
+    source_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    classification = models.CharField(max_length=12, choices=Classification.choices, blank=True, default="")
+    category = models.CharField(max_length=12, choices=DataCategory.choices, blank=True, default="")
+
+    restricted = False  # set by the selectors on a task whose words the viewer may not read (the title is blanked)
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -273,8 +273,17 @@ def phase_history(ca: CaseAccess) -> list[Any]:
 
 
 def case_tasks(ca: CaseAccess) -> list[Task]:
+    """The case's tasks the principal may know of; the words of those they may not read are blanked (`restricted`)."""
     tasks = ca.case.tasks.select_related("assignee", "assignee_org").order_by("status", "due_on", "pk")
-    return [t for t in tasks if policy.task_visible(ca, t)]
+    return [restrict_task(ca, t) for t in tasks if policy.task_visible(ca, t)]
+
+
+def restrict_task(ca: CaseAccess, task: Task) -> Task:
+    """The task as the principal may see it: without its words when `policy.task_read_decision` says no."""
+    if not policy.task_read_decision(ca, task):
+        task.title = ""
+        task.restricted = True
+    return task
 
 
 def dashboard_audit(*, actor: Membership) -> None:
@@ -307,8 +316,10 @@ def task_get(*, actor: Membership | None, task_id: Any, audit: bool = True) -> t
     if task is None or ca is None or not policy.task_visible(ca, task):
         audit_by(actor, Action.CASE_DENIED, object_type="task", object_id=str(pk or "")[:64])
         raise NotFound(_("The task was not found."))
+    restrict_task(ca, task)
     if audit:
-        audit_by(actor, Action.TASK_VIEW, obj=task, case=task.case, reason=_read_reason(ca))
+        reason = _read_reason(ca, "restricted" if task.restricted else "")
+        audit_by(actor, Action.TASK_VIEW, obj=task, case=task.case, reason=reason)
     return task, ca
 
 

@@ -457,7 +457,8 @@ def _decision_revision(decision: MeetingDecision, user: User) -> None:
 
 
 def _make_task(actor: Membership, meeting: Meeting, decision: MeetingDecision) -> Task:
-    """The decision's task on the case: the decision's words, owner and due date."""
+    """The decision's task on the case: the decision's words, owner and due date, and the meeting's compartment
+    (its author's organisation, classification and category), so the task is read as the meeting is."""
     task = Task.objects.create(
         case=meeting.case,
         title=decision.text,
@@ -466,6 +467,9 @@ def _make_task(actor: Membership, meeting: Meeting, decision: MeetingDecision) -
         due_on=decision.due_on,
         origin=TaskOrigin.MEETING,
         created_by=actor.user,
+        source_org_id=meeting.author_org_id,
+        classification=meeting.classification,
+        category=meeting.category,
     )
     MeetingDecision.objects.filter(pk=decision.pk).update(task=task)
     decision.task = task
