@@ -201,8 +201,8 @@ class DecisionForm(UtveiForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
-            "Decisions are shared with everyone on the team as tasks (a mentor sees their own). Keep confidential "
-            "detail in the minutes."
+            "Each decision becomes a task on the case. Its owner and whoever may read this meeting read it; others on "
+            "the team see only that a task is there. Keep confidential detail in the minutes."
         ),
     )
     owner = forms.ChoiceField(label=_("Owner"), help_text=_("A person on the team, or an organisation on the team."))
