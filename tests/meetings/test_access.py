@@ -191,7 +191,7 @@ def test_holding_after_the_fact_keeps_the_draft_visible_to_the_team_before(mw):
 # ---- Decisions and their tasks keep the meeting's compartment (issue 12, a side door closed) ------------
 
 
-def test_a_police_decision_is_not_read_by_the_health_service_without_a_basis(world, client_for):
+def test_a_police_decision_is_not_read_by_the_health_service_without_a_basis(world, client_for, browse):
     """The health caseworker without a consent once read, as a task, a police decision naming the person."""
     case = world.open_case(name="Navn Personsen")
     world.add(case, "per")  # police: consented
@@ -212,7 +212,7 @@ def test_a_police_decision_is_not_read_by_the_health_service_without_a_basis(wor
         page = client_for(username).get(f"/cases/{case.public_id}/").content.decode()
         assert words in page, username
     # The health service sees that a task is there, not what it says: page, API, and it may not change it.
-    hanne = client_for("hanne")
+    hanne = browse("hanne")
     page = hanne.get(f"/cases/{case.public_id}/").content.decode()
     assert words not in page and "A task from a meeting whose content you may not read" in page
     api = world.api("hanne").get(f"/api/v1/tasks/{task.public_id}/")

@@ -79,7 +79,8 @@ def test_the_case_page_shows_a_marker_to_an_organisation_without_a_basis(world, 
     body = browse("siri").get(case_url(case)).content.decode()
     section = body.split('id="meetings"')[1].split("</section>")[0]
     assert 'data-restricted="true"' in section and "Restricted" in section
-    assert f"{DECISION} (nils)" in section and "Plan a meeting" in section
+    assert f"{DECISION} (nils)" not in body and "Plan a meeting" in section  # not in the section, nor as a task
+    assert "A task from a meeting whose content you may not read" in body
 
 
 def test_a_mentor_sees_their_own_decisions_only_and_cannot_call_meetings(mw, browse):
