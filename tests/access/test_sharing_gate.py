@@ -67,7 +67,8 @@ def test_without_a_basis_a_team_member_sees_markers_only_but_keeps_their_own(wor
     assert readable(world, "siri", case) == {"SIRIS-OWN-NOTE"}
     assert seen(world, client_for, "siri", case) == {"SIRIS-OWN-NOTE"}
     html = client_for("siri").get(f"/cases/{case.public_id}/").content.decode()
-    assert html.count('data-restricted="true"') == 3
+    assert html.count('class="entry entry-restricted"') == 3
+    assert html.count('class="team-restricted"') == 1  # the police on the team: their membership is kept too
 
 
 def test_a_consent_opens_exactly_its_categories(world, client_for, gate):

@@ -31,7 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.accounts.models import Membership, Organisation
+from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership, Organisation, OrgKind
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, Concern, Entry, Task, TeamMember, TeamRole
 from utvei.core.errors import Forbidden, NotFound
@@ -457,6 +457,29 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
     if ca.relation == Relation.EMERGENCY:
         return Decision(True, "emergency", _EMERGENCY_REASON, dict(ca.records))
     return Decision(False, "basis", _NO_BASIS_REASON, restricted_marker=True)
+
+
+# Taking part says something about the person: a health service on the team says they are in care, the police or
+# the correctional service that they are a criminal matter. Who is on the team for such an organisation is itself
+# data of that category.
+MEMBERSHIP_CATEGORY = {
+    **{kind: DataCategory.HEALTH for kind in HEALTH_KINDS},
+    **{kind: DataCategory.CRIMINAL for kind in (*POLICE_KINDS, OrgKind.CORRECTIONAL_SERVICE)},
+}
+
+
+def membership_visible(ca: CaseAccess, org: Organisation) -> bool:
+    """May the principal see that this organisation (and its people) takes part in the case? Always for most; for
+    a health, police or correctional organisation only its own people, the owning organisation, an emergency access
+    and those with a basis for that category from the owner (a consent or a disclosure). The others see that "a
+    service with restricted membership" takes part. No queries beyond the case's bases, once per request."""
+    category = MEMBERSHIP_CATEGORY.get(org.kind)
+    if category is None:
+        return True
+    m = ca.membership
+    if m.organisation_id in (org.pk, ca.case.owning_org_id) or ca.relation == Relation.EMERGENCY:
+        return True
+    return bool(sharing_basis(ca, category, ca.case.owning_org_id))
 
 
 def orgs_without_basis(case: Case, org_ids: Iterable[int]) -> list[Organisation]:

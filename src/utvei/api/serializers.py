@@ -318,7 +318,8 @@ class EntrySerializer(serializers.Serializer):
 
 
 class EntryMarkerSerializer(serializers.Serializer):
-    """An entry the caller may not read: that it exists, its kind, date and author organisation only."""
+    """An entry the caller may not read: that it exists, its kind, date and author organisation only (null where
+    the author organisation's membership of the team is itself kept from the caller)."""
 
     id = serializers.UUIDField(source="public_id")
     kind = serializers.CharField()
@@ -326,8 +327,8 @@ class EntryMarkerSerializer(serializers.Serializer):
     author_organisation = serializers.SerializerMethodField()
     restricted = serializers.SerializerMethodField()
 
-    def get_author_organisation(self, obj: Any) -> str:
-        return obj.author_org.slug
+    def get_author_organisation(self, obj: Any) -> str | None:
+        return obj.author_org.slug if self.context.get("author_shown", True) else None
 
     def get_restricted(self, obj: Any) -> bool:
         return True
@@ -337,7 +338,7 @@ def render_item(item: Any) -> dict[str, Any]:
     """A selectors.TimelineItem in full when readable, else as its restricted marker."""
     if item.readable:
         return EntrySerializer(item.entry).data
-    return EntryMarkerSerializer(item.entry).data
+    return EntryMarkerSerializer(item.entry, context={"author_shown": item.author_shown}).data
 
 
 # ---- Team ----------------------------------------------------------------------------------------------

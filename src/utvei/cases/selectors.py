@@ -152,16 +152,23 @@ def case_get(
 class TimelineItem:
     entry: Entry
     decision: Decision
+    author_shown: bool = True  # a marker names its author organisation only where that is not itself restricted
 
     @property
     def readable(self) -> bool:
         return self.decision.allowed
 
 
+def _item(ca: CaseAccess, entry: Entry, decision: Decision | None = None) -> TimelineItem:
+    decision = decision if decision is not None else policy.entry_decision(ca, entry)
+    shown = decision.allowed or policy.membership_visible(ca, entry.author_org)
+    return TimelineItem(entry, decision, shown)
+
+
 def timeline(ca: CaseAccess) -> list[TimelineItem]:
     """Every entry of the case: readable ones in full, the others as restricted markers only."""
     entries = ca.case.entries.select_related("author", "author_org").order_by("-occurred_at", "-pk")
-    items = [TimelineItem(e, policy.entry_decision(ca, e)) for e in entries]
+    items = [_item(ca, e) for e in entries]
     # A mentor sees only what they may read; they get no markers for the rest of the file.
     if not ca.full:
         items = [i for i in items if i.readable]
@@ -179,7 +186,7 @@ def timeline_page(
     """
     entries = ca.case.entries.all()
     page = keyset_page([entries], params, size=size, load=_entry_rows, field="occurred_at")
-    items = [TimelineItem(e, policy.entry_decision(ca, e)) for e in page.rows]
+    items = [_item(ca, e) for e in page.rows]
     if ca.full:
         return items, page
     readable = [i for i in items if i.readable]
@@ -191,7 +198,7 @@ def timeline_page(
             break
         step = {"before" if backward else "after": cursor}
         last = keyset_page([entries], step, size=size, load=_entry_rows, field="occurred_at")
-        more = [TimelineItem(e, policy.entry_decision(ca, e)) for e in last.rows]
+        more = [_item(ca, e) for e in last.rows]
         seen = [i for i in more if i.readable]
         readable = seen + readable if backward else readable + seen
     rows = [i.entry for i in readable]
@@ -232,7 +239,7 @@ def entry_get(
     if audit:
         reason = _read_reason(ca, "" if decision else "restricted")
         audit_by(actor, audit_action, obj=entry, case=entry.case, reason=reason)
-    return TimelineItem(entry, decision)
+    return _item(ca, entry, decision)
 
 
 @dataclass(frozen=True)
@@ -262,8 +269,23 @@ def entry_revisions(actor: Membership | None, item: TimelineItem) -> list[Any]:
     ]
 
 
-def team_list(ca: CaseAccess) -> list[TeamMember]:
-    return list(TeamMember.objects.current().filter(case=ca.case).select_related("user", "organisation"))
+class TeamList(list[TeamMember]):
+    """The team members the principal may see; `restricted`: someone else takes part, for an organisation whose
+    very membership the principal has no basis to know of (`policy.membership_visible`)."""
+
+    restricted: bool = False
+
+
+def team_list(ca: CaseAccess) -> TeamList:
+    """The current team as the principal may see it (the page, the API, the export, every form's choices)."""
+    rows = TeamMember.objects.current().filter(case=ca.case).select_related("user", "organisation")
+    team = TeamList()
+    for member in rows:
+        if policy.membership_visible(ca, member.organisation):
+            team.append(member)
+        else:
+            team.restricted = True
+    return team
 
 
 def phase_history(ca: CaseAccess) -> list[Any]:

@@ -21,7 +21,7 @@ from utvei.access.meetings import (
     takes_part,
     view_reason,
 )
-from utvei.access.policy import CaseAccess, Decision
+from utvei.access.policy import CaseAccess, Decision, membership_visible
 from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
@@ -107,7 +107,9 @@ def _access(ca: CaseAccess, meeting: Meeting) -> MeetingAccess:
         ca, read, attended=takes_part(ca, attendees), owns_a_decision=any(owns(ca, d) for d in decisions)
     )
     rows = [DecisionRow(d, bool(decision_status_decision(ca, d))) for d in decisions if decision_visible(ca, view, d)]
-    return MeetingAccess(ca, meeting, read, view, attendees if details_visible(view) else [], rows)
+    # Who took part, but not for an organisation whose very membership is kept from the principal.
+    shown = [a for a in attendees if membership_visible(ca, a.organisation)] if details_visible(view) else []
+    return MeetingAccess(ca, meeting, read, view, shown, rows)
 
 
 def case_meetings(ca: CaseAccess) -> list[MeetingAccess]:

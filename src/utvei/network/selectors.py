@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.network import contact_read_decision, network_decision, note_read_decision
-from utvei.access.policy import CaseAccess, Decision
+from utvei.access.policy import CaseAccess, Decision, membership_visible
 from utvei.access.policy import read_reason as _reason
 from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
@@ -388,7 +388,10 @@ def load(ca: CaseAccess) -> Network:
     network is restricted for them), plus the case's consents and disclosures, loaded once per request."""
     gate = network_decision(ca)
     if gate:
-        return Network(ca, ca.case, gate, _views(ca, _contacts(ca.case)), _team(ca.case))
+        # The team's organisations are ties of their own, but not those whose very membership is kept from this
+        # principal (a health or police service without a basis: access.policy.membership_visible).
+        team = [t for t in _team(ca.case) if membership_visible(ca, t.organisation)]
+        return Network(ca, ca.case, gate, _views(ca, _contacts(ca.case)), team)
     # Without a basis a viewer still keeps what their own organisation recorded (as for entries), and only that:
     # no team organisations, no one else's contacts. With nothing of their own, the network is closed to them.
     own = _contacts(ca.case, author_org_id=ca.membership.organisation_id)
