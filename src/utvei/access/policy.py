@@ -462,7 +462,7 @@ def sharing_basis(ca: CaseAccess, category: str, author_org_id: int) -> Decision
 # Taking part says something about the person: a health service on the team says they are in care, the police or
 # the correctional service that they are a criminal matter. Who is on the team for such an organisation is itself
 # data of that category.
-MEMBERSHIP_CATEGORY = {
+MEMBERSHIP_CATEGORY: dict[str, str] = {
     **{kind: DataCategory.HEALTH for kind in HEALTH_KINDS},
     **{kind: DataCategory.CRIMINAL for kind in (*POLICE_KINDS, OrgKind.CORRECTIONAL_SERVICE)},
 }
