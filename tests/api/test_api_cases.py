@@ -111,20 +111,26 @@ def test_no_identity_number_or_birth_date_ever(world: Any) -> None:
         assert "01010112345" not in text and "2001-02-03" not in text
 
 
-def test_a_mentor_sees_the_basic_header_only(cw: CaseWorld) -> None:
+BASIC_HEADER = {"id", "reference", "track", "phase", "owning_organisation", "lead", "opened_at", "closed_at", "version"}
+
+
+def test_a_mentor_sees_the_basic_header_and_what_the_consent_covers_them_for(cw: CaseWorld) -> None:
+    """The consent in this world covers the mentor service for every category: who the person is included, so the
+    mentor knows whom they meet (issue 12). Nothing of the file beyond the header's gated facts."""
     r = cw.api("mona").get(cw.url)
     data = r.json()
-    assert set(data) == {
-        "id",
-        "reference",
-        "track",
-        "phase",
-        "owning_organisation",
-        "lead",
-        "opened_at",
-        "closed_at",
-        "version",
-    }
+    assert set(data) == BASIC_HEADER | {"person", "ideologies", "motivation_stage"}
+    assert "Test Testesen" in r.content.decode()
+
+
+def test_without_a_basis_a_mentor_sees_the_basic_header_only(cw: CaseWorld) -> None:
+    from utvei.sharing.consent.services import consent_withdraw
+    from utvei.sharing.models import Consent
+
+    for consent in Consent.objects.filter(case=cw.case, scope_orgs__slug="ngo"):
+        consent_withdraw(actor=cw.world.m["kari"], consent=consent, note="Trukket")
+    r = cw.api("mona").get(cw.url)
+    assert set(r.json()) == BASIC_HEADER
     assert "Test Testesen" not in r.content.decode()
 
 

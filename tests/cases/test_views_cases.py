@@ -131,11 +131,17 @@ def test_the_police_reads_its_own_entry(world, browse, case):
     assert POLICE_SECRET in body and "Restricted entry" not in body
 
 
-def test_a_mentor_sees_neither_content_nor_markers_nor_identity(world, browse, case):
+def test_a_mentor_sees_neither_content_nor_markers_but_whom_the_consent_lets_them_know(world, browse, case):
     body = browse("mona").get(url(case)).content.decode()
     assert POLICE_SECRET not in body and TEAM_NOTE not in body
     assert "Restricted entry" not in body
-    assert "Sindre" not in body  # "person" is not in the mentor's header scope
+    assert "Sindre" in body  # the consent covers the mentor service for identity: the mentor knows whom they meet
+    from utvei.sharing.consent.services import consent_withdraw
+    from utvei.sharing.models import Consent
+
+    for consent in Consent.objects.filter(case=case, scope_orgs__slug="ngo"):
+        consent_withdraw(actor=world.m["kari"], consent=consent, note="Trukket")
+    assert "Sindre" not in browse("mona").get(url(case)).content.decode()  # without it, not
 
 
 def test_one_case_page_view_writes_exactly_one_audit_event(world, browse, case):

@@ -366,7 +366,10 @@ def header_scope(ca: CaseAccess) -> frozenset[str]:
     """Which header fields the principal may see (step 4: the header itself is limited by role)."""
     base = {"reference", "track", "phase", "owning_org", "lead", "opened_at", "closed_at", "team"}
     if not ca.full:
-        return frozenset(base)
+        # A mentor: the header's facts, and what a consent or a disclosure covers their organisation for — who the
+        # person is, above all: a mentor must know whom they meet (issue 12). Nothing else of the file.
+        gated = {f for f, category in _HEADER_CATEGORIES.items() if sharing_basis(ca, category, ca.case.owning_org_id)}
+        return frozenset(base | gated)
     if ca.relation == Relation.REFERRAL:
         gated = {"person", "ideologies"}
     else:
