@@ -88,7 +88,9 @@ def test_a_meeting_through_the_api_from_call_to_decisions_done(mw):
     r = send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done"})
     assert r.status_code == 200 and r.json()["state"] == "done"
     assert_error(send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "open", "text": "x"}), 400)
-    assert_error(send(kari, "delete", url + f"decisions/{d.json()['id']}/"), 409, "decision_in_force")
+    version = send(kari, "get", url + f"decisions/{d.json()['id']}/").json()["version"]
+    r = send(kari, "delete", url + f"decisions/{d.json()['id']}/?version={version}")
+    assert_error(r, 409, "decision_in_force")
 
     listing = send(nils, "get", meetings_url(mw.case)).json()
     assert listing["count"] == 1 and listing["results"][0]["decisions"] == 1
@@ -108,7 +110,9 @@ def test_decisions_can_be_changed_and_proposed_ones_removed(mw):
     assert_error(send(kari, "patch", url + f"decisions/{did}/", {"text": "x"}), 400)  # no version
     assert_error(send(kari, "patch", url + f"decisions/{did}/", {"version": 1, "text": "x"}), 409)
     assert send(kari, "get", url + f"decisions/{did}/").json()["text"] == "Skolen"
-    assert send(kari, "delete", url + f"decisions/{did}/").status_code == 204
+    assert_error(send(kari, "delete", url + f"decisions/{did}/"), 400)  # no version
+    assert_error(send(kari, "delete", url + f"decisions/{did}/?version=1"), 409, "conflict")  # stale
+    assert send(kari, "delete", url + f"decisions/{did}/?version=2").status_code == 204
     assert_error(send(kari, "get", url + f"decisions/{did}/"), 404)
 
 

@@ -292,12 +292,14 @@ def test_changing_a_decision_changes_its_task_and_keeps_its_revisions(mw):
 def test_only_proposed_decisions_are_removed(mw):
     meeting = plan(mw.world, mw.case)
     proposed = decide(mw.world, meeting)
-    services.decision_remove(actor=mw.m["kari"], decision=fresh_decision(proposed))
+    services.decision_remove(actor=mw.m["kari"], decision=fresh_decision(proposed), expected_version=1)
     assert not meeting.decisions.exists()
     decision = decide(mw.world, meeting)
     hold(mw.world, meeting)
     with pytest.raises(UtveiError) as exc:
-        services.decision_remove(actor=mw.m["kari"], decision=fresh_decision(decision))
+        services.decision_remove(
+            actor=mw.m["kari"], decision=fresh_decision(decision), expected_version=fresh_decision(decision).version
+        )
     assert exc.value.code == "decision_in_force" and exc.value.status == 409
 
 

@@ -247,7 +247,11 @@ def test_a_decision_is_edited_and_a_proposed_one_removed_on_the_page(mw, browse)
     assert r.status_code == 302
     decision = fresh_decision(decision)
     assert decision.text == "Endret" and decision.owner_user is None and decision.owner_org.slug == "nav"
-    assert client.post(page_url(meeting, f"decisions/{decision.public_id}/remove/")).status_code == 302
+    remove = page_url(meeting, f"decisions/{decision.public_id}/remove/")
+    assert client.post(remove).status_code == 400  # which version?
+    assert client.post(remove, {"version": decision.version - 1}).status_code == 409
+    assert meeting.decisions.exists()
+    assert client.post(remove, {"version": decision.version}).status_code == 302
     assert not meeting.decisions.exists()
 
 

@@ -112,9 +112,15 @@ def test_goal_and_item_deletion_on_a_draft(pw):
     kari = pw.world.api("kari")
     goal_id = plan.goals.get().public_id
     item = send(kari, "post", url + "items/", {"measure": "housing", "responsible_organisation": "kommune"}).json()
-    assert send(kari, "delete", url + f"items/{item['id']}/").status_code == 204
-    assert send(kari, "delete", url + f"goals/{goal_id}/").status_code == 204
-    assert_error(send(kari, "delete", url + f"goals/{goal_id}/"), 404)
+    # A removal names the version it saw: missing is 400, stale is 409 with the saved one; nothing is removed.
+    assert_error(send(kari, "delete", url + f"items/{item['id']}/"), 400)
+    stale = assert_error(send(kari, "delete", url + f"items/{item['id']}/?version=7"), 409, "conflict")
+    assert stale["current"]["id"] == item["id"]
+    assert_error(send(kari, "delete", url + f"goals/{goal_id}/?version=2"), 409, "conflict")
+    assert plan.goals.exists() and plan.items.exists()
+    assert send(kari, "delete", url + f"items/{item['id']}/?version={item['version']}").status_code == 204
+    assert send(kari, "delete", url + f"goals/{goal_id}/?version=1").status_code == 204
+    assert_error(send(kari, "delete", url + f"goals/{goal_id}/?version=1"), 404)
 
 
 @pytest.mark.parametrize(

@@ -119,7 +119,7 @@ def test_an_approved_plan_changes_only_through_a_new_version(pw):
             actor=kari, goal=goal, expected_version=goal.version, text="Endret", domain="work", target_date=None
         )
     with pytest.raises(NotDraft):
-        services.goal_remove(actor=kari, goal=goal)
+        services.goal_remove(actor=kari, goal=goal, expected_version=goal.version)
     with pytest.raises(NotDraft):
         services.plan_update(actor=kari, plan=plan, expected_version=plan.version, participation="guardian")
     with pytest.raises(NotDraft):
@@ -242,7 +242,7 @@ def test_removing_a_goal_keeps_its_items_unlinked(pw):
     plan = draft_plan(pw.world, pw.case)
     goal = plan.goals.get()
     item = add_item(pw.world, plan, goal=goal)
-    services.goal_remove(actor=pw.m["kari"], goal=goal)
+    services.goal_remove(actor=pw.m["kari"], goal=goal, expected_version=goal.version)
     assert not Goal.objects.filter(pk=goal.pk).exists()
     assert PlanItem.objects.get(pk=item.pk).goal is None
 

@@ -187,8 +187,13 @@ def test_removing_goals_and_items_from_a_draft(pw, browse):
     plan = draft_plan(pw.world, pw.case)
     item = add_item(pw.world, plan)
     kari = browse("kari")
-    assert kari.post(plan_url(plan, f"items/{item.public_id}/remove/")).status_code == 302
-    assert kari.post(plan_url(plan, f"goals/{plan.goals.get().public_id}/remove/")).status_code == 302
+    goal = plan.goals.get()
+    assert kari.post(plan_url(plan, f"items/{item.public_id}/remove/")).status_code == 400  # which version?
+    stale = kari.post(plan_url(plan, f"items/{item.public_id}/remove/"), {"version": item.version + 1})
+    assert stale.status_code == 409 and "Look at it again before you remove it" in stale.content.decode()
+    assert plan.items.exists()
+    assert kari.post(plan_url(plan, f"items/{item.public_id}/remove/"), {"version": item.version}).status_code == 302
+    assert kari.post(plan_url(plan, f"goals/{goal.public_id}/remove/"), {"version": goal.version}).status_code == 302
     assert not plan.goals.exists() and not plan.items.exists()
     assert kari.get(plan_url(plan, f"goals/{item.public_id}/remove/")).status_code == 405
 

@@ -147,3 +147,9 @@ class PublicId(serializers.Field):
 
     def to_representation(self, value: Any) -> str:
         return str(getattr(value, "public_id", value))
+
+
+class VersionQuery(serializers.Serializer):
+    """?version= on a DELETE: the version of the object the caller saw; a stale one is 409 with it as saved."""
+
+    version = Version(help_text=_("The version you read; a stale one is 409 with the saved object in «current»."))

@@ -47,6 +47,17 @@ class VersionedForm(UtveiForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
+def posted_version(data: Any) -> int:
+    """The version a form that changes or removes a saved object posted; refused (400) when it is missing or not a
+    number, so nothing is changed unseen."""
+    form = VersionedForm(data)
+    if not form.is_valid():
+        raise UtveiError(
+            _("The form did not say which version you saw. Reload the page and try again."), code="version_required"
+        )
+    return int(form.cleaned_data["version"])
+
+
 def in_range(value: Any) -> Any:
     """A form's check of a date or date-time field (`core.validation.date_in_range`)."""
     if not date_in_range(value):

@@ -566,13 +566,25 @@ def decision_update(
     return locked
 
 
-def decision_remove(*, actor: Membership, decision: MeetingDecision) -> None:
-    """Remove a proposed decision from a planned meeting. A decision in force is ended through its task."""
+def decision_remove(*, actor: Membership, decision: MeetingDecision, expected_version: int) -> None:
+    """Remove a proposed decision from a planned meeting, at the version the remover saw (a Conflict with the saved
+    decision otherwise). A decision in force is ended through its task."""
     meeting = decision.meeting
     _writable(actor, meeting)
+    saved = MeetingDecision.objects.get(pk=decision.pk)
+    if saved.version != expected_version:  # audited here, outside the transaction a conflict rolls back
+        audit_by(actor, Action.MEETING_CONFLICT, obj=saved, case=meeting.case)
+        raise Conflict(
+            _("Someone else changed this decision after you read it. Look at it again before you remove it."),
+            current=saved,
+        )
     with transaction.atomic():
         locked = _lock(meeting)
         current = MeetingDecision.objects.select_for_update().get(pk=decision.pk)
+        if current.version != expected_version:
+            raise Conflict(
+                _("Someone else changed this decision at the same moment. Reload and try again."), current=current
+            )
         if current.task_id is not None or not locked.is_draft:
             raise NotDraft(
                 _("A decision of a held meeting is not removed: mark its task cancelled instead."),

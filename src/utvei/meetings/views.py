@@ -23,7 +23,7 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
 from utvei.core.errors import Forbidden, NotFound, UtveiError
-from utvei.core.forms import submit
+from utvei.core.forms import posted_version, submit
 from utvei.core.web import forbidden, is_htmx, page
 
 from . import selectors, services
@@ -295,7 +295,8 @@ def decision_remove(
     request: HttpRequest, m: Membership, case_id: Any, meeting_id: Any, decision_id: Any
 ) -> HttpResponse:
     ma = _meeting(m, case_id, meeting_id, write=True)
-    services.decision_remove(actor=m, decision=selectors.decision_in(ma, decision_id))
+    decision = selectors.decision_in(ma, decision_id)
+    services.decision_remove(actor=m, decision=decision, expected_version=posted_version(request.POST))
     return _done(request, m, ma, _("The proposed decision is removed."), "decisions")
 
 

@@ -87,6 +87,9 @@ def _conflicts_on_record(service: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+_REMOVE_STALE = _("Someone else changed this after you read it. Look at it again before you remove it.")
+
+
 class NotDraft(UtveiError):
     """Only a draft's goals and items change; an approved plan changes through a new version."""
 
@@ -526,8 +529,10 @@ def goal_update(
     return locked
 
 
-def goal_remove(*, actor: Membership, goal: Goal) -> None:
-    """Remove a goal from a draft. Items linked to it stay, unlinked. Approved versions keep theirs."""
+@_conflicts_on_record
+def goal_remove(*, actor: Membership, goal: Goal, expected_version: int) -> None:
+    """Remove a goal from a draft. Items linked to it stay, unlinked. Approved versions keep theirs. The remover
+    names the version they saw: a goal changed since is not removed unseen (a Conflict with the saved goal)."""
     plan = goal.plan
     ca = _standing(actor, plan.case)
     _readable(ca, plan)
@@ -535,8 +540,11 @@ def goal_remove(*, actor: Membership, goal: Goal) -> None:
     with transaction.atomic():
         locked = _lock(plan)
         _draft(locked)
+        current = Goal.objects.select_for_update().get(pk=goal.pk)
+        if current.version != expected_version:
+            raise Conflict(_REMOVE_STALE, current=current)
         public_id = str(goal.public_id)
-        Goal.objects.filter(pk=goal.pk).delete()
+        current.delete()
         _bump(locked)
         audit_by(actor, Action.PLAN_GOAL_REMOVE, object_type="goal", object_id=public_id, case=locked.case)
 
@@ -794,7 +802,9 @@ def _sessions(value: int | None, label: Any) -> int | None:
     return value
 
 
-def item_remove(*, actor: Membership, item: PlanItem) -> None:
+@_conflicts_on_record
+def item_remove(*, actor: Membership, item: PlanItem, expected_version: int) -> None:
+    """Remove an item from a draft, at the version the remover saw (a Conflict with the saved item otherwise)."""
     plan = item.plan
     ca = _standing(actor, plan.case)
     _readable(ca, plan)
@@ -802,7 +812,10 @@ def item_remove(*, actor: Membership, item: PlanItem) -> None:
     with transaction.atomic():
         locked = _lock(plan)
         _draft(locked)
+        current = PlanItem.objects.select_for_update().get(pk=item.pk)
+        if current.version != expected_version:
+            raise Conflict(_REMOVE_STALE, current=current)
         public_id = str(item.public_id)
-        PlanItem.objects.filter(pk=item.pk).delete()
+        current.delete()
         _bump(locked)
         audit_by(actor, Action.PLAN_ITEM_REMOVE, object_type="planitem", object_id=public_id, case=locked.case)

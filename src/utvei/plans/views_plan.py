@@ -23,7 +23,7 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
 from utvei.core.errors import NotFound
-from utvei.core.forms import submit
+from utvei.core.forms import posted_version, submit
 from utvei.core.web import is_htmx, page
 
 from . import selectors, services
@@ -316,7 +316,7 @@ def goal_edit(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any, g
 def goal_remove(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any, goal_id: Any) -> HttpResponse:
     pa = _plan(m, case_id, plan_id)
     goal = selectors.goal_in(pa, goal_id)
-    services.goal_remove(actor=m, goal=goal)
+    services.goal_remove(actor=m, goal=goal, expected_version=posted_version(request.POST))
     return _done(request, m, pa, _("The goal is removed from the draft."), "goals")
 
 
@@ -391,7 +391,7 @@ def item_status(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any,
 def item_remove(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any, item_id: Any) -> HttpResponse:
     pa = _plan(m, case_id, plan_id)
     item = selectors.item_in(pa, item_id)
-    services.item_remove(actor=m, item=item)
+    services.item_remove(actor=m, item=item, expected_version=posted_version(request.POST))
     return _done(request, m, pa, _("The item is removed from the draft."), "items")
 
 

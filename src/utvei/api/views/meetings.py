@@ -24,6 +24,7 @@ from utvei.meetings import selectors, services
 from utvei.meetings.models import MeetingDecision
 from utvei.meetings.selectors import MeetingAccess
 
+from ..fields import VersionQuery
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers_meetings import (
     DecisionSerializer,
@@ -300,11 +301,20 @@ class DecisionDetailView(ApiView):
     @extend_schema(
         operation_id="meeting_decisions_destroy",
         summary="Remove a proposed decision",
-        description="Only from a planned meeting; a decision in force is ended by cancelling it (409 otherwise).",
-        responses={204: None, **errors(401, 403, 404, 409)},
+        description=(
+            "Send ?version= (the decision's, as you read it). Only from a planned meeting; a decision in force is "
+            "ended by cancelling it (409 otherwise)."
+        ),
+        parameters=[VersionQuery],
+        responses={204: None, **errors(400, 401, 403, 404, 409)},
     )
     def delete(self, request: Request, meeting_id: uuid.UUID, decision_id: uuid.UUID, **kw: Any) -> Response:
         actor = self.actor
         ma = _meeting(actor, meeting_id, audit=False)
-        services.decision_remove(actor=actor, decision=selectors.decision_in(ma, decision_id))
+        decision = selectors.decision_in(ma, decision_id)
+        version = self.query(VersionQuery)["version"]
+        try:
+            services.decision_remove(actor=actor, decision=decision, expected_version=version)
+        except Conflict as exc:
+            return conflict(exc, render_decision(selectors.decision_in(_fresh(actor, ma), decision_id)))
         return Response(status=204)

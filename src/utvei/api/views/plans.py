@@ -25,6 +25,7 @@ from utvei.plans import selectors, services
 from utvei.plans.models import Goal, PlanItem
 from utvei.plans.selectors import PlanAccess
 
+from ..fields import VersionQuery
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers_plans import (
     ApproveSerializer,
@@ -269,15 +270,21 @@ class GoalDetailView(ApiView):
     @extend_schema(
         operation_id="plan_goals_destroy",
         summary="Remove a goal from a draft",
-        description="Items linked to it stay, unlinked.",
-        responses={204: None, **errors(401, 403, 404, 409)},
+        description="Send ?version= (the goal's, as you read it). Items linked to it stay, unlinked.",
+        parameters=[VersionQuery],
+        responses={204: None, **errors(400, 401, 403, 404, 409)},
     )
     def delete(
         self, request: Request, case_id: uuid.UUID, plan_id: uuid.UUID, goal_id: uuid.UUID, **kw: Any
     ) -> Response:
         actor = self.actor
         pa = _readable(actor, case_id, plan_id, audit=False)
-        services.goal_remove(actor=actor, goal=selectors.goal_in(pa, goal_id))
+        goal = selectors.goal_in(pa, goal_id)
+        version = self.query(VersionQuery)["version"]
+        try:
+            services.goal_remove(actor=actor, goal=goal, expected_version=version)
+        except Conflict as exc:
+            return conflict(exc, render_goal(pa, exc.current) if exc.current is not None else None)
         return Response(status=204)
 
 
@@ -409,12 +416,19 @@ class ItemDetailView(ApiView):
     @extend_schema(
         operation_id="plan_items_destroy",
         summary="Remove a measure from a draft",
-        responses={204: None, **errors(401, 403, 404, 409)},
+        description="Send ?version= (the item's, as you read it).",
+        parameters=[VersionQuery],
+        responses={204: None, **errors(400, 401, 403, 404, 409)},
     )
     def delete(
         self, request: Request, case_id: uuid.UUID, plan_id: uuid.UUID, item_id: uuid.UUID, **kw: Any
     ) -> Response:
         actor = self.actor
         pa = _readable(actor, case_id, plan_id, audit=False)
-        services.item_remove(actor=actor, item=selectors.item_in(pa, item_id))
+        item = selectors.item_in(pa, item_id)
+        version = self.query(VersionQuery)["version"]
+        try:
+            services.item_remove(actor=actor, item=item, expected_version=version)
+        except Conflict as exc:
+            return conflict(exc, render_item(pa, selectors.item_in(pa, item_id)))
         return Response(status=204)
