@@ -51,10 +51,21 @@ def test_the_school_and_the_mentor_do_not_learn_that_the_health_service_takes_pa
         api = world.api(username)
         members = api.get(f"/api/v1/cases/{case.public_id}/team/").json()["results"]
         assert "helse" not in str(members) and "hanne" not in str(members), username
-    # The school sees a marker for the health note, without its author organisation.
+    # The school sees a marker for the health note, without its author organisation — on the page, on the entry's
+    # own page and in the API — while a marker of the municipality's own note still names the municipality.
+    own = world.entry(case, "kari", Classification.OWN_ORG, body="Kommunens egen merknad")
+    health = case.entries.get(category=DataCategory.HEALTH)
+    page = browse("siri").get(f"/cases/{case.public_id}/").content.decode()
+    marker = page[page.index(f'id="entry-{health.public_id}"') :][:1500]
+    assert "who wrote it" in marker and DPS not in marker
+    own_marker = page[page.index(f'id="entry-{own.public_id}"') :][:1500]
+    assert "Testby kommune" in own_marker
+    detail = browse("siri").get(f"/cases/{case.public_id}/entries/{health.public_id}/").content.decode()
+    assert DPS not in detail and "who wrote it" in detail
     items = world.api("siri").get(f"/api/v1/cases/{case.public_id}/entries/").json()["results"]
-    markers = [i for i in items if i["restricted"]]
-    assert markers and all(i["author_organisation"] is None for i in markers)
+    by_id = {i["id"]: i for i in items}
+    assert by_id[str(health.public_id)]["author_organisation"] is None
+    assert by_id[str(own.public_id)]["author_organisation"] == "kommune"
 
 
 def test_the_network_has_no_tie_to_the_health_service_for_them(world, case):

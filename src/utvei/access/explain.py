@@ -58,6 +58,7 @@ class Explained:
     entry: Any
     decision: Decision
     why: list[WhyLine] = field(default_factory=list)
+    author_shown: bool = True  # as the item's: a marker names its author organisation only where that may be known
 
     @property
     def readable(self) -> bool:
@@ -226,4 +227,7 @@ def why_lines(
 def explain_items(viewer: Membership, case: Case | Any, items: Sequence[Any]) -> list[Explained]:
     """Timeline items (entry + decision) with their readable reasons, for a page. At most two queries."""
     lines = why_lines(viewer, case, [(i.decision, i.entry.category) for i in items])
-    return [Explained(i.entry, i.decision, why) for i, why in zip(items, lines, strict=True)]
+    return [
+        Explained(i.entry, i.decision, why, getattr(i, "author_shown", True))
+        for i, why in zip(items, lines, strict=True)
+    ]
