@@ -556,6 +556,8 @@ def markdown(report: dict[str, Any]) -> str:
         "2 × workers at once for the throughput. The audit write: a second server with the write turned off "
         "(UTVEI_BENCH_AUDIT_WRITE=0), asked in turn with the first. Times in ms, p50 / p95; ✓ / ✗ against the target.",
         "",
+        'Each ✗: its profile and what would close it are in docs/scale.md, "Where the targets are still missed".',
+        "",
         "| page | target p95 | " + " | ".join(name for name, _ in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]
