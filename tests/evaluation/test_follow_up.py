@@ -279,15 +279,16 @@ def test_a_plan_item_keeps_its_exposure(world, browse):
     plan_services.plan_approve(actor=world.m["kari"], plan=fresh(draft), expected_version=fresh(draft).version)
     item = PlanItem.objects.get(pk=item.pk)
     assert item.sessions_planned == 10
-    item = plan_services.item_set_status(actor=world.m["kari"], item=item, status="ongoing", sessions_held=2)
+    item = plan_services.item_set_status(
+        actor=world.m["kari"], item=item, status="ongoing", sessions_held=2, expected_version=item.version
+    )
     assert item.start_on == timezone.localdate() and item.end_on is None and item.sessions_held == 2
     with pytest.raises(UtveiError):
-        plan_services.item_set_status(actor=world.m["kari"], item=item, status="stopped")
+        plan_services.item_set_status(actor=world.m["kari"], item=item, status="stopped", expected_version=item.version)
     api = world.api("kari")
     url = f"/api/v1/cases/{case.public_id}/plans/{item.plan.public_id}/items/{item.public_id}/"
-    r = api.patch(
-        url, {"status": "stopped", "stop_reason": "declined", "sessions_held": 4}, content_type="application/json"
-    )
+    body = {"status": "stopped", "stop_reason": "declined", "sessions_held": 4, "version": item.version}
+    r = api.patch(url, body, content_type="application/json")
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["stop_reason"] == "declined" and body["sessions_held"] == 4 and body["sessions_planned"] == 10

@@ -209,10 +209,13 @@ def test_api_mentor_updates_own_item_status_only(pw, plan):
     mona = pw.world.api("mona")
     items = send(mona, "get", api_url(plan, "items/")).json()["results"]
     assert len(items) == 1
-    r = send(mona, "patch", api_url(plan, f"items/{items[0]['id']}/"), {"status": "ongoing"})
+    r = send(
+        mona, "patch", api_url(plan, f"items/{items[0]['id']}/"), {"status": "ongoing", "version": items[0]["version"]}
+    )
     assert r.status_code == 200 and r.json()["status"] == "ongoing"
     nav_item = plan.items.get(measure__key="employment-work-training")
-    assert_error(send(mona, "patch", api_url(plan, f"items/{nav_item.public_id}/"), {"status": "done"}), 404)
+    body = {"status": "done", "version": nav_item.version}
+    assert_error(send(mona, "patch", api_url(plan, f"items/{nav_item.public_id}/"), body), 404)
     assert_error(send(mona, "post", api_url(plan, f"goals/{plan.goals.get().public_id}/ratings/"), {"rating": 1}), 403)
     assert_error(send(mona, "post", f"{API}cases/{pw.case.public_id}/plans/"), 403)
 

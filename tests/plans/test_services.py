@@ -192,14 +192,19 @@ def test_the_responsible_mentor_updates_their_own_item_and_nothing_else(pw):
     services.plan_approve(actor=pw.m["kari"], plan=plan, expected_version=plan.version)
     plan = fresh(plan)
     mine, theirs = PlanItem.objects.get(pk=mine.pk), PlanItem.objects.get(pk=theirs.pk)
-    updated = services.item_set_status(actor=pw.m["mona"], item=mine, status=ItemStatus.ONGOING, note="Ukentlige turer")
+    updated = services.item_set_status(
+        actor=pw.m["mona"], item=mine, status=ItemStatus.ONGOING, note="Ukentlige turer", expected_version=mine.version
+    )
     assert (updated.status, updated.note) == (ItemStatus.ONGOING, "Ukentlige turer")
     with pytest.raises(Forbidden):
-        services.item_set_status(actor=pw.m["mona"], item=theirs, status=ItemStatus.DONE)
+        services.item_set_status(
+            actor=pw.m["mona"], item=theirs, status=ItemStatus.DONE, expected_version=theirs.version
+        )
     with pytest.raises(Forbidden):  # a mentor does not rate goals or change the plan
         services.goal_rate(actor=pw.m["mona"], goal=plan.goals.get(), rating=1)
     # NAV's caseworker is responsible for their item and may also update others as a writer of the plan.
-    assert services.item_set_status(actor=pw.m["nils"], item=theirs, status=ItemStatus.DONE).status == ItemStatus.DONE
+    done = services.item_set_status(actor=pw.m["nils"], item=theirs, status=ItemStatus.DONE, expected_version=1)
+    assert done.status == ItemStatus.DONE
 
 
 def test_people_without_a_relation_cannot_write_and_learn_nothing(pw):

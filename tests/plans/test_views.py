@@ -161,7 +161,13 @@ def test_a_plan_is_made_on_the_web_from_start_to_approval(pw, browse):
     assert r.status_code == 200 and "−1 Somewhat less than expected" in r.content.decode()
     assert kari.post(plan_url(plan, "review/"), {"review-note": "Bra"}).status_code == 302
     status = form_prefix("status", item)
-    r = browse("mona").post(plan_url(plan, f"items/{item.public_id}/status/"), {f"{status}-status": "ongoing"}, **HX)
+    item.refresh_from_db()
+    mona_page = browse("mona").get(plan_url(plan)).content.decode()
+    assert f'name="{status}-version" value="{item.version}"' in mona_page  # the status form carries its version
+    url = plan_url(plan, f"items/{item.public_id}/status/")
+    r = browse("mona").post(url, {f"{status}-status": "ongoing"}, **HX)
+    assert r.status_code == 400  # without the version it saw: refused, nothing overwritten
+    r = browse("mona").post(url, {f"{status}-status": "ongoing", f"{status}-version": item.version}, **HX)
     assert r.status_code == 200 and "Ongoing" in r.content.decode()
     assert "Start a new version" in kari.get(plan_url(plan)).content.decode()
 

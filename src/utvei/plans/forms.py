@@ -265,7 +265,7 @@ class ItemEditForm(ItemForm, VersionedForm):
     pass
 
 
-class ItemStatusForm(UtveiForm):
+class ItemStatusForm(VersionedForm):
     required_css_class = ""
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
     stop_reason = forms.ChoiceField(

@@ -739,12 +739,13 @@ def item_set_status(
     actor: Membership,
     item: PlanItem,
     status: str,
+    expected_version: int,
     note: str | None = None,
-    expected_version: int | None = None,
     stop_reason: str | None = None,
     sessions_held: int | None = None,
 ) -> PlanItem:
-    """Carry out the plan: the person responsible (a mentor too) or the plan's writers update status and note.
+    """Carry out the plan: the person responsible (a mentor too) or the plan's writers update status and note, at
+    the version they saw (a stale one is a Conflict with the saved item: two reports never silently overwrite).
 
     The exposure the evidence engine relates outcomes to is kept on the way: the start date is set when the item
     becomes ongoing, the end date when it is done or stopped (unless given before), a stopped item needs a stop
@@ -765,7 +766,7 @@ def item_set_status(
         if locked_plan.status == PlanStatus.SUPERSEDED:
             raise NotDraft(_("This version of the plan has been superseded."))
         locked = PlanItem.objects.select_for_update().get(pk=item.pk)
-        if expected_version is not None and locked.version != expected_version:
+        if locked.version != expected_version:
             raise Conflict(_("Someone else changed this item after you read it. Reload and try again."), current=locked)
         same_dose = held is None or held == locked.sessions_held
         if (

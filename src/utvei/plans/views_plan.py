@@ -122,6 +122,7 @@ def plan_context(m: Membership, pa: PlanAccess, **extra: Any) -> dict[str, Any]:
                         "status": item.status,
                         "stop_reason": item.stop_reason,
                         "sessions_held": item.sessions_held,
+                        "version": item.version,
                     },
                 )
                 if can_status and not can_edit
@@ -378,6 +379,7 @@ def item_status(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any,
             actor=m,
             item=item,
             status=d["status"],
+            expected_version=d["version"],
             note=d["note"],
             stop_reason=d.get("stop_reason") or None,
             sessions_held=d.get("sessions_held"),

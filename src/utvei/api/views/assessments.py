@@ -223,6 +223,10 @@ class AssessmentFinaliseView(ApiView):
             saved = services.assessment_finalise(actor=actor, assessment=row.assessment, expected_version=v["version"])
         except services.Incomplete as exc:
             return Response(body(exc.code, exc.message, problems=exc.problems), status=400)
+        except Conflict as exc:  # someone saved the draft since: the draft as saved, to compare before finalising
+            current = exc.current or _readable(actor, case_id, assessment_id, audit=False).assessment
+            readable = current is not None and access.assessment_decision(row.ca, current)
+            return conflict(exc, render_full(current) if readable else None)
         return Response(render_full(saved))
 
 

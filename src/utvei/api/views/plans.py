@@ -380,7 +380,7 @@ class ItemDetailView(ApiView):
         description=(
             "Only `status`, `note`, `stop_reason` and `sessions_held` (the exposure evaluation counts): the "
             "person responsible (a mentor too) or the plan's writers, on a draft or the approved plan."
-            " Any other field: drafts only, with `version`. A stale version gives 409."
+            " Any other field: drafts only. Always with `version`; a stale one gives 409."
         ),
         request=ItemSerializer,
         responses={200: ItemSerializer, **errors(400, 401, 403, 404, 409)},
@@ -392,6 +392,8 @@ class ItemDetailView(ApiView):
         pa = _readable(actor, case_id, plan_id, audit=False)
         item = selectors.item_in(pa, item_id)
         v = dict(self.parse(ItemSerializer, partial=True))
+        if "version" not in v:
+            raise serializers.ValidationError({"version": [_("This field is required.")]})
         try:
             if set(v) <= {"status", "note", "version", "stop_reason", "sessions_held"}:
                 services.item_set_status(
@@ -399,13 +401,11 @@ class ItemDetailView(ApiView):
                     item=item,
                     status=v.get("status", item.status),
                     note=v.get("note"),
-                    expected_version=v.get("version"),
+                    expected_version=v["version"],
                     stop_reason=v.get("stop_reason") or None,
                     sessions_held=v.get("sessions_held"),
                 )
             else:
-                if "version" not in v:
-                    raise serializers.ValidationError({"version": [_("This field is required.")]})
                 services.item_update(
                     actor=actor, item=item, expected_version=v["version"], **_resolve(actor, pa, v, item)
                 )
