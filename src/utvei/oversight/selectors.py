@@ -93,23 +93,23 @@ def _scope(actor: Membership) -> Q:
     case their organisation owns. Other organisations' activity on other cases is not theirs to see.
     """
     org_id = actor.organisation_id
-    members = Membership.objects.filter(organisation_id=org_id).values("user_id")
+    members = _member_ids(org_id)
     owned = [str(u) for u in Case.objects.filter(owning_org_id=org_id).values_list("public_id", flat=True)]
     q = Q(actor_org_id=org_id) | Q(actor_org_id__isnull=True, actor_id__in=members)
-    q |= _attempts_on(_member_ids(org_id))  # failed and refused logins that name one of its staff's accounts
+    q |= _attempts_on(members)  # failed and refused logins that name one of its staff's accounts
     if owned:
         q |= Q(case_id__in=owned)
     return q
 
 
-def _member_ids(org_id: int) -> list[str]:
-    users = Membership.objects.filter(organisation_id=org_id).values_list("user_id", flat=True).distinct()
-    return [str(u) for u in users]
+def _member_ids(org_id: int) -> list[int]:
+    """The users with a membership of the organisation (one query)."""
+    return list(Membership.objects.filter(organisation_id=org_id).values_list("user_id", flat=True).distinct())
 
 
-def _attempts_on(user_ids: list[str]) -> Q:
+def _attempts_on(user_ids: list[int]) -> Q:
     """Events by nobody (failed and refused logins) that name one of these accounts."""
-    return Q(actor_id__isnull=True, object_type="user", object_id__in=user_ids)
+    return Q(actor_id__isnull=True, object_type="user", object_id__in=[str(u) for u in user_ids])
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,10 @@ def refused_logins(*, actor: Membership | None, now: dt.datetime | None = None) 
     members = _member_ids(m.organisation_id)
     attempts = (
         AuditEvent.objects.filter(
-            Q(actor_id__isnull=True) | Q(actor_id__in=[int(u) for u in members]),
+            Q(actor_id__isnull=True) | Q(actor_id__in=members),
             action__in=[Action.LOGIN_FAILED, Action.LOGIN_THROTTLED],
             object_type="user",
-            object_id__in=members,
+            object_id__in=[str(u) for u in members],
             occurred_at__gte=since,
         )
         .values("object_id", "action")
@@ -178,7 +178,7 @@ def audit_search(*, actor: Membership | None, query: AuditQuery) -> AuditResult:
         result.user_id = resolve_username(query.username)
         if result.user_id is None:
             result.problems.append(_("No user has that username."))
-        qs = qs.filter(Q(actor_id=result.user_id) | _attempts_on([str(result.user_id)]))
+        qs = qs.filter(Q(actor_id=result.user_id) | _attempts_on([result.user_id] if result.user_id else []))
     if query.date_from:
         qs = qs.filter(occurred_at__gte=_day_start(query.date_from))
     if query.date_to:
