@@ -486,3 +486,14 @@ def test_postgresql_a_time_column_of_another_type_is_read_through_the_orm(db):
         cur.execute("ALTER TABLE audit_auditevent ALTER COLUMN occurred_at TYPE timestamp")
     assert services._reader() == "orm"
     assert audit_verify() == VerifyResult(False, 0, 1, "event content changed")
+
+
+def test_the_chain_mac_is_hmac_sha256_under_the_key():
+    """The chain's link is exactly HMAC-SHA256 (the key absorbed once and copied per event is only faster)."""
+    import hmac
+    import os
+
+    key = os.urandom(32)
+    for size in (0, 1, 63, 64, 65, 330, 5000):
+        message = os.urandom(size)
+        assert services._mac(key, message) == hmac.digest(key, message, "sha256").hex()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 import json
 from collections.abc import Iterator
@@ -52,10 +54,24 @@ def chain_key() -> bytes:
     return purpose_key("audit-chain")
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> Any:
+    """HMAC-SHA256 with the key already absorbed: each event then costs a copy and one pass over its text, not the
+    key's two extra blocks (the difference is most of `audit verify`'s time per event)."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def _mac(key: bytes, message: bytes) -> str:
+    """HMAC-SHA256 of the message under the key, in hex: `hmac.digest(key, message, "sha256").hex()`, faster."""
+    mac = _keyed(key).copy()
+    mac.update(message)
+    return mac.hexdigest()
+
+
 def chain_hash(values: dict[str, Any], *, key: bytes | None = None) -> str:
     """The event's link in the chain: HMAC-SHA256, under `chain_key`, of the previous link and the event's values."""
     message = values["prev_hash"].encode() + canonical(values)
-    return hmac.digest(key or chain_key(), message, "sha256").hex()
+    return _mac(key or chain_key(), message)
 
 
 def chain_hash_fields(
@@ -103,7 +119,7 @@ def chain_hash_fields(
         ).encode()
     except (TypeError, ValueError):  # not a str where a string belongs; a string UTF-8 cannot encode
         return None
-    return hmac.digest(key or chain_key(), data, "sha256").hex()
+    return _mac(key or chain_key(), data)
 
 
 def audit_record(
