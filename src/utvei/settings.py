@@ -230,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "utvei.api.schema.postprocess",
+    ],
     # One name per choice set used under several field names (keeps the names the schema already had).
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "utvei.core.vocabulary.DataCategory",

@@ -8,8 +8,14 @@ from typing import Any
 
 from django.test import Client
 
+from tests.assessments.helpers import case_in_assessment, start
+from tests.meetings.helpers import decide
+from tests.meetings.helpers import plan as plan_meeting
+from tests.network.helpers import add as add_contact
+from tests.plans.helpers import add_item, draft_plan, to_planning
 from utvei.audit.models import AuditEvent
-from utvei.cases.models import Case, Entry, TeamRole
+from utvei.cases import services as case_services
+from utvei.cases.models import Case, Entry, EntryKind, TeamRole
 from utvei.core.vocabulary import Classification
 
 API = "/api/v1/"
@@ -71,3 +77,34 @@ class CaseWorld:
     @property
     def url(self) -> str:
         return f"{API}cases/{self.case.public_id}/"
+
+
+def one_of_each(world: Any) -> Any:
+    """One of each versioned object, made as a coordinator would."""
+    kari = world.m["kari"]
+
+    class T:
+        pass
+
+    t = T()
+    assessed = case_in_assessment(world, mentor=False)
+    t.assessment = start(world, assessed)
+    t.assessed = assessed
+    case = to_planning(world, world.open_case(name="Versjon Versjonsen"))
+    world.add(case, "nils")
+    t.case = case
+    t.entry = case_services.entry_create(
+        actor=kari, case=case, kind=EntryKind.NOTE, classification=Classification.TEAM, body="Første versjon"
+    )
+    t.task = case_services.task_create(actor=kari, case=case, title="Ring skolen")
+    t.contact = add_contact(world, case)
+    t.plan = draft_plan(world, case)
+    t.goal = t.plan.goals.get()
+    t.item = add_item(world, t.plan)
+    t.meeting = plan_meeting(world, case)
+    t.decision = decide(world, t.meeting)
+    body = {"name_nb": "Jobbklubb", "sector": "municipality", "tracks": ["exit"], "evidence_nb": "Ikke evaluert."}
+    local = send(world.api("kari"), "POST", "measures/", body)
+    assert local.status_code == 201, local.content
+    t.measure = local.json()["key"]
+    return t

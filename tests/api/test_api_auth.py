@@ -121,7 +121,7 @@ def test_a_recovery_code_is_accepted_once(world: Any) -> None:
 def test_a_user_with_several_organisations_must_choose_one(world: Any, settings: Any) -> None:
     settings.DEMO = True
     user_create(username="kari", password="x", org_slug="nav", role="reporter", validate=False)
-    data = assert_error(login(username="kari"), 400, "organisation_required")
+    data = assert_error(login(username="kari"), 422, "organisation_required")
     assert "kommune" in data["detail"] and "nav" in data["detail"]
     r = login(username="kari", organisation="nav")
     assert r.status_code == 200, r.content
@@ -134,7 +134,7 @@ def test_the_one_time_code_is_checked_before_memberships_are_revealed(world: Any
     with_totp(world, "kari")
     data = assert_error(login(username="kari"), 401, "otp_required")
     assert "nav" not in data["detail"]
-    assert_error(login(username="kari", otp=current_code()), 400, "organisation_required")
+    assert_error(login(username="kari", otp=current_code()), 422, "organisation_required")
 
 
 def test_the_token_acts_only_as_its_membership(world: Any, settings: Any) -> None:
@@ -153,7 +153,7 @@ def test_the_token_acts_only_as_its_membership(world: Any, settings: Any) -> Non
 def test_several_roles_in_one_organisation_need_a_role(world: Any, settings: Any) -> None:
     settings.DEMO = True
     user_create(username="rolf", password="x", org_slug="skole", role="caseworker", validate=False)
-    assert_error(login(username="rolf"), 400, "role_required")
+    assert_error(login(username="rolf"), 422, "role_required")
     r = login(username="rolf", role="reporter")
     assert r.status_code == 200 and r.json()["role"] == "reporter"
 

@@ -210,6 +210,35 @@ def test_bad_query_parameters(cw: CaseWorld, query: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "query,status",
+    [
+        ("limit=2", 200),
+        ("limit=" + "9" * 50, 200),  # a number: as many rows as a page may hold
+        ("offset=" + "9" * 50, 200),  # past the end: an empty page
+        ("limit=+3&offset=007", 200),
+        ("limit=0", 400),
+        ("limit=-5", 400),
+        ("limit=abc", 400),
+        ("limit=1.5", 400),
+        ("offset=-1", 400),
+        ("offset=null", 400),
+        ("limit=", 400),  # empty
+        ("limit=1&limit=2", 400),  # repeated
+        ("track=exit&track=prevention", 400),
+        ("tarck=exit", 400),  # misspelt: not silently every case
+    ],
+)
+def test_a_wrong_query_parameter_is_named_not_ignored(cw: CaseWorld, query: str, status: int) -> None:
+    """Found by schemathesis: `offset=null`, a repeated `limit` or an unknown parameter were silently ignored."""
+    r = cw.api("kari").get(f"{API}cases/?{query}")
+    if status == 200:
+        assert r.status_code == 200, r.content
+    else:
+        data = assert_error(r, 400, "invalid")
+        assert set(data["fields"]) == {query.split("=")[0]}
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "cases/not-a-uuid/",

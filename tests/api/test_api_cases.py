@@ -183,7 +183,7 @@ def test_a_stale_version_is_409_with_the_saved_version(cw: CaseWorld) -> None:
 def test_a_failed_part_of_a_patch_changes_nothing(cw: CaseWorld) -> None:
     v = cw.case.version
     r = send(cw.api("kari"), "patch", cw.url, {"version": v, "track": "prevention", "lead": "nils"})
-    assert_error(r, 400, "lead_not_on_team")
+    assert_error(r, 422, "lead_not_on_team")
     cw.case.refresh_from_db()
     assert cw.case.track == "exit" and cw.case.version == v
 

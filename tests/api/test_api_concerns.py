@@ -54,7 +54,7 @@ def test_the_client_cannot_choose_the_reporter(world: Any) -> None:
 
 def test_an_unknown_receiving_organisation_is_400(world: Any) -> None:
     r = send(world.api("rolf"), "post", "concerns/", {**CONCERN, "receiving_organisation": "nowhere"})
-    data = assert_error(r, 400, "invalid")
+    data = assert_error(r, 422, "invalid")
     assert "receiving_organisation" in data["fields"]
 
 
@@ -136,7 +136,7 @@ def test_an_anonymous_concern_needs_a_name_to_open_a_case(world: Any) -> None:
     receipt = submit(world, anonymous=True)
     url = f"concerns/{receipt['id']}/triage/"
     payload = {"outcome": "open_case", "rationale": "Må følges opp"}
-    assert_error(send(world.api("kari"), "post", url, payload), 400, "identity_required")
+    assert_error(send(world.api("kari"), "post", url, payload), 422, "identity_required")
     r = send(world.api("kari"), "post", url, {**payload, "full_name": "Ny Person"})
     assert r.status_code == 200, r.content
 

@@ -98,12 +98,12 @@ def test_writing_an_entry_sets_the_author_from_the_token(cw: CaseWorld) -> None:
 
 def test_a_classification_the_writer_cannot_read_is_refused(cw: CaseWorld) -> None:
     r = send(cw.api("siri"), "post", cw.url + "entries/", {"kind": "note", "classification": "police", "body": "x"})
-    assert_error(r, 400, "classification_not_allowed")
+    assert_error(r, 422, "classification_not_allowed")
 
 
 def test_an_entry_cannot_be_dated_in_the_future(cw: CaseWorld) -> None:
     payload = {"kind": "note", "classification": "team", "body": "x", "occurred_at": "2099-01-01T00:00:00Z"}
-    assert_error(send(cw.api("siri"), "post", cw.url + "entries/", payload), 400, "future_date")
+    assert_error(send(cw.api("siri"), "post", cw.url + "entries/", payload), 422, "future_date")
 
 
 def test_edit_with_the_version_keeps_a_revision(cw: CaseWorld) -> None:

@@ -28,3 +28,15 @@ def test_a_wrong_method_on_a_route_is_a_json_405(world):
     response = world.api("kari").put("/api/v1/cases/", "{}", content_type="application/json")
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/%0A/entries/", "/api/v1/tasks/x%0Ay/", "/api/v1/%0A", "/api/v1/cases/%C3%82%0A/plans/"]
+)
+def test_a_newline_in_the_address_is_a_json_404_too(world, path):
+    """Found by schemathesis: a path parameter with a newline in it matched no route, not even the catch-all (`.`
+    stops at a newline), and got the site's HTML 404 page."""
+    response = world.api("kari").get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == "not_found"

@@ -45,10 +45,10 @@ def test_the_coordinator_adds_and_ends_a_member(cw: CaseWorld) -> None:
 def test_team_rules_come_back_as_errors(cw: CaseWorld) -> None:
     kari = cw.api("kari")
     cases = [
-        ({"username": "nils", "organisation": "politi", "role": "caseworker"}, 400, "no_membership"),
-        ({"username": "rolf", "organisation": "skole", "role": "caseworker"}, 400, "role_cannot_join"),
+        ({"username": "nils", "organisation": "politi", "role": "caseworker"}, 422, "no_membership"),
+        ({"username": "rolf", "organisation": "skole", "role": "caseworker"}, 422, "role_cannot_join"),
         ({"username": "mona", "organisation": "ngo", "role": "mentor"}, 409, "conflict"),
-        ({"username": "nobody", "organisation": "ngo", "role": "mentor"}, 400, "invalid"),
+        ({"username": "nobody", "organisation": "ngo", "role": "mentor"}, 422, "invalid"),
         ({"username": "nils", "organisation": "nav", "role": "boss"}, 400, "invalid"),
     ]
     for payload, status, code in cases:
@@ -115,7 +115,7 @@ def test_others_cannot_see_or_change_a_task(cw: CaseWorld) -> None:
 def test_task_rules_come_back_as_errors(cw: CaseWorld) -> None:
     kari = cw.api("kari")
     base = {"case": str(cw.case.public_id), "title": "x"}
-    assert_error(send(kari, "post", "tasks/", {**base, "assignee": "nils"}), 400, "assignee_not_on_team")
+    assert_error(send(kari, "post", "tasks/", {**base, "assignee": "nils"}), 422, "assignee_not_on_team")
     assert_error(send(kari, "post", "tasks/", {**base, "case": "nope"}), 400, "invalid")
     assert_error(send(cw.api("mona"), "post", "tasks/", base), 403, "forbidden")
     assert_error(send(kari, "post", "tasks/", {**base, "case": "00000000-0000-0000-0000-000000000000"}), 404)

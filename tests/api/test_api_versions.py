@@ -14,15 +14,8 @@ import pytest
 import yaml
 from django.test import Client
 
-from tests.api.api_helpers import API, send
-from tests.assessments.helpers import case_in_assessment, start
-from tests.meetings.helpers import decide
-from tests.meetings.helpers import plan as plan_meeting
-from tests.network.helpers import add as add_contact
-from tests.plans.helpers import add_item, draft_plan, to_planning
-from utvei.cases import services as case_services
-from utvei.cases.models import ClosureReason, EntryKind
-from utvei.core.vocabulary import Classification
+from tests.api.api_helpers import API, one_of_each, send
+from utvei.cases.models import ClosureReason
 
 STALE = 999
 CLOSE_REASON = ClosureReason.values[0]
@@ -74,37 +67,6 @@ class Op:
     url: Callable[[Any], str]
     body: Callable[[Any], dict[str, Any]]  # without the version
     in_query: bool = False  # the version goes in ?version= (DELETE)
-
-
-def _things(world: Any) -> Any:
-    """One of each versioned object, made as a coordinator would."""
-    kari = world.m["kari"]
-
-    class T:
-        pass
-
-    t = T()
-    assessed = case_in_assessment(world, mentor=False)
-    t.assessment = start(world, assessed)
-    t.assessed = assessed
-    case = to_planning(world, world.open_case(name="Versjon Versjonsen"))
-    world.add(case, "nils")
-    t.case = case
-    t.entry = case_services.entry_create(
-        actor=kari, case=case, kind=EntryKind.NOTE, classification=Classification.TEAM, body="Første versjon"
-    )
-    t.task = case_services.task_create(actor=kari, case=case, title="Ring skolen")
-    t.contact = add_contact(world, case)
-    t.plan = draft_plan(world, case)
-    t.goal = t.plan.goals.get()
-    t.item = add_item(world, t.plan)
-    t.meeting = plan_meeting(world, case)
-    t.decision = decide(world, t.meeting)
-    body = {"name_nb": "Jobbklubb", "sector": "municipality", "tracks": ["exit"], "evidence_nb": "Ikke evaluert."}
-    local = send(world.api("kari"), "POST", "measures/", body)
-    assert local.status_code == 201, local.content
-    t.measure = local.json()["key"]
-    return t
 
 
 def _case(t: Any) -> str:
@@ -231,7 +193,7 @@ WHO = {"/api/v1/legal-bases/{key}/": "adam"}
 
 @pytest.mark.parametrize("op", OPS, ids=[f"{op.method} {op.path}" for op in OPS])
 def test_a_missing_or_stale_version_is_refused_and_changes_nothing(world, op):
-    t = _things(world)
+    t = one_of_each(world)
     client = world.api(WHO.get(op.path, "kari"))
     url, body = op.url(t), op.body(t)
     before = send(client, "GET", url).content if op.method in {"PATCH", "DELETE"} else None

@@ -84,7 +84,7 @@ def test_start_fill_and_finalise_through_the_api(world, case):
 def test_finalising_incomplete_lists_the_problems(world, case):
     a = start(world, case)
     r = send(world.api("ola"), "post", f"{base(case)}{a.public_id}/finalise/", {"version": 1})
-    assert r.status_code == 400
+    assert r.status_code == 422
     data = r.json()
     assert data["error"] == "incomplete" and len(data["problems"]) >= 5
 
@@ -99,37 +99,43 @@ def test_a_stale_version_is_409_with_the_saved_draft(world, case):
 
 
 @pytest.mark.parametrize(
-    "body",
+    "body,status",
     [
-        {},
-        {"version": 1, "items": [{"code": "IB1", "rating": "huge"}]},
-        {"version": 1, "items": [{"code": "NOPE", "rating": "present"}]},
-        {"version": 1, "items": [{"code": "IB1", "confidence": "total"}]},
-        {"version": 1, "items": "IB1"},
-        {"version": 1, "summary_level": "extreme"},
-        {"version": 1, "classification": "mentor"},
-        {"version": 1, "classification": "police"},  # the municipality cannot read police
-        {"version": 1, "reassessment_due": "9999-01-01"},
-        {"version": 1, "assessors": ["mona"]},
-        {"version": 1, "assessors": ["nobody"]},
-        {"version": 1, "formulation": "x" * 20001},
-        {"version": "one"},
+        ({}, 400),
+        ({"version": 1, "items": [{"code": "IB1", "rating": "huge"}]}, 422),  # not on the item's scale
+        ({"version": 1, "items": [{"code": "NOPE", "rating": "present"}]}, 422),  # no such item
+        ({"version": 1, "items": [{"code": "IB1", "confidence": "total"}]}, 400),
+        ({"version": 1, "items": "IB1"}, 400),
+        ({"version": 1, "summary_level": "extreme"}, 400),
+        ({"version": 1, "classification": "mentor"}, 400),
+        ({"version": 1, "classification": "police"}, 422),  # the municipality cannot read police
+        ({"version": 1, "reassessment_due": "9999-01-01"}, 422),  # a date, outside 1900-2100
+        ({"version": 1, "assessors": ["mona"]}, 422),  # not on the team
+        ({"version": 1, "assessors": ["nobody"]}, 422),  # no such user
+        ({"version": 1, "formulation": "x" * 20001}, 400),
+        ({"version": "one"}, 400),
     ],
 )
-def test_bad_patches_are_400(world, case, body):
+def test_bad_patches_are_refused(world, case, body, status):
+    """400 where the schema rules the body out, 422 where it fits the schema but a rule refuses it."""
     a = start(world, case)
     r = send(world.api("ola"), "patch", f"{base(case)}{a.public_id}/", body)
-    assert r.status_code == 400, r.content
+    assert r.status_code == status, r.content
     assert set(r.json()) >= {"error", "detail"}
     assert Assessment.objects.get().version == 1
 
 
 @pytest.mark.parametrize(
-    "body",
-    [{}, {"instrument": "nope"}, {"instrument": "utvei-open", "classification": "participant"}, {"instrument": 5}],
+    "body,status",
+    [
+        ({}, 400),
+        ({"instrument": "nope"}, 422),  # no such instrument
+        ({"instrument": "utvei-open", "classification": "participant"}, 400),
+        ({"instrument": 5}, 400),
+    ],
 )
-def test_bad_creates_are_400(world, case, body):
-    assert send(world.api("ola"), "post", base(case), body).status_code == 400
+def test_bad_creates_are_refused(world, case, body, status):
+    assert send(world.api("ola"), "post", base(case), body).status_code == status
     assert not Assessment.objects.exists()
 
 

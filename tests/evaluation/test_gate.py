@@ -52,8 +52,8 @@ def sc(world):
 def test_measurements_and_events_follow_the_table(world, sc, viewer):
     case, made = sc
     api = world.api(viewer)
-    m_url = f"{API}/cases/{case.public_id}/measurements/?page_size=100"
-    e_url = f"{API}/cases/{case.public_id}/outcome-events/?page_size=100"
+    m_url = f"{API}/cases/{case.public_id}/measurements/?limit=100"
+    e_url = f"{API}/cases/{case.public_id}/outcome-events/?limit=100"
     rm, re_ = api.get(m_url), api.get(e_url)
     if not sees_case(viewer):
         assert rm.status_code == 404 and re_.status_code == 404
@@ -75,7 +75,7 @@ def test_measurements_and_events_follow_the_table(world, sc, viewer):
 def test_a_withdrawn_consent_closes_the_records_on_the_next_request(world, sc):
     case, made = sc
     api = world.api("per")
-    url = f"{API}/cases/{case.public_id}/measurements/?page_size=100"
+    url = f"{API}/cases/{case.public_id}/measurements/?limit=100"
     before = {row["id"] for row in api.get(url).json()["results"]}
     kari_team = made[("kari", "team")][0]
     assert kari_team in before
@@ -134,7 +134,7 @@ def test_the_api_refuses_bad_input_without_a_server_error(world, sc):
         content_type="application/json",
     )
     assert fixed.status_code == 201
-    ids = {row["id"] for row in api.get(url + "?page_size=100").json()["results"]}
+    ids = {row["id"] for row in api.get(url + "?limit=100").json()["results"]}
     assert ok.json()["id"] in ids and fixed.json()["id"] in ids
     events = f"{API}/cases/{case.public_id}/outcome-events/"
     assert api.post(events, {"kind": "bad"}, content_type="application/json").status_code == 400

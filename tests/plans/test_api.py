@@ -74,14 +74,14 @@ def test_a_plan_through_the_api_from_draft_to_review(pw):
     item = send(ola, "post", url + "items/", {"measure": "mentor", "goal": goal_id, "responsible_user": "mona"})
     assert item.status_code == 201, item.content
     assert item.json()["responsible_organisation"] == "ngo" and item.json()["goal"] == goal_id
-    assert_error(send(ola, "post", url + "items/", {"measure": "no-such", "responsible_user": "mona"}), 400)
-    assert_error(send(ola, "post", url + "items/", {"measure": "housing", "goal": "0" * 32}), 400)
-    assert_error(send(ola, "post", url + "items/", {"measure": "housing"}), 400, "responsible_required")
+    assert_error(send(ola, "post", url + "items/", {"measure": "no-such", "responsible_user": "mona"}), 422)
+    assert_error(send(ola, "post", url + "items/", {"measure": "housing", "goal": "0" * 32}), 422)
+    assert_error(send(ola, "post", url + "items/", {"measure": "housing"}), 422, "responsible_required")
     r = send(ola, "patch", url + f"items/{item.json()['id']}/", {"version": 1, "start_on": "2026-01-01"})
     assert r.status_code == 200 and r.json()["start_on"] == "2026-01-01" and r.json()["measure"] == "mentor"
 
     current = send(kari, "get", url).json()
-    assert_error(send(kari, "post", url + "approve/", {"version": current["version"]}), 400, "plan_incomplete")
+    assert_error(send(kari, "post", url + "approve/", {"version": current["version"]}), 422, "plan_incomplete")
     r = send(ola, "patch", url, {"version": current["version"], "participation": "person"})
     assert r.status_code == 200 and r.json()["participation"] == "person"
     v = r.json()["version"]

@@ -79,7 +79,7 @@ def test_an_admin_writes_the_organisations_note_and_a_stale_version_is_409(world
 def test_the_national_catalogue_is_not_changed_here(world, catalogue):
     """Any organisation's administrator could once change every organisation's catalogue: no longer."""
     r = send(world.api("adam"), "PATCH", URL + "fvl-13b-5/", {"version": 1, "max_duration_days": 200})
-    data = assert_error(r, 400, "national_catalogue")
+    data = assert_error(r, 422, "national_catalogue")
     assert "max_duration_days" in data["detail"]
     basis = LegalBasis.objects.get(key="fvl-13b-5")
     assert basis.max_duration_days != 200 and basis.revisions.count() == 1

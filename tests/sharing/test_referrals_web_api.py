@@ -263,9 +263,9 @@ def test_the_api_flow_with_a_double_accept(world, case):
 
 def test_api_decline_withdraw_and_refusals(world, case):
     kari, nora = world.api("kari"), world.api("nora")
-    assert_error(send(kari, "POST", case_url(case), {**BODY, "categories": ["ideology"]}), 400, "consent_missing")
+    assert_error(send(kari, "POST", case_url(case), {**BODY, "categories": ["ideology"]}), 422, "consent_missing")
     r = send(kari, "POST", case_url(case), {**BODY, "basis": "legal_basis", "legal_basis": "fvl-13b-5"})
-    data = assert_error(r, 400, "justification_required")
+    data = assert_error(r, 422, "justification_required")
     assert "begrunnelse" in data["detail"]  # the default language
     rid = send(kari, "POST", case_url(case), BODY).json()["id"]
     assert_error(send(kari, "POST", case_url(case), BODY), 409, "conflict")
@@ -294,8 +294,8 @@ def test_api_transfer(world, case):
     assert r.status_code == 201, r.content
     assert r.json()["keep_team_members"] == ["ola"]
     rid = r.json()["id"]
-    assert_error(send(kari, "POST", case_url(case), {**BODY, "keep_team_members": ["ola"]}), 400)
-    assert_error(send(kari, "POST", case_url(case), {**BODY, "kind": "transfer", "keep_team_members": ["per"]}), 400)
+    assert_error(send(kari, "POST", case_url(case), {**BODY, "keep_team_members": ["ola"]}), 422)
+    assert_error(send(kari, "POST", case_url(case), {**BODY, "kind": "transfer", "keep_team_members": ["per"]}), 422)
     atle = world.api("atle")
     assert "keep_team_members" not in atle.get(f"{API}referrals/{rid}/").json()
     r = send(atle, "POST", f"{API}referrals/{rid}/accept/", {})
@@ -396,10 +396,10 @@ def test_bad_bodies(world, case, user, action):
         _assert_4xx(send(client, "POST", path, {"member": value, "note": value}))
 
 
-def test_a_consent_withdrawn_before_acceptance_is_a_400_in_the_api(world, case):
+def test_a_consent_withdrawn_before_acceptance_is_a_422_in_the_api(world, case):
     rid = send(world.api("kari"), "POST", case_url(case), BODY).json()["id"]
     consent = case.consents.get(scope_orgs__slug="nav")
     services.consent_withdraw(actor=world.m["kari"], consent=consent)
     assert_error(
-        send(world.api("nora"), "POST", f"{API}referrals/{rid}/accept/", {"member": "nils"}), 400, "consent_missing"
+        send(world.api("nora"), "POST", f"{API}referrals/{rid}/accept/", {"member": "nils"}), 422, "consent_missing"
     )

@@ -94,7 +94,7 @@ def test_no_justification_is_refused_with_a_clear_message(world, case, lang, tex
         {**DISCLOSURE, "justification": ""},
         HTTP_ACCEPT_LANGUAGE=lang,
     )
-    data = assert_error(r, 400, "justification_required")
+    data = assert_error(r, 422, "justification_required")
     assert text in data["detail"]
 
 
@@ -106,14 +106,14 @@ def test_a_sender_kind_not_allowed_is_refused(world, case):
         {**DISCLOSURE, "legal_basis": "hpl-23-4"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert "cannot be used by" in assert_error(r, 400, "basis_not_allowed")["detail"]
+    assert "cannot be used by" in assert_error(r, 422, "basis_not_allowed")["detail"]
 
 
 def test_guardian_rule_in_the_api(world, case):
     case.person.age_band = "u15"
     case.person.save(update_fields=["age_band"])
     r = send(world.api("kari"), "POST", url(case), CONSENT, HTTP_ACCEPT_LANGUAGE="en")
-    assert "guardian" in assert_error(r, 400, "guardian_required")["detail"]
+    assert "guardian" in assert_error(r, 422, "guardian_required")["detail"]
     r = send(world.api("kari"), "POST", url(case), {**CONSENT, "given_by": "guardian", "guardian_name": "Far"})
     assert r.status_code == 201 and r.json()["guardian_name"] == "Far"
 

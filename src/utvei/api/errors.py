@@ -1,4 +1,9 @@
-"""Every API error is JSON {"error": code, "detail": text} with the right 4xx, in the caller's language."""
+"""Every API error is JSON {"error": code, "detail": text} with the right 4xx, in the caller's language.
+
+400 and 422 differ (docs/api.md): 400 means the request does not match the published schema (a wrong type, a
+missing field, not one of the choices, too long); 422 means it matches the schema but Utvei's rules refuse it (a
+date outside 1900-2100, an organisation or measure that does not exist, a step the case is not ready for). A client
+that follows the schema meets only the second kind, and can show its message to the user as it stands."""
 
 from __future__ import annotations
 
@@ -61,10 +66,49 @@ def _first_message(detail: Any, prefix: str = "") -> str:
     return f"{prefix}: {detail}" if prefix else str(detail)
 
 
-def _validation(detail: Any) -> Response:
+# DRF's codes for input the schema itself rules out; any other code is a rule of Utvei's (422). Not "blank": DRF
+# trims whitespace before it checks, so "\u001d" is blank to DRF but a one-character string to the schema.
+SCHEMA_CODES = frozenset(
+    {
+        "required",
+        "null",
+        "invalid",
+        "max_length",
+        "min_length",
+        "invalid_choice",
+        "not_a_list",
+        "not_a_dict",
+        "empty",
+        "max_value",
+        "min_value",
+        "max_string_length",
+        "max_digits",
+        "max_decimal_places",
+        "max_whole_digits",
+        "date",
+        "datetime",
+        "parse_error",
+        "incorrect_type",
+        "repeated",
+        "unknown_field",
+    }
+)
+
+
+def _codes(codes: Any) -> set[str]:
+    if isinstance(codes, dict):
+        return set().union(*(_codes(v) for v in codes.values())) if codes else set()
+    if isinstance(codes, list | tuple):
+        return set().union(*(_codes(v) for v in codes)) if codes else set()
+    return {str(codes)}
+
+
+def _validation(exc: exceptions.ValidationError) -> Response:
+    detail = exc.detail
     fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     message = _first_message(detail) or _("The request is not valid.")
-    return Response(body("invalid", message, fields=fields), status=400)
+    status = 400 if _codes(exc.get_codes()) & SCHEMA_CODES else 422
+    return Response(body("invalid", message, fields=fields), status=status)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -74,12 +118,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(list(exc.messages))
+        exc = exceptions.ValidationError(list(exc.messages), code="rule")
 
     if isinstance(exc, UtveiError):
-        return Response(body(exc.code, exc.message), status=exc.status)
+        # A service refuses what the schema allowed: one of Utvei's rules (422), not a malformed request.
+        return Response(body(exc.code, exc.message), status=422 if exc.status == 400 else exc.status)
     if isinstance(exc, exceptions.ValidationError):
-        return _validation(exc.detail)
+        return _validation(exc)
     if isinstance(exc, exceptions.APIException):
         headers: dict[str, str] = {}
         if getattr(exc, "auth_header", None):

@@ -33,12 +33,27 @@ def encodable(value: str) -> None:
 
 
 class Text(serializers.CharField):
-    """A CharField that refuses text the database could not store, with a message in the caller's language."""
+    """A CharField that refuses text the database could not store, with a message in the caller's language, and
+    anything that is not text (DRF's own CharField would turn 0 or false into "0" or "False")."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
         self.validators.append(encodable)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class Slug(serializers.SlugField):
+    """A key in text (DRF's SlugField would take the number 5 as the key "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
 
 
 class Date(serializers.DateField):

@@ -222,7 +222,7 @@ class CaseSerializer(CaseListSerializer):
         child=serializers.ChoiceField(choices=Ideology.choices), max_length=len(Ideology), required=False
     )
     motivation_stage = serializers.ChoiceField(choices=MotivationStage.choices, required=False, allow_blank=True)
-    threat_clarified_at = Date(required=False)
+    threat_clarified_at = Date(required=False, allow_null=True)
     safety_plan = Text(max_length=BODY_MAX, required=False, allow_blank=True)
     closure_reason = serializers.CharField(read_only=True, required=False)
     closure_summary = serializers.CharField(read_only=True, required=False)
@@ -383,6 +383,8 @@ class TaskSerializer(serializers.Serializer):
 
 
 class TaskStatusSerializer(serializers.Serializer):
+    required_fields = ("status", "version")  # parsed whole: the PATCH body requires both (api/schema.py)
+
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     version = Version(help_text=_("The task's version as you read it; a stale one is 409 with the task as saved."))
 

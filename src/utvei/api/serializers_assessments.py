@@ -30,7 +30,7 @@ from utvei.assessments.models import (
 from utvei.assessments.services import EVIDENCE_MAX, TEXT_MAX
 from utvei.core.vocabulary import Classification
 
-from .fields import Date, DateTime, Text, UserField, Version
+from .fields import Date, DateTime, Slug, Text, UserField, Version
 
 DESCRIPTIVE_NOTE = _("Descriptive counts of items per rating, not a score. Nothing is added up or ranked.")
 CLASSIFICATIONS = [(c.value, c.label) for c in Classification if c in ASSESSMENT_CLASSIFICATIONS]
@@ -296,7 +296,7 @@ class AssessmentMarkerSerializer(serializers.Serializer):
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
-    instrument = serializers.SlugField(max_length=60, help_text=_("The instrument's key, e.g. utvei-open."))
+    instrument = Slug(max_length=60, help_text=_("The instrument's key, e.g. utvei-open."))
     classification = serializers.ChoiceField(choices=CLASSIFICATIONS, default=Classification.TEAM)
     assessors = serializers.ListField(
         child=UserField(), required=False, default=list, max_length=50, help_text=_("Co-assessors on the team.")

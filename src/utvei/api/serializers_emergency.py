@@ -43,7 +43,7 @@ class EmergencyOpenSerializer(serializers.Serializer):
 
     def validate_hours(self, value: int | None) -> int | None:
         if value is not None and value > max_hours():
-            raise serializers.ValidationError(_("At most %(n)d hours.") % {"n": max_hours()})
+            raise serializers.ValidationError(_("At most %(n)d hours.") % {"n": max_hours()}, code="rule")
         return value
 
 

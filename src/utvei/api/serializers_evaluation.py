@@ -46,7 +46,7 @@ class MeasurementSerializer(serializers.Serializer):
 
     def validate_measured_on(self, value: Any) -> Any:
         if value < EARLIEST:
-            raise serializers.ValidationError("Give a date from 1900 on.")
+            raise serializers.ValidationError("Give a date from 1900 on.", code="rule")
         return value
 
     def to_representation(self, instance: Measurement) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class OutcomeEventSerializer(serializers.Serializer):
 
     def validate_occurred_on(self, value: Any) -> Any:
         if value < EARLIEST:
-            raise serializers.ValidationError("Give a date from 1900 on.")
+            raise serializers.ValidationError("Give a date from 1900 on.", code="rule")
         return value
 
 

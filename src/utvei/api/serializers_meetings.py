@@ -38,7 +38,7 @@ class AttendeeSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("user") is None and attrs.get("organisation") is None:
-            raise serializers.ValidationError(_("Name a person on the team or an organisation."), code="required")
+            raise serializers.ValidationError(_("Name a person on the team or an organisation."), code="rule")
         return attrs
 
 
@@ -210,6 +210,8 @@ class MeetingSerializer(serializers.Serializer):
 
 class HoldSerializer(MeetingSerializer):
     """POST …/hold/: `version`, and any last changes (the minutes above all) to save with it."""
+
+    required_fields = ("version",)  # parsed partially: only the version is required (api/schema.py)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "version" not in attrs:

@@ -44,7 +44,9 @@ class CompareQuery(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         a, b = attrs.get("from"), attrs.get("to")
         if a is not None and b is not None and a > b:
-            raise serializers.ValidationError({"to": [_("The second date must be on or after the first.")]})
+            raise serializers.ValidationError(
+                {"to": [_("The second date must be on or after the first.")]}, code="rule"
+            )
         return attrs
 
 
@@ -123,7 +125,7 @@ class ContactSerializer(serializers.Serializer):
     """A contact in the person's network. POST adds one with its first `observation`; PATCH changes the relation,
     label, formal flag, organisation or classification with `version` (the organisation that added it)."""
 
-    optional_fields = ("observations", "observation")
+    optional_fields = ("observations",)
 
     id = serializers.UUIDField(source="public_id", read_only=True)
     case = serializers.SerializerMethodField()
@@ -153,7 +155,7 @@ class ContactSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     current = serializers.SerializerMethodField(help_text=_("The latest observation, today; null before the first."))
-    observation = FirstObservationSerializer(write_only=True, required=False, help_text=_("Required for POST."))
+    observation = FirstObservationSerializer(write_only=True, help_text=_("Required for POST."))
     observations = serializers.SerializerMethodField(help_text=_("Newest first (in the detail only)."))
 
     def get_case(self, obj: Any) -> str:
@@ -187,10 +189,8 @@ class ContactSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"version": [_("This field is required.")]}, code="required")
             if "observation" in attrs:
                 raise serializers.ValidationError(
-                    {"observation": [_("Add observations at …/observations/: they are never changed.")]}
+                    {"observation": [_("Add observations at …/observations/: they are never changed.")]}, code="rule"
                 )
-        elif "observation" not in attrs:
-            raise serializers.ValidationError({"observation": [_("This field is required.")]}, code="required")
         return attrs
 
 

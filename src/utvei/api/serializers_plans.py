@@ -30,7 +30,7 @@ from utvei.plans.models import (
     StopReason,
 )
 
-from .fields import Date, OrganisationField, PublicId, Text, UserField, Version
+from .fields import Date, OrganisationField, PublicId, Slug, Text, UserField, Version
 
 EVIDENCE_CAVEAT = _(
     "Nobody knows which exit measures work: the evidence note says what is known, where it comes from and what is "
@@ -175,7 +175,7 @@ class GoalSerializer(serializers.Serializer):
 class ItemSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     position = serializers.IntegerField(read_only=True)
-    measure = serializers.SlugField(source="measure.key", max_length=80, help_text=_("Key of a catalogue measure."))
+    measure = Slug(source="measure.key", max_length=80, help_text=_("Key of a catalogue measure."))
     measure_name = serializers.CharField(source="measure.name", read_only=True)
     goal = PublicId(required=False, allow_null=True, default=None, help_text=_("Id of a goal of this plan."))
     responsible_organisation = OrganisationField(

@@ -93,5 +93,5 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    re_path(r"^(?P<path>.*)$", not_found),
+    re_path(r"^(?P<path>[\s\S]*)$", not_found),  # [\s\S]: a newline in the path too
 ]

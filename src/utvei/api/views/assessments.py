@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -65,7 +64,13 @@ class InstrumentDetailView(ApiView):
         operation_id="instruments_retrieve",
         summary="One instrument: scale, domains and items",
         description="The newest version, or `?version=N`. A licensed instrument may name its items by code only.",
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT, description="A loaded version; default newest.")],
+        parameters=[
+            OpenApiParameter(
+                "version",
+                {"type": "integer", "minimum": 1, "maximum": 100000},
+                description="A loaded version; default newest.",
+            )
+        ],
         responses={200: InstrumentVersionSerializer, **errors(400, 401, 404)},
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> Response:
@@ -222,7 +227,7 @@ class AssessmentFinaliseView(ApiView):
         try:
             saved = services.assessment_finalise(actor=actor, assessment=row.assessment, expected_version=v["version"])
         except services.Incomplete as exc:
-            return Response(body(exc.code, exc.message, problems=exc.problems), status=400)
+            return Response(body(exc.code, exc.message, problems=exc.problems), status=422)
         except Conflict as exc:  # someone saved the draft since: the draft as saved, to compare before finalising
             current = exc.current or _readable(actor, case_id, assessment_id, audit=False).assessment
             readable = current is not None and access.assessment_decision(row.ca, current)

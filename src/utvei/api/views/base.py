@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +27,12 @@ class ApiView(APIView):
     parser_classes = [SafeJSONParser]
     schema = UtveiAutoSchema()
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        method = (request.method or "").lower()
+        if method in self.http_method_names and hasattr(self, method):  # else 405 for the method, not its query
+            strict_query(request, declared_query(self, method))
+
     @property
     def actor(self) -> Membership:
         return actor_of(self.request)
@@ -43,6 +51,53 @@ class ApiView(APIView):
         request: Request = self.request
         items: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []  # type: ignore[arg-type]
         return paginator.get_paginated_response([render(r) for r in items])
+
+
+def declared_query(view: APIView, method: str) -> frozenset[str]:
+    """The query parameters the schema declares for this view and method (its extend_schema `parameters`)."""
+    key = (type(view), method)
+    if key not in _DECLARED:
+        _DECLARED[key] = _declared(view, method)
+    return _DECLARED[key]
+
+
+_DECLARED: dict[tuple[type[APIView], str], frozenset[str]] = {}
+
+
+def _declared(view: APIView, method: str) -> frozenset[str]:
+    handler = getattr(view, method.lower(), None)
+    schema_class = getattr(handler, "kwargs", {}).get("schema")
+    if schema_class is None:
+        return frozenset()
+    schema = schema_class()
+    schema.view = view
+    schema.method = method.upper()
+    names: set[str] = set()
+    for parameter in schema.get_override_parameters():
+        if isinstance(parameter, OpenApiParameter):
+            if parameter.location == OpenApiParameter.QUERY and not parameter.exclude:
+                names.add(parameter.name)
+        elif isinstance(parameter, serializers.BaseSerializer) or (
+            isinstance(parameter, type) and issubclass(parameter, serializers.BaseSerializer)
+        ):
+            serializer = parameter() if isinstance(parameter, type) else parameter
+            names.update(serializer.fields)  # type: ignore[attr-defined]
+    return frozenset(names)
+
+
+def strict_query(request: Request, declared: frozenset[str]) -> None:
+    """Only the declared query parameters, each once and with a value: anything else is a 400 naming it, never
+    silently ignored (a misspelt filter would otherwise return everything)."""
+    errors: dict[str, list[Any]] = {}
+    for name, values in request.query_params.lists():
+        if name not in declared:
+            errors[name or "?"] = [serializers.ErrorDetail(_("There is no such parameter here."), code="unknown_field")]
+        elif len(values) > 1:
+            errors[name] = [serializers.ErrorDetail(_("Give this parameter once."), code="repeated")]
+        elif values[0] == "":
+            errors[name] = [serializers.ErrorDetail(_("Leave out a parameter you do not use."), code="min_length")]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 def conflict(exc: Conflict, current: dict[str, Any] | None) -> Response:

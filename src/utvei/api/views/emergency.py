@@ -46,8 +46,8 @@ class EmergencyAccessListView(ApiView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = self.actor
+        f = self.query(EmergencyFilterSerializer)  # checked for every caller: a wrong filter is a 400, not ignored
         if can(actor, Act.EMERGENCY_REVIEW):
-            f = self.query(EmergencyFilterSerializer)
             qs = emergency.review_queue(actor=actor, status=f["status"])
             return self.page(qs, lambda a: render_access(a, reviewer=True))
         if not can(actor, Act.EMERGENCY_OPEN):

@@ -237,7 +237,7 @@ class DecisionListView(ApiView):
         ma = _meeting(actor, meeting_id, audit=False)
         v = self.parse(DecisionSerializer)
         if "status" in v:
-            raise serializers.ValidationError({"status": [_("A new decision has no status yet.")]})
+            raise serializers.ValidationError({"status": [_("A new decision has no status yet.")]}, code="rule")
         decision = services.decision_add(
             actor=actor,
             meeting=ma.meeting,
@@ -278,11 +278,13 @@ class DecisionDetailView(ApiView):
         v = dict(self.parse(DecisionSerializer, partial=True))
         if "status" in v:
             if set(v) != {"status"}:
-                raise serializers.ValidationError({"status": [_("Change the status alone, without other fields.")]})
+                raise serializers.ValidationError(
+                    {"status": [_("Change the status alone, without other fields.")]}, code="rule"
+                )
             services.decision_set_status(actor=actor, decision=decision, status=v["status"])
         else:
             if "version" not in v:
-                raise serializers.ValidationError({"version": [_("This field is required.")]})
+                raise serializers.ValidationError({"version": [_("This field is required.")]}, code="required")
             owner_given = "owner_user" in v or "owner_org" in v
             try:
                 services.decision_update(

@@ -104,7 +104,9 @@ class NetworkCompareView(ApiView):
         b = q.get("to") or timezone.localdate()
         a = q.get("from") or max(b - dt.timedelta(days=365), EARLIEST)
         if a > b:
-            raise serializers.ValidationError({"to": [_("The second date must be on or after the first.")]})
+            raise serializers.ValidationError(
+                {"to": [_("The second date must be on or after the first.")]}, code="rule"
+            )
         network = selectors.network_get(actor=self.actor, case_id=case_id, audit_action=Action.NETWORK_COMPARE)
         selectors.require_open(network)
         comparison = network.compare(a, b)

@@ -315,14 +315,18 @@ def _resolve(actor: Any, pa: PlanAccess, v: dict[str, Any], current: PlanItem | 
         try:
             out["measure"] = selectors.measure_get(actor=actor, key=v["measure"]["key"])
         except NotFound:
-            raise serializers.ValidationError({"measure": [_("There is no measure with that key.")]}) from None
+            raise serializers.ValidationError(
+                {"measure": [_("There is no measure with that key.")]}, code="rule"
+            ) from None
     elif current is not None:
         out["measure"] = current.measure
     if "goal" in v:
         try:
             out["goal"] = selectors.goal_in(pa, v["goal"]) if v["goal"] else None
         except NotFound:
-            raise serializers.ValidationError({"goal": [_("Give the id of a goal of this plan.")]}) from None
+            raise serializers.ValidationError(
+                {"goal": [_("Give the id of a goal of this plan.")]}, code="rule"
+            ) from None
     elif current is not None:
         out["goal"] = current.goal
     for name in ("responsible_org", "responsible_user", "start_on", "end_on", "status", "note"):
@@ -393,7 +397,7 @@ class ItemDetailView(ApiView):
         item = selectors.item_in(pa, item_id)
         v = dict(self.parse(ItemSerializer, partial=True))
         if "version" not in v:
-            raise serializers.ValidationError({"version": [_("This field is required.")]})
+            raise serializers.ValidationError({"version": [_("This field is required.")]}, code="required")
         try:
             if set(v) <= {"status", "note", "version", "stop_reason", "sessions_held"}:
                 services.item_set_status(
