@@ -25,6 +25,13 @@ def fresh_decision(decision: MeetingDecision) -> MeetingDecision:
     return MeetingDecision.objects.select_related("meeting", "meeting__case", "task", "owner_org").get(pk=decision.pk)
 
 
+def set_status(actor: Any, decision: MeetingDecision, status: str) -> MeetingDecision:
+    """Mark a decision as a user who has just read it would: with the version it has now."""
+    return services.decision_set_status(
+        actor=actor, decision=decision, status=status, expected_version=decision.version
+    )
+
+
 def ago(days: int = 1) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days)
 

@@ -16,6 +16,7 @@ from tests.meetings.helpers import (
     hold,
     plan,
     seq,
+    set_status,
 )
 from utvei.access.meetings import MeetingView
 from utvei.audit.models import Action
@@ -23,7 +24,7 @@ from utvei.cases import selectors as case_selectors
 from utvei.cases.models import Task, TaskOrigin, TeamRole
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import DataCategory
-from utvei.meetings import selectors, services
+from utvei.meetings import selectors
 from utvei.sharing.emergency import services as emergency
 
 
@@ -162,7 +163,7 @@ def test_emergency_access_reads_within_the_compartments_and_writes_nothing(mw):
         plan(mw.world, mw.case, by="arne", attendees=())
     assert exc.value.code == "forbidden"
     with pytest.raises(Forbidden):
-        services.decision_set_status(actor=mw.m["arne"], decision=ma.decisions[0].decision, status="done")
+        set_status(mw.m["arne"], ma.decisions[0].decision, "done")
 
 
 # ---- Audit ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_a_meeting_through_the_api_from_call_to_decisions_done(mw):
     assert d.status_code == 201, d.content
     assert d.json()["state"] == "proposed" and d.json()["task"] is None
     assert d.json()["owner_organisation"] == "nav"
-    assert_error(send(kari, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done"}), 409)
+    assert_error(send(kari, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done", "version": 1}), 409)
 
     r = send(kari, "patch", url, {"version": 1, "minutes": "Utkast"})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["minutes"] == "Utkast"
@@ -85,9 +85,17 @@ def test_a_meeting_through_the_api_from_call_to_decisions_done(mw):
     task_id = r.json()["decisions"][0]["task"]
     task = send(nils, "get", f"{API}tasks/{task_id}/").json()
     assert task["title"] == "NAV følger opp" and task["origin"] == TaskOrigin.MEETING
-    r = send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done"})
-    assert r.status_code == 200 and r.json()["state"] == "done"
-    assert_error(send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "open", "text": "x"}), 422)
+    seen = send(nils, "get", url + f"decisions/{d.json()['id']}/").json()["version"]
+    assert_error(send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done"}), 400)  # no version
+    r = send(nils, "patch", url + f"decisions/{d.json()['id']}/", {"status": "done", "version": seen})
+    assert r.status_code == 200 and r.json()["state"] == "done" and r.json()["version"] == seen + 1
+    # Someone who read it before: 409 with the decision as it is now, and it stays done.
+    stale = assert_error(
+        send(kari, "patch", url + f"decisions/{d.json()['id']}/", {"status": "open", "version": seen}), 409
+    )
+    assert stale["current"]["state"] == "done"
+    body = {"status": "open", "text": "x", "version": seen + 1}
+    assert_error(send(nils, "patch", url + f"decisions/{d.json()['id']}/", body), 422)
     version = send(kari, "get", url + f"decisions/{d.json()['id']}/").json()["version"]
     r = send(kari, "delete", url + f"decisions/{d.json()['id']}/?version={version}")
     assert_error(r, 409, "decision_in_force")
@@ -186,7 +194,8 @@ def test_api_mentor_sees_and_updates_own_decisions_only(mw):
     assert data["view"] == "owner" and "attendees" not in data and len(data["decisions"]) == 1
     decisions = send(mona, "get", meeting_url(meeting, "decisions/")).json()["results"]
     assert [d["owner_user"] for d in decisions] == ["mona"]
-    r = send(mona, "patch", meeting_url(meeting, f"decisions/{decisions[0]['id']}/"), {"status": "done"})
+    body = {"status": "done", "version": decisions[0]["version"]}
+    r = send(mona, "patch", meeting_url(meeting, f"decisions/{decisions[0]['id']}/"), body)
     assert r.status_code == 200 and r.json()["state"] == "done"
     nils_decision = meeting.decisions.get(owner_user=mw.m["nils"].user)
     assert_error(send(mona, "get", meeting_url(meeting, f"decisions/{nils_decision.public_id}/")), 404)
@@ -273,7 +282,11 @@ def targets(mw):
             meeting_url(meeting, f"decisions/{decision.public_id}/"),
             {"version": 1, "text": "x", "owner_user": "nils", "owner_organisation": "nav", "due_on": due()},
         ),
-        "decision_status": ("patch", meeting_url(meeting, f"decisions/{decision.public_id}/"), {"status": "done"}),
+        "decision_status": (
+            "patch",
+            meeting_url(meeting, f"decisions/{decision.public_id}/"),
+            {"status": "done", "version": decision.version},
+        ),
     }
 
 

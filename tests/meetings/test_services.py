@@ -25,6 +25,7 @@ from tests.meetings.helpers import (
     hold,
     plan,
     seq,
+    set_status,
 )
 from utvei.audit.models import Action
 from utvei.cases import services as case_services
@@ -212,16 +213,16 @@ def test_a_decision_on_a_held_meeting_is_a_task_at_once_and_its_state_follows_th
     late = decide(mw.world, meeting, owner="nils", due=timezone.localdate() - dt.timedelta(days=1))
     assert fresh_decision(late).state == DecisionState.OVERDUE
     decision = fresh_decision(late)
-    services.decision_set_status(actor=mw.m["nils"], decision=decision, status="done")
+    set_status(mw.m["nils"], decision, "done")
     assert fresh_decision(late).state == DecisionState.DONE
-    services.decision_set_status(actor=mw.m["kari"], decision=fresh_decision(late), status="cancelled")
+    set_status(mw.m["kari"], fresh_decision(late), "cancelled")
     assert fresh_decision(late).state == DecisionState.CANCELLED
 
 
 def test_a_proposed_decision_has_no_state_to_change(mw):
     decision = decide(mw.world, plan(mw.world, mw.case))
     with pytest.raises(UtveiError) as exc:
-        services.decision_set_status(actor=mw.m["kari"], decision=fresh_decision(decision), status="done")
+        set_status(mw.m["kari"], fresh_decision(decision), "done")
     assert exc.value.code == "decision_proposed" and exc.value.status == 409
 
 
@@ -229,10 +230,10 @@ def test_only_the_owner_or_a_coordinator_changes_a_decisions_state(mw):
     meeting = held(mw.world, mw.case, owners=("nils", "mona"), attendees=("kari", "nils", "mona"))
     nils_decision, mona_decision = list(meeting.decisions.order_by("position"))
     with pytest.raises(Forbidden):
-        services.decision_set_status(actor=mw.m["ola"], decision=fresh_decision(nils_decision), status="done")
+        set_status(mw.m["ola"], fresh_decision(nils_decision), "done")
     with pytest.raises(NotFound):  # a mentor does not see others' decisions
-        services.decision_set_status(actor=mw.m["mona"], decision=fresh_decision(nils_decision), status="done")
-    services.decision_set_status(actor=mw.m["mona"], decision=fresh_decision(mona_decision), status="done")
+        set_status(mw.m["mona"], fresh_decision(nils_decision), "done")
+    set_status(mw.m["mona"], fresh_decision(mona_decision), "done")
     assert fresh_decision(mona_decision).state == DecisionState.DONE
 
 
@@ -339,7 +340,7 @@ def test_every_write_is_audited_without_content(mw):
     meeting = plan(mw.world, mw.case)
     decision = decide(mw.world, meeting)
     meeting = hold(mw.world, meeting)
-    services.decision_set_status(actor=mw.m["nils"], decision=fresh_decision(decision), status="done")
+    set_status(mw.m["nils"], fresh_decision(decision), "done")
     proposed_later = decide(mw.world, meeting, owner="per", text="Politiet tar bekymringssamtale")
     services.decision_update(
         actor=mw.m["kari"],

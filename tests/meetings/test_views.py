@@ -22,6 +22,7 @@ from tests.meetings.helpers import (
     held,
     plan,
     seq,
+    set_status,
 )
 from utvei.audit.models import Action
 from utvei.core.vocabulary import DataCategory
@@ -54,7 +55,7 @@ def test_the_case_page_shows_meetings_and_every_decision_with_its_state(mw, brow
         world, meeting, owner="per", text="Politiet ringer", due=timezone.localdate() - dt.timedelta(days=2)
     )
     done = decide(world, meeting, owner=None, org="kommune", text="Kommunen finner bolig")
-    services.decision_set_status(actor=world.m["kari"], decision=fresh_decision(done), status="done")
+    set_status(world.m["kari"], fresh_decision(done), "done")
     plan(world, mw.case, starts_at=timezone.now() + dt.timedelta(days=9), agenda="Neste møte")
     body = browse("kari").get(case_url(mw.case)).content.decode()
     section = body.split('id="meetings"')[1].split("</section>")[0]
@@ -219,15 +220,18 @@ def test_the_owner_marks_a_decision_done_on_the_page(mw, browse):
     client = browse("mona")
     body = client.get(page_url(meeting)).content.decode()
     assert "Mark done" in body and "Edit the decision" not in body and MINUTES not in body
-    r = client.post(page_url(meeting, f"decisions/{decision.public_id}/status/"), {"status": "done"})
+    assert f'name="version" value="{decision.version}"' in body
+    status_url = page_url(meeting, f"decisions/{decision.public_id}/status/")
+    assert client.post(status_url, {"status": "done"}).status_code == 400  # no version: nothing changes
+    assert fresh_decision(decision).state == DecisionState.OPEN
+    r = client.post(status_url, {"status": "done", "version": decision.version})
     assert r.status_code == 302
     assert fresh_decision(decision).state == DecisionState.DONE
-    assert (
-        browse("nils")
-        .post(page_url(meeting, f"decisions/{decision.public_id}/status/"), {"status": "open"})
-        .status_code
-        == 403
-    )
+    # A second person with the page as it was before: refused, and the decision stays done.
+    stale = client.post(status_url, {"status": "open", "version": decision.version})
+    assert stale.status_code == 409
+    assert fresh_decision(decision).state == DecisionState.DONE
+    assert browse("nils").post(status_url, {"status": "open", "version": decision.version + 1}).status_code == 403
 
 
 def test_a_decision_is_edited_and_a_proposed_one_removed_on_the_page(mw, browse):

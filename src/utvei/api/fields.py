@@ -41,6 +41,12 @@ class Text(serializers.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
         self.validators.append(encodable)
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "" and not self.allow_blank:
+            # The schema's minLength 1 rules out "" (400); text of spaces only fits the schema and is a rule (422).
+            raise serializers.ValidationError(self.error_messages["blank"], code="min_length")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")

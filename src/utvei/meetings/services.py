@@ -597,8 +597,12 @@ def decision_remove(*, actor: Membership, decision: MeetingDecision, expected_ve
         )
 
 
-def decision_set_status(*, actor: Membership, decision: MeetingDecision, status: str) -> MeetingDecision:
-    """Mark a decision done, cancelled or open again: a change of its task, by its owner or a coordinator."""
+def decision_set_status(
+    *, actor: Membership, decision: MeetingDecision, status: str, expected_version: int
+) -> MeetingDecision:
+    """Mark a decision done, cancelled or open again: a change of its task, by its owner or a coordinator. It names
+    the decision's version the user saw (its status is part of the decision as shown): a stale one is a Conflict,
+    so two people marking the same decision cannot overwrite each other unseen."""
     meeting = decision.meeting
     ca = _standing(actor, meeting.case)
     view = _visible(ca, meeting)
@@ -610,6 +614,17 @@ def decision_set_status(*, actor: Membership, decision: MeetingDecision, status:
             code="decision_proposed",
         )
     _require(decision_status_decision(ca, decision))
-    case_services.task_set_status(actor=actor, task=decision.task, status=status, expected_version=None)
+    with transaction.atomic():
+        locked = MeetingDecision.objects.select_for_update().get(pk=decision.pk)
+        if locked.version != expected_version:
+            raise Conflict(
+                _("Someone else changed this decision while you were looking at it. Check its state and try again."),
+                current=locked,
+            )
+        case_services.task_set_status(actor=actor, task=decision.task, status=status, expected_version=None)
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["version", "updated_at"])
+    decision.refresh_from_db()
     decision.task.refresh_from_db()
     return decision

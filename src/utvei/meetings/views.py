@@ -310,7 +310,9 @@ def decision_status(
     form = DecisionStatusForm(request.POST)
     if not form.is_valid():
         return render(request, "cases/error.html", {"message": _("Choose a valid status.")}, status=400)
-    services.decision_set_status(actor=m, decision=decision, status=form.cleaned_data["status"])
+    services.decision_set_status(
+        actor=m, decision=decision, status=form.cleaned_data["status"], expected_version=posted_version(request.POST)
+    )
     return _done(request, m, ma, _("The decision's status is saved."), f"decision-{decision.public_id}")
 
 

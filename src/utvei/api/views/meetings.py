@@ -276,15 +276,20 @@ class DecisionDetailView(ApiView):
         ma = _meeting(actor, meeting_id, audit=False)
         decision = selectors.decision_in(ma, decision_id)
         v = dict(self.parse(DecisionSerializer, partial=True))
+        if "version" not in v:
+            raise serializers.ValidationError({"version": [_("This field is required.")]}, code="required")
         if "status" in v:
-            if set(v) != {"status"}:
+            if set(v) != {"status", "version"}:
                 raise serializers.ValidationError(
                     {"status": [_("Change the status alone, without other fields.")]}, code="rule"
                 )
-            services.decision_set_status(actor=actor, decision=decision, status=v["status"])
+            try:
+                services.decision_set_status(
+                    actor=actor, decision=decision, status=v["status"], expected_version=v["version"]
+                )
+            except Conflict as exc:
+                return conflict(exc, render_decision(selectors.decision_in(_fresh(actor, ma), decision_id)))
         else:
-            if "version" not in v:
-                raise serializers.ValidationError({"version": [_("This field is required.")]}, code="required")
             owner_given = "owner_user" in v or "owner_org" in v
             try:
                 services.decision_update(
