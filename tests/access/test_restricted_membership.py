@@ -49,8 +49,10 @@ def test_the_school_and_the_mentor_do_not_learn_that_the_health_service_takes_pa
         assert DPS not in page and "hanne" not in page, username
         assert "A service with restricted membership" in page, username
         api = world.api(username)
-        members = api.get(f"/api/v1/cases/{case.public_id}/team/").json()["results"]
+        listed = api.get(f"/api/v1/cases/{case.public_id}/team/").json()
+        members = listed["results"]
         assert "helse" not in str(members) and "hanne" not in str(members), username
+        assert listed["restricted_membership"] is True, username  # as the page's row says
     # The school sees a marker for the health note, without its author organisation — on the page, on the entry's
     # own page and in the API — while a marker of the municipality's own note still names the municipality.
     own = world.entry(case, "kari", Classification.OWN_ORG, body="Kommunens egen merknad")
@@ -78,6 +80,8 @@ def test_the_owner_the_service_itself_and_those_with_a_basis_see_it(world, brows
     for username in ("kari", "hanne"):
         _, team = team_of(world, username, case)
         assert world.orgs["helse"].pk in {t.organisation_id for t in team} and not team.restricted, username
+        listed = world.api(username).get(f"/api/v1/cases/{case.public_id}/team/").json()
+        assert "helse" in str(listed["results"]) and listed["restricted_membership"] is False, username
     world.consent(case, "skole", categories=[DataCategory.HEALTH])  # a basis for health: on the next request
     page = browse("siri").get(f"/cases/{case.public_id}/").content.decode()
     assert DPS in page and "A service with restricted membership" not in page

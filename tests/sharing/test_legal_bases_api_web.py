@@ -169,3 +169,43 @@ def test_the_page_needs_a_login(db):
 
 def test_the_nav_links_to_the_catalogue(world, browse, catalogue):
     assert 'href="/legal-bases/"' in browse("ola").get("/").content.decode()
+
+
+# ---- The organisation's note on the page ---------------------------------------------------------------
+
+NOTE_URL = "/legal-bases/fvl-13b-5/note/"
+
+
+def _note(text: str, version: str | None) -> dict[str, str]:
+    data = {"note-fvl-13b-5-text": text}
+    if version is not None:
+        data["note-fvl-13b-5-version"] = version
+    return data
+
+
+def test_an_administrator_writes_the_note_on_the_page(world, browse, catalogue):
+    admin = browse("adam")
+    page = admin.get("/legal-bases/").content.decode()
+    assert f'action="{NOTE_URL}"' in page and 'name="note-fvl-13b-5-version" value="0"' in page
+    r = admin.post(NOTE_URL, _note("Ring juristen vår først.", "0"))
+    assert r.status_code == 302 and r["Location"].endswith("#basis-fvl-13b-5")
+    note = LegalBasisNote.objects.get(basis__key="fvl-13b-5")
+    assert (note.text, note.version, note.organisation.slug) == ("Ring juristen vår først.", 1, "kommune")
+    page = admin.get("/legal-bases/").content.decode()
+    assert "Ring juristen vår først." in page and 'name="note-fvl-13b-5-version" value="1"' in page
+    # Another administrator with the page as it was: 409, what they typed is kept, the saved note stands.
+    stale = admin.post(NOTE_URL, _note("Noe annet", "0"))
+    assert stale.status_code == 409 and "Noe annet" in stale.content.decode()
+    assert 'name="note-fvl-13b-5-version" value="1"' in stale.content.decode()  # to save next against the saved one
+    assert LegalBasisNote.objects.get().text == "Ring juristen vår først."
+    # Without the version it read: refused, nothing changes.
+    assert admin.post(NOTE_URL, _note("Uten versjon", None)).status_code == 400
+    assert LegalBasisNote.objects.get().version == 1
+
+
+def test_others_get_no_note_form_and_may_not_post_one(world, browse, catalogue):
+    for username in ("ola", "per", "mona"):
+        client = browse(username)
+        assert "/note/" not in client.get("/legal-bases/").content.decode()
+        assert client.post(NOTE_URL, _note("x", "0")).status_code == 403
+    assert not LegalBasisNote.objects.exists()

@@ -72,8 +72,8 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     }
 
 
-def page_of(name: str, child: Any) -> Any:
-    """A paginated list response of `child` items."""
+def page_of(name: str, child: Any, **extra: Any) -> Any:
+    """A paginated list response of `child` items (and any `extra` fields the list adds beside them)."""
     return inline_serializer(
         name=name,
         fields={
@@ -81,6 +81,7 @@ def page_of(name: str, child: Any) -> Any:
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": child,
+            **extra,
         },
     )
 

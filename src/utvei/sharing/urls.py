@@ -8,6 +8,7 @@ from .referrals import views as referral_views
 
 urlpatterns: list[URLPattern] = [
     path("legal-bases/", views.legal_basis_list, name="legal_basis_list"),
+    path("legal-bases/<slug:key>/note/", views.legal_basis_note, name="legal_basis_note"),
     path("cases/<uuid:case_id>/sharing/", views.case_sharing, name="case_sharing"),
     path(
         "cases/<uuid:case_id>/sharing/consents/<uuid:consent_id>/withdraw/",

@@ -19,14 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access.policy import Act, CaseAccess, can
+from utvei.access.sharing import legal_basis_note_decision
 from utvei.accounts.models import Membership, Organisation, OrgKind
 from utvei.cases.models import Case
 from utvei.core.errors import Forbidden, UtveiError
+from utvei.core.forms import submit
 from utvei.core.vocabulary import DataCategory
 from utvei.core.web import page
 
 from .consent import selectors, services
-from .consent.forms import ConsentForm, DisclosureForm, WithdrawForm, end_of_day
+from .consent.forms import ConsentForm, DisclosureForm, LegalBasisNoteForm, WithdrawForm, end_of_day
 from .models import COUNSEL_NOTE, Purpose
 from .referrals.views import case_referrals_context
 
@@ -41,8 +43,43 @@ KIND_LABELS = dict(OrgKind.choices)
 @require_GET
 @page
 def legal_basis_list(request: HttpRequest, m: Membership) -> HttpResponse:
+    return _basis_page(request, m)
+
+
+def _basis_page(
+    request: HttpRequest, m: Membership, *, status: int = 200, bound: LegalBasisNoteForm | None = None, key: str = ""
+) -> HttpResponse:
+    """The catalogue; for an administrator each basis with the form for the organisation's own note."""
     bases = list(selectors.legal_basis_list(actor=m))
-    return render(request, "sharing/legal_basis_list.html", {"bases": bases, "counsel_note": COUNSEL_NOTE})
+    if legal_basis_note_decision(m).allowed:
+        for basis in bases:
+            note = selectors.own_note(basis)
+            basis.note_form = (  # type: ignore[attr-defined]  # for the template, beside the selector's own_notes
+                bound
+                if bound is not None and basis.key == key
+                else LegalBasisNoteForm(
+                    prefix=f"note-{basis.key}",
+                    initial={"text": note.text if note else "", "version": note.version if note else 0},
+                )
+            )
+    context = {"bases": bases, "counsel_note": COUNSEL_NOTE}
+    return render(request, "sharing/legal_basis_list.html", context, status=status)
+
+
+@require_POST
+@page
+def legal_basis_note(request: HttpRequest, m: Membership, key: str) -> HttpResponse:
+    """Save the organisation's note on one basis (its administrators); a stale version keeps what was typed."""
+    basis = selectors.legal_basis_get(actor=m, key=key)
+    form = LegalBasisNoteForm(request.POST, prefix=f"note-{basis.key}")
+    status = submit(
+        form,
+        lambda d: services.legal_basis_note_save(actor=m, basis=basis, expected_version=d["version"], text=d["text"]),
+    )
+    if status is not None:
+        return _basis_page(request, m, status=status, bound=form, key=basis.key)
+    messages.success(request, _("The note is saved."))
+    return HttpResponseRedirect(reverse("legal_basis_list") + f"#basis-{basis.key}")
 
 
 # ---- The consent and sharing page of a case ------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,13 +24,29 @@ class TeamView(ApiView):
     @extend_schema(
         operation_id="team_list",
         summary="The case team",
-        description="Current members: username, name, organisation slug and role in the case.",
+        description=(
+            "Current members: username, name, organisation slug and role in the case. A member from a service whose "
+            "very membership you have no basis to know of (health, police, correctional: the sharing gate) is left "
+            "out; `restricted_membership` is then true: a service with restricted membership takes part."
+        ),
         parameters=PAGE_PARAMETERS,
-        responses={200: page_of("TeamPage", TeamMemberSerializer(many=True)), **errors(401, 404)},
+        responses={
+            200: page_of(
+                "TeamPage",
+                TeamMemberSerializer(many=True),
+                restricted_membership=serializers.BooleanField(
+                    help_text=_("True: a service with restricted membership takes part; its members are not listed.")
+                ),
+            ),
+            **errors(401, 404),
+        },
     )
     def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         ca = selectors.case_get(actor=self.actor, case_id=case_id, audit_action=Action.TEAM_VIEW)
-        return self.page(selectors.team_list(ca), lambda m: TeamMemberSerializer(m).data)
+        team = selectors.team_list(ca)
+        response = self.page(team, lambda m: TeamMemberSerializer(m).data)
+        response.data["restricted_membership"] = team.restricted
+        return response
 
     @extend_schema(
         operation_id="team_add",

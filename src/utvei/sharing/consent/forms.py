@@ -138,3 +138,17 @@ class DisclosureForm(UtveiForm):
 
     def clean_expires_on(self) -> dt.date | None:
         return in_range(self.cleaned_data.get("expires_on"))
+
+
+class LegalBasisNoteForm(UtveiForm):
+    """An organisation's own note on a basis of the national catalogue. `version` is the note's as it was read: 0
+    when the organisation had none yet (a stale one is a conflict, with what was typed kept)."""
+
+    text = forms.CharField(
+        label=_("Your organisation's note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only your organisation sees it. Leave it empty to remove the note."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
