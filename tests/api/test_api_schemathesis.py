@@ -3,7 +3,8 @@ OpenAPI schema, valid and invalid, for every operation, sends them to the applic
 check it has (no server error; status codes, content types, headers and bodies as documented; schema-invalid input
 refused, schema-valid input not refused; no HTML anywhere). The case, plan, meeting and the rest that the path
 parameters name are real objects a coordinator made, so the generated requests reach the views' own logic and not
-only their 404. Bounded: a few dozen examples per operation (UTVEI_SCHEMATHESIS_EXAMPLES to run more)."""
+only their 404. Sent as the coordinator and, every third request, as a mentor on the team. Bounded: a few dozen
+examples per operation (UTVEI_SCHEMATHESIS_EXAMPLES to run more)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from tests.api.api_helpers import one_of_each
 from utvei.api.models import ApiToken
+from utvei.cases.models import TeamRole
 
 EXAMPLES = int(os.environ.get("UTVEI_SCHEMATHESIS_EXAMPLES", "25"))
 
@@ -42,8 +44,8 @@ def _served_schema() -> Any:
 schema = _served_schema()
 
 
-def _token(world: Any) -> str:
-    _, raw = ApiToken.issue(membership=world.m["kari"], expires_at=timezone.now() + dt.timedelta(hours=1))
+def _token(world: Any, username: str) -> str:
+    _, raw = ApiToken.issue(membership=world.m[username], expires_at=timezone.now() + dt.timedelta(hours=1))
     return raw
 
 
@@ -61,8 +63,10 @@ def keep_connection(things: dict[str, str]) -> Any:
 
 @pytest.fixture
 def things(world: Any) -> dict[str, str]:
-    """Path parameter values that name objects kari (a coordinator) may reach."""
+    """Path parameter values that name objects kari (a coordinator) may reach; mona (a mentor) is on the team too,
+    so the answers a mentor gets (403 where her role may not act, restricted markers) are checked as well."""
     t = one_of_each(world)
+    world.add(t.case, "mona", role=TeamRole.MENTOR)
     return {
         "case_id": str(t.case.public_id),
         "entry_id": str(t.entry.public_id),
@@ -96,7 +100,9 @@ def test_the_api_matches_its_schema(case: Any, world: Any, things: dict[str, str
     headers_negated = meta is not None and any(
         location == ParameterLocation.HEADER and info.mode.is_negative for location, info in meta.components.items()
     )
-    headers = {} if headers_negated else {"Authorization": f"Bearer {_token(world)}"}
+    # Every third request as the mentor, the others as the coordinator (the same for the same case).
+    username = "mona" if zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 3 == 0 else "kari"
+    headers = {} if headers_negated else {"Authorization": f"Bearer {_token(world, username)}"}
     response = case.call_and_validate(headers=headers)
     # 401 would satisfy every check: make sure the valid requests were let in, so the checks saw the views' answers.
     assert not positive or response.status_code != 401, (case.method, case.path, response.text[:200])
