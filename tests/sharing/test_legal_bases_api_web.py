@@ -194,8 +194,10 @@ def test_an_administrator_writes_the_note_on_the_page(world, browse, catalogue):
     page = admin.get("/legal-bases/").content.decode()
     assert "Ring juristen vår først." in page and 'name="note-fvl-13b-5-version" value="1"' in page
     # Another administrator with the page as it was: 409, what they typed is kept, the saved note stands.
-    stale = admin.post(NOTE_URL, _note("Noe annet", "0"))
+    stale = admin.post(NOTE_URL, _note("Noe annet", "0"), HTTP_ACCEPT_LANGUAGE="en")
     assert stale.status_code == 409 and "Noe annet" in stale.content.decode()
+    top = stale.content.decode().split('id="counsel-note"')[0]  # said at the top, where the page opens
+    assert "is not saved" in top and 'href="#note-fvl-13b-5"' in top
     assert 'name="note-fvl-13b-5-version" value="1"' in stale.content.decode()  # to save next against the saved one
     assert LegalBasisNote.objects.get().text == "Ring juristen vår først."
     # Without the version it read: refused, nothing changes.

@@ -47,7 +47,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 # Powerful browser features no page uses. WebAuthn (publickey-credentials-*) stays allowed: security keys for MFA.
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+# Only features the browsers know: an unknown one (Chromium does not know `bluetooth`) is a console error on every page.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
 
 
 class SecurityHeadersMiddleware:

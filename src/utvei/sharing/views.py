@@ -62,7 +62,8 @@ def _basis_page(
                     initial={"text": note.text if note else "", "version": note.version if note else 0},
                 )
             )
-    context = {"bases": bases, "counsel_note": COUNSEL_NOTE}
+    problem = next((b for b in bases if bound is not None and b.key == key and bound.errors), None)
+    context = {"bases": bases, "counsel_note": COUNSEL_NOTE, "note_problem": problem}
     return render(request, "sharing/legal_basis_list.html", context, status=status)
 
 
