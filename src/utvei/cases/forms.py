@@ -280,7 +280,10 @@ class TeamAddForm(UtveiForm):
 
 
 class EntryFieldsMixin(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices, initial=EntryKind.NOTE)
+    # Not «concern received»: that entry is written when a concern opens the case (cases.services.concern_triage).
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[c for c in EntryKind.choices if c[0] != EntryKind.CONCERN], initial=EntryKind.NOTE
+    )
     category = forms.ChoiceField(
         label=_("Data category"),
         choices=DataCategory.choices,
@@ -333,11 +336,16 @@ class EntryEditForm(VersionedForm, EntryFieldsMixin):
         "classification_not_allowed": "classification",
         "required": "body",
         "too_long": "body",
+        "kind_reserved": "kind",
     }
 
-    def __init__(self, *args: Any, classifications: Iterable[str] = (), **kw: Any) -> None:
+    def __init__(self, *args: Any, classifications: Iterable[str] = (), kind: str = EntryKind.NOTE, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.limit_classifications(classifications)
+        if kind == EntryKind.CONCERN:  # the concern's entry keeps its kind
+            field = self.fields["kind"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(EntryKind.CONCERN, EntryKind.CONCERN.label)]
 
 
 # ---- Tasks ---------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ class EntryKind(models.TextChoices):
     DECISION = "decision", _("Decision")
     PHONE = "phone", _("Phone call")
     DOCUMENT = "document", _("Document")
+    CONCERN = "concern", _("Concern received")  # written only when a concern opens the case (concern_triage)
 
 
 class Urgency(models.TextChoices):
@@ -248,6 +249,10 @@ class Entry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # The concern this entry carries into the case (kind "concern"); the concern links back through `case`.
+    source_concern = models.ForeignKey(
+        "Concern", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

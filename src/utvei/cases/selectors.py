@@ -165,9 +165,13 @@ def _item(ca: CaseAccess, entry: Entry, decision: Decision | None = None) -> Tim
     return TimelineItem(entry, decision, shown)
 
 
+# What a timeline item shows beside the entry: its author, and the concern it carries into the case, if any.
+ENTRY_RELATED = ("author", "author_org", "source_concern__reporter_org")
+
+
 def timeline(ca: CaseAccess) -> list[TimelineItem]:
     """Every entry of the case: readable ones in full, the others as restricted markers only."""
-    entries = ca.case.entries.select_related("author", "author_org").order_by("-occurred_at", "-pk")
+    entries = ca.case.entries.select_related(*ENTRY_RELATED).order_by("-occurred_at", "-pk")
     items = [_item(ca, e) for e in entries]
     # A mentor sees only what they may read; they get no markers for the rest of the file.
     if not ca.full:
@@ -216,7 +220,7 @@ def timeline_page(
 
 
 def _entry_rows(pks: list[Any]) -> QuerySet[Entry]:
-    return Entry.objects.filter(pk__in=pks).select_related("author", "author_org")
+    return Entry.objects.filter(pk__in=pks).select_related(*ENTRY_RELATED)
 
 
 def entry_get(
@@ -224,7 +228,7 @@ def entry_get(
 ) -> TimelineItem:
     pk = _uuid(entry_id)
     entry = (
-        Entry.objects.select_related("case", "case__owning_org", "author", "author_org").filter(public_id=pk).first()
+        Entry.objects.select_related("case", "case__owning_org", *ENTRY_RELATED).filter(public_id=pk).first()
         if pk
         else None
     )

@@ -127,6 +127,18 @@ def concern_triage(
                 municipality=municipality,
             )
             locked.case = case_open(actor=actor, person=person, track=track, origin_concern=locked)
+            # The concern is the case's first entry: its words, as received, for the receiving organisation.
+            _entry_write(
+                actor,
+                locked.case,
+                kind=EntryKind.CONCERN,
+                category=DataCategory.CONCERN,
+                classification=Classification.OWN_ORG,
+                occurred_at=locked.received_at,
+                title="",
+                body=locked.description,
+                source_concern=locked,
+            )
         locked.status = ConcernStatus.TRIAGED
         locked.outcome = outcome
         locked.rationale = rationale
@@ -398,8 +410,16 @@ def team_end(*, actor: Membership, member: TeamMember) -> TeamMember:
 # ---- Timeline ------------------------------------------------------------------------------------------
 
 
-def _check_entry_fields(actor: Membership, kind: str, category: str, classification: str) -> None:
+def _check_entry_fields(
+    actor: Membership, kind: str, category: str, classification: str, *, was: str | None = None
+) -> None:
     _choice(kind, EntryKind, _("kind"))
+    if (kind == EntryKind.CONCERN) != (was == EntryKind.CONCERN):
+        # The concern's own entry is written when it opens the case, and stays the concern's.
+        raise UtveiError(
+            _("Only a concern that opens a case becomes its «concern received» entry, and it keeps that kind."),
+            code="kind_reserved",
+        )
     _choice(category, DataCategory, _("data category"))
     _choice(classification, Classification, _("classification"))
     if classification not in writable_classifications(actor):
@@ -430,21 +450,26 @@ def entry_create(
     if occurred_at > now + dt.timedelta(minutes=5):
         raise UtveiError(_("An entry cannot be dated in the future."), code="future_date")
     with transaction.atomic():
-        entry = Entry.objects.create(
-            case=case,
+        return _entry_write(
+            actor,
+            case,
             kind=kind,
             category=category,
             classification=classification,
             occurred_at=occurred_at,
             title=title,
             body=body,
-            author=actor.user,
-            author_org=actor.organisation,
-            created_at=now,
-            updated_at=now,
         )
-        _revision(entry, actor.user)
-        audit_by(actor, Action.ENTRY_CREATE, obj=entry, case=case, reason=classification)
+
+
+def _entry_write(actor: Membership, case: Case, **fields: Any) -> Entry:
+    """Save a new entry with its first revision, audited (inside the caller's transaction)."""
+    now = timezone.now()
+    entry = Entry.objects.create(
+        case=case, author=actor.user, author_org=actor.organisation, created_at=now, updated_at=now, **fields
+    )
+    _revision(entry, actor.user)
+    audit_by(actor, Action.ENTRY_CREATE, obj=entry, case=case, reason=entry.classification)
     return entry
 
 
@@ -480,7 +505,7 @@ def entry_update(
     kind = kind or entry.kind
     category = category or entry.category
     classification = classification or entry.classification
-    _check_entry_fields(actor, kind, category, classification)
+    _check_entry_fields(actor, kind, category, classification, was=entry.kind)
     body = _text(body, _("Text"))
     title = _text(entry.title if title is None else title, _("Title"), required=False, max_length=200)
     stale = Entry.objects.get(pk=entry.pk)

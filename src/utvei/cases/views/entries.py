@@ -79,7 +79,10 @@ def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: An
     if str(item.entry.case.public_id) != str(case_id):
         raise NotFound(_("The entry was not found."))
     can_edit = policy.can(m, Act.ENTRY_EDIT, item.entry) if item.readable else None
+    concern = item.entry.source_concern if item.readable else None
     ctx = {
+        "concern": concern,
+        "concern_open": bool(concern and policy.can(m, Act.CONCERN_READ, concern)),
         "item": item,
         "why": explain_items(m, item.entry.case, [item])[0].why,
         "entry": item.entry,
@@ -103,7 +106,7 @@ def entry_edit(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any)
     classifications = policy.writable_classifications(m)
     status, current = 200, None
     if request.method == "POST":
-        form = EntryEditForm(request.POST, classifications=classifications)
+        form = EntryEditForm(request.POST, classifications=classifications, kind=entry.kind)
         failed = submit(
             form,
             lambda d: services.entry_update(
@@ -133,6 +136,7 @@ def entry_edit(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any)
                 "version": entry.version,
             },
             classifications=classifications,
+            kind=entry.kind,
         )
     ctx = {"item": item, "entry": entry, "case": entry.case, "form": form, "current": current}
     return render(request, "cases/entry_edit.html", ctx, status=status)
