@@ -199,6 +199,15 @@ def test_a_user_search_is_logged_by_id_not_name(world, dpo):
     assert event.reason == f"page;user={world.m['per'].user_id}"
 
 
+def test_reasons_are_shown_in_words_and_kept_as_codes_in_the_csv(world, dpo):
+    dpo.get("/audit/", {"user": "per", "from": "2026-01-01"})
+    page = dpo.get("/audit/", {"user": "dina"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "looked at on the page, about per, from 2026-01-01" in page
+    assert ">page;user=" not in page  # the code only in the title
+    csv_body = b"".join(dpo.get("/audit/export/", {"user": "dina"}).streaming_content).decode()
+    assert f"page;user={world.m['per'].user_id};from=2026-01-01" in csv_body
+
+
 # ---- pagination and query count ------------------------------------------------------------------------
 
 

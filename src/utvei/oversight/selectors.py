@@ -18,6 +18,7 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import FIELDS
 from utvei.cases.models import Case
 from utvei.core.errors import NotFound
+from utvei.core.vocabulary import Classification
 from utvei.people.models import Person
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -56,8 +57,43 @@ class AuditRow:
     object_id: str
     case_id: str
     case_reference: str
-    reason: str
+    reason: str  # the code as recorded (the CSV keeps it)
     request_id: str
+    reason_label: str = ""  # the same in words, for the page
+
+
+# Reason codes in words. A code not here is shown as recorded (a basis key, a version such as "note v2").
+REASON_WORDS: dict[str, Any] = {
+    **dict(Classification.choices),
+    "page": _("looked at on the page"),
+    "csv": _("downloaded as CSV"),
+    "idle": _("idle too long"),
+    "absolute": _("signed in too long"),
+    "everywhere": _("logged out everywhere"),
+    "emergency": _("under emergency access"),
+    "dashboard": _("from the overview"),
+    "api_token": _("an API token"),
+    "otp": _("one-time code"),
+    "mfa": _("second factor"),
+    "mfa_missing": _("second factor not set up"),
+    "mfa_removed": _("second factor removed"),
+}
+
+
+def reason_words(reason: str, usernames: dict[int, str]) -> str:
+    """A recorded reason in words: each `;`-separated part by its code; `user=<id>` by the username."""
+    words = []
+    for part in reason.split(";") if reason else []:
+        key, _sep, value = part.partition("=")
+        if key == "user" and value.isdigit():
+            words.append(_("about %(user)s") % {"user": usernames.get(int(value), value)})
+        elif key == "from" and value:
+            words.append(_("from %(date)s") % {"date": value})
+        elif key == "to" and value:
+            words.append(_("to %(date)s") % {"date": value})
+        else:
+            words.append(str(REASON_WORDS.get(part, part)))
+    return ", ".join(words)
 
 
 def _ensure_dpo(actor: Membership | None) -> Membership:
@@ -195,6 +231,10 @@ def audit_rows(events: Iterable[dict[str, Any]]) -> list[AuditRow]:
     """Rows for display: names of staff, organisations and case references fetched in bulk (three queries)."""
     events = list(events)
     user_ids = {e["actor_id"] for e in events if e["actor_id"] is not None}
+    for e in events:  # the user a look at the log was about (`user=<id>` in its reason)
+        for part in (e["reason"] or "").split(";"):
+            if part.startswith("user=") and part[5:].isdigit():
+                user_ids.add(int(part[5:]))
     org_ids = {e["actor_org_id"] for e in events if e["actor_org_id"] is not None}
     case_uuids = set()
     for e in events:
@@ -223,6 +263,7 @@ def audit_rows(events: Iterable[dict[str, Any]]) -> list[AuditRow]:
             case_reference=refs.get(e["case_id"], ""),
             reason=e["reason"],
             request_id=e["request_id"],
+            reason_label=reason_words(e["reason"], users),
         )
         for e in events
     ]
