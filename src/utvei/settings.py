@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "utvei.core.middleware.SecurityHeadersMiddleware",
     "utvei.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "utvei.core.middleware.NorwegianLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,7 @@ without one; access on every page; constant queries on the case page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -273,3 +274,12 @@ def test_pages_audit_the_read_and_the_write(world, client_for, case):
         Action.ASSESSMENT_UPDATE,
         Action.ASSESSMENT_COMPARE,
     ]
+
+
+def test_each_table_of_items_is_captioned_with_its_domain(world, browse, case):
+    """For screen readers: the caption names the section's domain (it read «Items of «content»»: the name of the
+    template block, not of the domain)."""
+    a = start(world, case)
+    body = browse("ola").get(a_url(a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    sections = re.findall(r'<h2 id="domain-[^"]+-h">(.*?)</h2>.*?<caption[^>]*>(.*?)</caption>', body, re.S)
+    assert sections and all(caption.strip() == f"Items of «{name}»" for name, caption in sections), sections

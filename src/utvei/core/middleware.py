@@ -1,8 +1,9 @@
-"""Request id: one opaque id per request, for audit events and log lines."""
+"""Request id (one opaque id per request, for audit events and log lines), security headers, Norwegian language tags."""
 
 from __future__ import annotations
 
 import contextvars
+import re
 import uuid
 from collections.abc import Callable
 
@@ -66,3 +67,20 @@ class SecurityHeadersMiddleware:
         response["Permissions-Policy"] = PERMISSIONS_POLICY
         response["Cache-Control"] = "no-store"
         return response
+
+
+NORWEGIAN = re.compile(r"(?i)(?<![\w-])(?:no|nn)(?:-[a-z]{2})?(?=\s*(?:;|,|$))")
+
+
+class NorwegianLanguageMiddleware:
+    """Before Django's LocaleMiddleware: a browser that asks for Norwegian as `no` or `nn` (not `nb`) gets bokmål,
+    not the next language on its list (often English). Django knows only the `nb` tag."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+        if header:
+            request.META["HTTP_ACCEPT_LANGUAGE"] = NORWEGIAN.sub("nb", header)
+        return self.get_response(request)
