@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -403,3 +404,24 @@ def test_a_consent_withdrawn_before_acceptance_is_a_422_in_the_api(world, case):
     assert_error(
         send(world.api("nora"), "POST", f"{API}referrals/{rid}/accept/", {"member": "nils"}), 422, "consent_missing"
     )
+
+
+def test_the_form_offers_only_organisations_that_can_accept_with_each_kind_explained_apart(world, browse, case):
+    """Issue 13: organisations with no coordinator (who could accept) were offered; the two kinds' help ran on."""
+    html = browse("kari").get(f"/cases/{case.public_id}/referrals/new/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    select = re.search(r'<select name="referral-to_org".*?</select>', html, re.S)
+    assert select is not None
+    offered = set(re.findall(r'<option value="([^"]+)"', select.group(0)))
+    assert offered == {"politi", "nav", "annen"}  # not the school, health or the NGO: no coordinator there
+    help_items = re.findall(r'<ul class="helptext choice-help">(.*?)</ul>', html, re.S)[0]
+    assert help_items.count("<li>") == 2 and "<strong>Referral:</strong>" in help_items
+
+
+def test_a_legal_basis_is_shown_by_its_name_not_its_key(world, browse, case):
+    r = browse("kari").post(
+        f"/cases/{case.public_id}/referrals/new/",
+        {**FORM, "referral-basis": "legal_basis", "referral-legal_basis": "fvl-13b-5", "referral-justification": "x"},
+    )
+    assert r.status_code == 302, r.content.decode()[:1500]
+    page = browse("kari").get(f"/cases/{case.public_id}/sharing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "fvl-13b-5" not in page.replace('value="fvl-13b-5"', "") and "§ 13 b" in page

@@ -174,6 +174,13 @@ def referral_deciders(org: Organisation | Any) -> list[Membership]:
     )
 
 
+def referral_recipients() -> QuerySet[Organisation]:
+    """The organisations a referral or transfer can go to: those with a coordinator who could accept it (the
+    same rule as `referral_deciders`, for the form's choices)."""
+    deciders = Membership.objects.active().filter(role=Role.COORDINATOR, user__is_active=True)
+    return Organisation.objects.filter(pk__in=deciders.values("organisation_id"))
+
+
 def referral_joiners(org: Organisation | Any) -> QuerySet[Membership]:
     """Current memberships of an organisation whose role reads cases in full: who may join through a referral (or
     lead the case after a transfer)."""

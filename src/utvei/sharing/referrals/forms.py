@@ -95,7 +95,8 @@ class ReferralForm(UtveiForm):
         kind_labels = dict(ReferralKind.choices)
         kinds = list(kinds)
         self.fields["kind"].choices = [(k, kind_labels[k]) for k in kinds]  # type: ignore[attr-defined]
-        self.fields["kind"].help_text = " ".join(f"{kind_labels[k]}: {KIND_HELP[k]}" for k in kinds)
+        # Each choice's help on a line of its own (the template), not run together in one text.
+        self.kind_help = [(kind_labels[k], KIND_HELP[k]) for k in kinds]
         self.fields["kind"].initial = kinds[0]
         org_kinds = dict(OrgKind.choices)
         self.fields["to_org"].choices = [  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from utvei.access import policy
 from utvei.access import sharing as sharing_policy
 from utvei.access.policy import CaseAccess
-from utvei.accounts.models import Membership, Organisation
+from utvei.accounts.models import Membership
 from utvei.cases import selectors as case_selectors
 from utvei.cases.models import Case, TeamMember
 from utvei.core.errors import Forbidden, UtveiError
@@ -66,7 +66,7 @@ def _keepable(case: Case) -> list[TeamMember]:
 
 
 def _referral_form(m: Membership, case: Case, kinds: list[str], data: Any = None) -> ReferralForm:
-    orgs = Organisation.objects.exclude(pk__in={m.organisation_id, case.owning_org_id}).order_by("name")
+    orgs = sharing_policy.referral_recipients().exclude(pk__in={m.organisation_id, case.owning_org_id}).order_by("name")
     return ReferralForm(
         data,
         kinds=kinds,
