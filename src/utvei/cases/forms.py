@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.access.policy import intake_organisations
 from utvei.accounts.models import Organisation, User
 from utvei.cases.models import (
+    HAND_WRITTEN_KINDS,
     ClosureReason,
     EntryKind,
     Ideology,
@@ -282,7 +283,7 @@ class TeamAddForm(UtveiForm):
 class EntryFieldsMixin(forms.Form):
     # Not «concern received»: that entry is written when a concern opens the case (cases.services.concern_triage).
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[c for c in EntryKind.choices if c[0] != EntryKind.CONCERN], initial=EntryKind.NOTE
+        label=_("Kind"), choices=[c for c in EntryKind.choices if c[0] in HAND_WRITTEN_KINDS], initial=EntryKind.NOTE
     )
     category = forms.ChoiceField(
         label=_("Data category"),

@@ -69,6 +69,10 @@ class EntryKind(models.TextChoices):
     CONCERN = "concern", _("Concern received")  # written only when a concern opens the case (concern_triage)
 
 
+# The kinds a user (or the synthetic data) writes by hand: all but the concern's own entry.
+HAND_WRITTEN_KINDS = [k for k in EntryKind.values if k != EntryKind.CONCERN]
+
+
 class Urgency(models.TextChoices):
     ROUTINE = "routine", _("Routine")
     SOON = "soon", _("Within a few days")

@@ -55,6 +55,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record_bulk
 from utvei.cases import services as case_services
 from utvei.cases.models import (
+    HAND_WRITTEN_KINDS,
     Case,
     ClosureReason,
     Concern,
@@ -349,7 +350,7 @@ def synth_services(
             case_services.entry_create(
                 actor=author,
                 case=case,
-                kind=rng.choice(EntryKind.values),
+                kind=rng.choice(HAND_WRITTEN_KINDS),
                 classification=rng.choice(writable_classifications(author)),
                 category=rng.choice(DataCategory.values),
                 body=_body(rng),
@@ -934,7 +935,7 @@ CONCERN_TEXTS = (
     "Personen har selv tatt kontakt og ønsker hjelp til å komme ut av et miljø.",
     "Helsetjenesten melder om voldsfantasier knyttet til en ideologi.",
 )
-_KINDS, _CATEGORIES, _IDEOLOGIES = list(EntryKind.values), list(DataCategory.values), list(Ideology.values)
+_KINDS, _CATEGORIES, _IDEOLOGIES = list(HAND_WRITTEN_KINDS), list(DataCategory.values), list(Ideology.values)
 _STAGES = list(MotivationStage.values[1:])
 
 
