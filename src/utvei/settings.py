@@ -273,10 +273,17 @@ UTVEI_REMINDER_INTERVAL = max(1, int(os.environ.get("UTVEI_REMINDER_INTERVAL", "
 UTVEI_BASE_URL = os.environ.get("UTVEI_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 # E-mail: printed to the console unless an SMTP server is configured (UTVEI_EMAIL_HOST) or a backend is named.
 EMAIL_HOST = os.environ.get("UTVEI_EMAIL_HOST", "")
+# The demo writes them as files under var/mail/ instead: a first reminder pass would print hundreds of lines over
+# the demo accounts that `make run` shows.
 EMAIL_BACKEND = os.environ.get(
     "UTVEI_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+    if DEMO
+    else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_PORT = int(os.environ.get("UTVEI_EMAIL_PORT", "587").strip() or "587")
 EMAIL_HOST_USER = os.environ.get("UTVEI_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("UTVEI_EMAIL_PASSWORD", "")

@@ -122,3 +122,13 @@ def test_a_reminder_process_that_ended_is_started_again_when_the_master_is_ready
     first.returncode = 1
     second = serve.start_reminders(None)
     assert second is not first and len(fake_popen.started) == 2
+
+
+def test_the_demo_ends_its_start_with_where_to_log_in(no_server, settings, capsys):
+    settings.DEMO = True
+    call_command("serve", "--port", "8767", "--no-worker")
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "Demo: log in at http://127.0.0.1:8767/" in last and "utvei-demo-2026" in last and "mail" in last
+    settings.DEMO = False
+    call_command("serve", "--port", "8768", "--no-worker")
+    assert "Demo:" not in capsys.readouterr().out

@@ -24,6 +24,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connections
 
+from .demo import DEFAULT_PASSWORD
+
 logger = logging.getLogger("utvei.worker")
 
 WORKER_COMMAND = [sys.executable, "-m", "utvei", "worker"]
@@ -168,5 +170,10 @@ class Command(BaseCommand):
             f"Utvei serving on http://{bind_address(opts['host'], opts['port'])}/ "
             f"({workers} worker processes × {opts['threads']} threads)"
         )
+        if settings.DEMO:
+            self.stdout.write(
+                f"Demo: log in at http://{bind_address(opts['host'], opts['port'])}/ with an account listed above "
+                f"(password {DEFAULT_PASSWORD}); e-mails are written to {settings.EMAIL_FILE_PATH}/"
+            )
         self.stdout.flush()
         run(options)
