@@ -150,7 +150,11 @@ def test_from_a_concern_to_a_compartmented_case(live_server, world, browser_page
     for secret in SECRETS:
         assert secret not in html, f"siri (school) can read {secret!r}"
     restricted = timeline.locator("[data-restricted=true]")
-    expect(restricted).to_have_count(2)
+    # The police note, the municipality's own note, and the concern the case was opened from (issue 13: the
+    # concern's words are the receiving organisation's, so the school sees that it exists, not what it says).
+    expect(restricted).to_have_count(3)
+    concern_entry = case.entries.get(kind="concern")
+    expect(siri.locator(f"#entry-{concern_entry.public_id}")).to_contain_text("Concern received")
     by_org = {"Testby politidistrikt": POLICE_TEXT, "Testby kommune": OWN_ORG_TEXT}
     for org, body in by_org.items():
         entry = _entry_by_body(case, body)

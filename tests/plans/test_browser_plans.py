@@ -99,7 +99,9 @@ def test_a_plan_from_the_toolbox_to_the_mentor(live_server, world, browser_page)
     expect(kari.locator("#plan-body")).to_contain_text("The plan is saved.")
     a11y.check(kari, "plan-draft-filled")
     kari.locator("#approve").get_by_role("button", name="Approve the plan").click()
-    expect(kari.locator("#plan-body")).to_contain_text("The plan is approved and in force.")
+    # The whole page reloads: the message, and the head's status says approved (it said «Draft» after a swap).
+    expect(kari.locator(".messages")).to_contain_text("The plan is approved and in force.")
+    expect(kari.locator(".page-head-badges")).to_contain_text("Approved")
     plan = Plan.objects.get(case=case)
     assert plan.status == PlanStatus.APPROVED
     a11y.check(kari, "plan-approved")
