@@ -11,6 +11,7 @@ from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Phase
 from utvei.people.services import person_find_or_create
+from utvei.sharing.consent.services import consent_withdraw
 
 from .api_helpers import API, CaseWorld, assert_error, audit_seq, last_events, send
 
@@ -26,12 +27,17 @@ def test_the_list_shows_cases_with_a_relation(cw: CaseWorld) -> None:
         assert cw.api(username).get(API + "cases/").json()["count"] == 0, username
 
 
-def test_list_rows_carry_no_identity(cw: CaseWorld) -> None:
+def test_list_rows_name_the_person_only_to_those_who_may_read_the_identity(cw: CaseWorld) -> None:
     r = cw.api("kari").get(API + "cases/")
     row = r.json()["results"][0]
     assert row["reference"] == cw.case.reference and row["owning_organisation"] == "kommune"
     assert row["lead"] == "kari" and row["phase"] == "intake" and row["version"] == cw.case.version
-    assert "person" not in row and "Test Testesen" not in r.content.decode()
+    assert row["person_name"] == "Test Testesen"  # the owning organisation's coordinator (issue 13)
+    assert "person" not in row and "national_id" not in r.content.decode()
+    for consent in cw.case.consents.filter(scope_orgs__slug="skole"):
+        consent_withdraw(actor=cw.world.m["kari"], consent=consent, note="test")
+    r = cw.api("siri").get(API + "cases/")  # on the team, no basis for the identity any more
+    assert [x["person_name"] for x in r.json()["results"]] == [None] and "Testesen" not in r.content.decode()
 
 
 def test_filters(cw: CaseWorld) -> None:

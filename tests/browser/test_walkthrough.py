@@ -75,6 +75,7 @@ def test_from_a_concern_to_a_compartmented_case(live_server, world, browser_page
     expect(rolf.get_by_role("heading", level=1)).to_have_text("Report a concern")
     a11y.check(rolf, "concern-form")
     rolf.get_by_label("Send to").select_option(label="Testby kommune")
+    rolf.get_by_label("What is it about?").select_option(label="Statements or expressions")
     rolf.get_by_label("What worries you?").fill(CONCERN_TEXT)
     rolf.get_by_label("Name of the person (optional)").fill(SUBJECT_NAME)
     rolf.get_by_label("National identity number (optional)").fill(SUBJECT_NIN)

@@ -21,6 +21,7 @@ def form_data(**kw):
     data = {
         "receiving_org": "kommune",
         "urgency": "routine",
+        "kind": "statements",
         "description": "Eleven har endret seg og deler ekstreme ytringer.",
         "subject_name": "Ola Elev",
         "subject_national_id": "",
@@ -68,6 +69,8 @@ def test_an_anonymous_concern_stores_no_identity(world, browse):
         {"description": ""},
         {"description": "x" * 20001},
         {"urgency": "panic"},
+        {"kind": ""},
+        {"kind": "rumour"},
         {"receiving_org": "no-such-org"},
         {"subject_national_id": "123"},
         {"subject_birth_date": "2001-13-45"},
@@ -218,3 +221,16 @@ def test_triaging_twice_is_a_conflict(world, browse):
     response = client.post(f"/intake/{concern.public_id}/", {"outcome": "more_info", "rationale": "y"})
     assert response.status_code == 409
     assert "already been triaged" in response.content.decode()
+
+
+def test_the_intake_queue_says_what_each_concern_is_about_without_opening_it(world, browse):
+    import datetime as dt
+
+    born = dt.date.today().replace(year=dt.date.today().year - 16) - dt.timedelta(days=1)
+    submit(world, kind="online", urgency=Urgency.SOON, subject_birth_date=born)
+    submit(world, kind="violence", anonymous=True)
+    body = browse("kari").get("/intake/").content.decode()
+    assert "Online activity or propaganda" in body and "Violence, threats or weapons" in body
+    assert "16 years" in body and "Anonymous" in body  # the person's age, when given
+    assert "School" in body  # the kind of organisation that reported
+    assert "Test Person" not in body and "voldsforherligende" not in body  # no name, no text in the queue

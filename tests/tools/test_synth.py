@@ -15,7 +15,8 @@ from django.utils import timezone
 from utvei.audit.models import Action, AuditEvent
 from utvei.audit.services import audit_verify
 from utvei.cases.models import Case, Entry, EntryKind, Phase, Task, TaskOrigin, TeamMember, TeamRole
-from utvei.people.models import Person
+from utvei.people.index import person_tokens
+from utvei.people.models import Person, PersonToken
 from utvei.people.services import person_find_by_nin
 from utvei.tools.synthetic import synthetic_nin
 
@@ -265,6 +266,10 @@ def test_in_bulk_a_second_run_takes_keys_and_references_after_the_first(debug: N
     second = set(_synth_cases().values_list("pk", flat=True)) - first
     assert len(second) == 60 and min(second) > max(first)
     assert Person.objects.values("reference").distinct().count() == Person.objects.count()
+    # Every invented person is found by name as a registered one would be (people/index.py), in both runs.
+    for person in Person.objects.order_by("?")[:5]:
+        stored = set(PersonToken.objects.filter(person=person).values_list("token", flat=True))
+        assert stored == person_tokens(person.full_name, person.birth_date)
     assert audit_verify().ok
 
 

@@ -386,6 +386,14 @@ def header_scope(ca: CaseAccess) -> frozenset[str]:
     return frozenset(base)
 
 
+def identity_readable(m: Membership | None, cases: Iterable[Case]) -> set[int]:
+    """The cases among `cases` whose person the principal may know by name — where the case header would show
+    them (`header_scope`: the identity category of the owning organisation, issue 13). Lists show a name there
+    and the reference elsewhere, and a search by name or birth date finds only these. A constant number of
+    queries however many cases (`case_accesses`)."""
+    return {pk for pk, ca in case_accesses(m, cases).items() if "person" in header_scope(ca)}
+
+
 # ---- Items (entries, tasks) ----------------------------------------------------------------------------
 #
 # Steps 5–8 for timeline entries are the rules of access/table.py: entry_decision works out the viewer's basis

@@ -53,6 +53,15 @@ class Text(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+class Flag(serializers.BooleanField):
+    """A yes/no in a JSON body: true or false only (DRF's BooleanField would take 0, 1, "yes" and "off")."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class Slug(serializers.SlugField):
     """A key in text (DRF's SlugField would take the number 5 as the key "5")."""
 

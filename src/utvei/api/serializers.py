@@ -16,6 +16,7 @@ from rest_framework import serializers
 from utvei.accounts.roles import Role
 from utvei.cases.models import (
     ClosureReason,
+    ConcernKind,
     EntryKind,
     Ideology,
     MotivationStage,
@@ -29,7 +30,7 @@ from utvei.cases.models import (
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Gender
 
-from .fields import Date, DateTime, OrganisationField, PublicId, Text, UserField, Version
+from .fields import Date, DateTime, Flag, OrganisationField, PublicId, Text, UserField, Version
 
 BODY_MAX = 20000
 
@@ -101,7 +102,10 @@ class ConcernSerializer(serializers.Serializer):
     status = serializers.CharField(read_only=True)
     receiving_organisation = OrganisationField(source="receiving_org", help_text=_("Slug of the organisation."))
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
-    anonymous = serializers.BooleanField(default=False)
+    kind = serializers.ChoiceField(
+        choices=ConcernKind.choices, default=ConcernKind.OTHER, help_text=_("What the concern is about.")
+    )
+    anonymous = Flag(default=False)
     description = Text(max_length=BODY_MAX, write_only=True)
     subject_name = Text(max_length=200, required=False, allow_blank=True, default="", write_only=True)
     subject_national_id = Text(max_length=20, required=False, allow_blank=True, default="", write_only=True)
@@ -196,6 +200,16 @@ class CaseListSerializer(serializers.Serializer):
         return obj.owning_org.slug
 
 
+class CaseRowSerializer(CaseListSerializer):
+    """A row of the case list or of a search: with the person's name (initials under a protected identity) where you
+    may read who the case is about, else null."""
+
+    person_name = serializers.SerializerMethodField()
+
+    def get_person_name(self, obj: Any) -> str | None:
+        return getattr(obj, "person_label", "") or None
+
+
 # Header field -> the `policy.header_scope` item that admits it. Fields not named here every viewer sees.
 SCOPED = {
     "ideologies": "ideologies",
@@ -252,6 +266,22 @@ class CaseFilterSerializer(serializers.Serializer):
     overdue = serializers.BooleanField(required=False, default=False)
     closed = serializers.BooleanField(required=False, default=False, help_text=_("Include closed cases."))
     ref = Text(max_length=40, required=False, allow_blank=True, help_text=_("Case or person reference."))
+
+
+class CaseSearchSerializer(CaseFilterSerializer):
+    """The body of POST cases/search/: a search travels in the body, never in an address."""
+
+    ref = None  # type: ignore[assignment]
+    mine = Flag(required=False, default=False)
+    overdue = Flag(required=False, default=False)
+    closed = Flag(required=False, default=False, help_text=_("Include closed cases."))
+    q = Text(
+        max_length=100,
+        help_text=_(
+            "A name (near spellings are found too), a date of birth, an identity number or a reference. Names and "
+            "dates find only cases whose identity you may read."
+        ),
+    )
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -11,7 +11,14 @@ from .urls_meetings import urlpatterns as meeting_urls
 from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
 from .views.auth import TokenView
-from .views.cases import CaseCloseView, CaseDetailView, CaseListView, CaseReopenView, CaseTransitionView
+from .views.cases import (
+    CaseCloseView,
+    CaseDetailView,
+    CaseListView,
+    CaseReopenView,
+    CaseSearchView,
+    CaseTransitionView,
+)
 from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
 from .views.emergency import EmergencyAccessEndView, EmergencyAccessListView, EmergencyAccessReviewView
 from .views.entries import EntryDetailView, EntryListView
@@ -38,6 +45,7 @@ urlpatterns = [
     path("concerns/<uuid:concern_id>/", ConcernDetailView.as_view(), name="concern_detail"),
     path("concerns/<uuid:concern_id>/triage/", ConcernTriageView.as_view(), name="concern_triage"),
     path("cases/", CaseListView.as_view(), name="case_list"),
+    path("cases/search/", CaseSearchView.as_view(), name="case_search"),
     path("cases/<uuid:case_id>/", CaseDetailView.as_view(), name="case_detail"),
     path("cases/<uuid:case_id>/transition/", CaseTransitionView.as_view(), name="case_transition"),
     path("cases/<uuid:case_id>/close/", CaseCloseView.as_view(), name="case_close"),

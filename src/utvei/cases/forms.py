@@ -14,6 +14,7 @@ from utvei.accounts.models import Organisation, User
 from utvei.cases.models import (
     HAND_WRITTEN_KINDS,
     ClosureReason,
+    ConcernKind,
     EntryKind,
     Ideology,
     MotivationStage,
@@ -59,6 +60,11 @@ class ConcernForm(UtveiForm):
         choices=Urgency.choices,
         initial=Urgency.ROUTINE,
         widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=_blank(_("Choose what fits best")) + ConcernKind.choices,
+        help_text=_("The closest fit; the coordinator sees it in the queue before opening the concern."),
     )
     description = forms.CharField(
         label=_("What worries you?"),
@@ -148,12 +154,17 @@ class CaseFilterForm(UtveiForm):
     mine = forms.BooleanField(label=_("Only cases I am on the team of"), required=False)
     overdue = forms.BooleanField(label=_("Only cases with overdue tasks"), required=False)
     closed = forms.BooleanField(label=_("Include closed cases"), required=False)
-    ref = forms.CharField(
-        label=_("Reference"),
-        max_length=30,
+    q = forms.CharField(
+        label=_("Find a person or case"),
+        max_length=100,
         required=False,
-        help_text=_("A case reference or a person reference, for example UTV-2026-000123."),
+        help_text=_(
+            "A name (near spellings are found too), a date of birth (dd.mm.yyyy), an identity number or a "
+            "reference such as UTV-2026-000123. Names are found only in cases where you may see who the person is."
+        ),
     )
+    # A reference in a link (`?ref=`): a reference names no one, so it may travel in an address; a search never does.
+    ref = forms.CharField(max_length=30, required=False)
 
 
 # ---- Case header ---------------------------------------------------------------------------------------

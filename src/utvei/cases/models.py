@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -79,6 +80,18 @@ class Urgency(models.TextChoices):
     ACUTE = "acute", _("Acute danger")
 
 
+class ConcernKind(models.TextChoices):
+    """What a concern is about, as the reporter sees it: the intake queue shows it before anyone opens the text."""
+
+    STATEMENTS = "statements", _("Statements or expressions")
+    MILIEU = "milieu", _("Contact with an extremist milieu or group")
+    ONLINE = "online", _("Online activity or propaganda")
+    VIOLENCE = "violence", _("Violence, threats or weapons")
+    BEHAVIOUR = "behaviour", _("Changed behaviour or withdrawal")
+    TRAVEL = "travel", _("Travel or plans to travel")
+    OTHER = "other", _("Other")
+
+
 class TriageOutcome(models.TextChoices):
     NO_ACTION = "no_action", _("No action")
     MORE_INFO = "more_info", _("More information needed")
@@ -121,6 +134,9 @@ class Concern(models.Model):
     receiving_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns_received")
     received_at = models.DateTimeField(default=timezone.now)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    kind = models.CharField(
+        _("what it is about"), max_length=12, choices=ConcernKind.choices, default=ConcernKind.OTHER
+    )
     description = EncryptedTextField(_("what worries you"))
     anonymous = models.BooleanField(_("discussed anonymously"), default=False)
     subject_name = EncryptedTextField(_("name of the person"), blank=True)
@@ -138,6 +154,16 @@ class Concern(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["receiving_org", "status", "received_at"])]
+
+    @property
+    def subject_age(self) -> int | None:
+        """The person's age in years today, when the reporter gave a date of birth."""
+        try:
+            born = dt.date.fromisoformat(self.subject_birth_date or "")
+        except ValueError:
+            return None
+        today = timezone.localdate()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class Case(models.Model):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,13 @@ from utvei.access.policy import read_reason as _read_reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
+from utvei.core.crypto import blind_index
 from utvei.core.errors import NotFound
 from utvei.core.pagination import Counted, KeysetPage, Merged, counted, encode, keyset_page
 from utvei.core.validation import parse_uuid as _uuid
-from utvei.people.models import Person
+from utvei.people import index as person_index
+from utvei.people.models import Person, PersonToken
+from utvei.people.services import NIN_CONTEXT
 
 from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus, TeamMember
 
@@ -35,6 +39,7 @@ class CaseFilters:
     overdue: bool = False
     include_closed: bool = False
     reference: str = ""
+    query: str = ""
 
 
 def _narrowed(qs: QuerySet[Case], f: CaseFilters, named: list[int] | None) -> QuerySet[Case]:
@@ -52,25 +57,86 @@ def _narrowed(qs: QuerySet[Case], f: CaseFilters, named: list[int] | None) -> Qu
     return qs
 
 
-def _named(f: CaseFilters) -> list[int] | None:
-    """The cases a reference names (a case's or a person's), from the reference indexes; None: no reference."""
-    if not f.reference:
-        return None
+# A search by name or birth date reads at most this many of the principal's matching cases.
+SEARCH_LIMIT = 200
+_REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d+(-\d+)?$")
+
+
+def _named(actor: Membership | None, f: CaseFilters) -> list[int] | None:
+    """The cases a reference or a search names; None: neither given.
+
+    A reference (a case's or a person's) is looked up in the reference indexes. A search (`query`) is a
+    reference, an identity number (its blind index) or words of a name and dates of birth (the keyed token index,
+    people/index.py): candidates among the cases the principal may see, kept only where they may read the
+    identity (`policy.identity_readable`) and the decrypted name confirms the match — so a search by name never
+    reveals, by what it finds, the identity of a case the principal sees only by its reference.
+    """
     ref = f.reference.strip().upper()
-    person = Person.objects.filter(reference=ref).values("pk")
-    named = Case.objects.filter(Q(reference=ref) | Q(person_id__in=person)).order_by()
-    return list(named.values_list("pk", flat=True)[:100])
+    query = f.query.strip()
+    if not ref and _REFERENCE.match(query.upper()):
+        ref = query.upper()
+    if ref:
+        person = Person.objects.filter(reference=ref).values("pk")
+        named = Case.objects.filter(Q(reference=ref) | Q(person_id__in=person)).order_by()
+        return list(named.values_list("pk", flat=True)[:100])
+    if not query:
+        return None
+    words = query.split()
+    nin = "".join(words)
+    if re.fullmatch(r"\d{11}", nin):
+        persons: QuerySet[Person, Any] = Person.objects.filter(
+            national_id_index=blind_index(nin, context=NIN_CONTEXT)
+        ).values("pk")
+        words = []
+    else:
+        groups = person_index.query_groups(words)
+        if not groups:
+            return []
+        persons = Person.objects.all()
+        for group in groups:
+            persons = persons.filter(
+                Exists(PersonToken.objects.filter(person_id=OuterRef("pk"), token__in=sorted(group)))
+            )
+        persons = persons.values("pk")
+    found = list(
+        policy.visible_cases(actor)
+        .filter(person_id__in=persons)
+        .select_related("person", "owning_org")
+        .order_by("-opened_at", "-pk")[:SEARCH_LIMIT]
+    )
+    readable = policy.identity_readable(actor, found)
+    return [
+        c.pk
+        for c in found
+        if c.pk in readable and (not words or person_index.name_matches(words, c.person.full_name, c.person.birth_date))
+    ]
+
+
+def _lookup_action(f: CaseFilters) -> str:
+    return Action.CASE_LOOKUP if f.reference or f.query else Action.CASE_LIST
+
+
+def label_people(actor: Membership | None, cases: Iterable[Case]) -> None:
+    """Give each case (with its person loaded) `person_label`: the person's name — initials under a protected
+    identity — where the principal may read who the case is about, else "" and the reference stands alone."""
+    cases = [c for c in cases if c is not None]
+    readable = policy.identity_readable(actor, cases)
+    missing = {c.person_id for c in cases if c.pk in readable and not Case.person.is_cached(c)}
+    loaded = Person.objects.in_bulk(missing) if missing else {}
+    for case in cases:
+        person = loaded.get(case.person_id) or (case.person if case.pk in readable else None)
+        case.person_label = person.label if person is not None and case.pk in readable else ""  # type: ignore[attr-defined]
 
 
 def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
     """Cases the principal may see, filtered, newest first, as one queryset (the API's offset pages, exports).
     The pages of the web list read it in parts: `case_page`."""
     f = filters or CaseFilters()
-    qs = _narrowed(policy.visible_cases(actor), f, _named(f))
+    qs = _narrowed(policy.visible_cases(actor), f, _named(actor, f))
     if f.mine and actor is not None:
         qs = qs.filter(pk__in=policy.visible_parts(actor, team_only=True)[0].values("pk"))
     if audit:
-        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, _lookup_action(f))
     return qs.select_related("owning_org", "lead", "person").order_by("-opened_at", "-pk")
 
 
@@ -96,12 +162,12 @@ def case_page(
     follows the page, not the country.
     """
     f = filters or CaseFilters()
-    named = _named(f)
+    named = _named(actor, f)
     parts = [_narrowed(p, f, named) for p in policy.visible_parts(actor, team_only=f.mine)]
     page = keyset_page(parts, params or {}, size=size, load=_case_rows)
     total = counted(parts) if count else Counted(len(page.rows), not page.is_last)
     if audit:
-        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, _lookup_action(f))
     return CasePage(page, total)
 
 
@@ -110,10 +176,10 @@ def case_rows(*, actor: Membership | None, filters: CaseFilters | None = None, a
     by part (`policy.visible_parts`, which do not overlap), so the first pages and the count cost what the
     principal may see, not the country."""
     f = filters or CaseFilters()
-    named = _named(f)
+    named = _named(actor, f)
     parts = [_narrowed(p, f, named) for p in policy.visible_parts(actor, team_only=f.mine)]
     if audit:
-        audit_by(actor, Action.CASE_LOOKUP if f.reference else Action.CASE_LIST)
+        audit_by(actor, _lookup_action(f))
     return Merged(parts, _case_rows, "opened_at")
 
 

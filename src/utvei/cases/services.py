@@ -28,6 +28,7 @@ from .models import (
     Case,
     ClosureReason,
     Concern,
+    ConcernKind,
     ConcernStatus,
     Entry,
     EntryKind,
@@ -59,6 +60,7 @@ def concern_submit(
     receiving_org: Organisation,
     description: str,
     urgency: str = Urgency.ROUTINE,
+    kind: str = ConcernKind.OTHER,
     anonymous: bool = False,
     subject_name: str = "",
     subject_national_id: str = "",
@@ -66,6 +68,7 @@ def concern_submit(
 ) -> Concern:
     _require(can(actor, Act.CONCERN_SUBMIT))
     _choice(urgency, Urgency, _("urgency"))
+    _choice(kind, ConcernKind, _("what it is about"))
     description = _text(description, _("Description"))
     if anonymous:
         subject_name, subject_national_id, subject_birth_date = "", "", None
@@ -78,6 +81,7 @@ def concern_submit(
             reporter_org=actor.organisation,
             receiving_org=receiving_org,
             urgency=urgency,
+            kind=kind,
             description=description,
             anonymous=anonymous,
             subject_name=_text(subject_name, _("Name"), required=False, max_length=200),

@@ -42,6 +42,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 actor=m, filters=mine, size=DASHBOARD_ROWS, count=False, audit=False
             ).page.rows
             attention = overdue.attention(m, limit=DASHBOARD_ROWS)
+            selectors.label_people(
+                m,
+                {
+                    id(c): c
+                    for c in [*ctx["cases"], *(t.case for t in ctx["tasks"]), *(g.case for g in attention.groups)]
+                }.values(),
+            )
             ctx["attention"] = attention.groups
             ctx["attention_more"] = attention.more
             ctx["attention_capped"] = attention.capped

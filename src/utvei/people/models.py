@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.db import models
@@ -43,6 +44,24 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def label(self) -> str:
+        """How lists name the person to those who may read who they are: the name, or only its initials when the
+        identity is protected (strengthened protection of address: the name is said only where it must be)."""
+        if self.protected_identity:
+            return " ".join(f"{part[0].upper()}." for part in re.findall(r"[^\W\d_]+", self.full_name)) or "—"
+        return self.full_name
+
+
+class PersonToken(models.Model):
+    """One keyed hash a person is found by (people/index.py): never a name or a part of one in clear."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "person"], name="person_token_unique")]
 
 
 def age_band_for(birth_date: object) -> str:

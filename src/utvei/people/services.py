@@ -16,7 +16,8 @@ from utvei.core.errors import UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import EARLIEST
 
-from .models import Gender, Person, age_band_for
+from . import index
+from .models import Gender, Person, PersonToken, age_band_for
 
 NIN_CONTEXT = "people.Person.national_id"
 
@@ -80,5 +81,34 @@ def person_find_or_create(
             municipality=municipality,
             protected_identity=protected_identity,
         )
+        index_person(person)
         audit_by(actor, Action.PERSON_CREATE, obj=person)
     return person, True
+
+
+def index_person(person: Person) -> None:
+    """Write the person's search tokens (people/index.py) anew, in the caller's transaction."""
+    PersonToken.objects.filter(person=person).delete()
+    tokens = index.person_tokens(person.full_name, person.birth_date)
+    PersonToken.objects.bulk_create([PersonToken(person=person, token=t) for t in sorted(tokens)])
+
+
+def reindex_people(*, batch: int = 500) -> int:
+    """Rebuild every person's search tokens from the encrypted names (a new index key, or rows from before the
+    index). Idempotent; each batch in its own transaction. Returns how many persons were indexed."""
+    done, last = 0, 0
+    while True:
+        people = list(Person.objects.filter(pk__gt=last).order_by("pk").only("pk", "full_name", "birth_date")[:batch])
+        if not people:
+            return done
+        with transaction.atomic():
+            PersonToken.objects.filter(person__in=people).delete()
+            PersonToken.objects.bulk_create(
+                [
+                    PersonToken(person=p, token=t)
+                    for p in people
+                    for t in sorted(index.person_tokens(p.full_name, p.birth_date))
+                ]
+            )
+        done += len(people)
+        last = people[-1].pk

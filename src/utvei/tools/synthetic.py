@@ -81,7 +81,8 @@ from utvei.core.db import insert_rows, refresh_statistics
 from utvei.core.models import Counter
 from utvei.core.vocabulary import DataCategory
 from utvei.evaluation.services import measurement_record, outcome_event_record
-from utvei.people.models import AgeBand, Gender, Person, age_band_for
+from utvei.people.index import person_tokens
+from utvei.people.models import AgeBand, Gender, Person, PersonToken, age_band_for
 from utvei.people.services import NIN_CONTEXT, person_find_or_create
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal, GoalDomain, ItemStatus, Measure, Participation, Plan, PlanItem, PlanStatus
@@ -1007,6 +1008,8 @@ class _BulkBatch:
                 gender=p["gender"],
                 municipality=p["municipality"],
             )
+            for token in sorted(person_tokens(p["full_name"], p["birth_date"])):
+                add(PersonToken, person_id=person["id"], token=token)
             self.event(Action.PERSON_CREATE, person)
             rows.append(person)
         return rows

@@ -46,10 +46,18 @@ class ApiView(APIView):
     def query(self, serializer_class: type[serializers.Serializer]) -> Any:
         return self.parse(serializer_class, data=self.request.query_params)
 
-    def page(self, rows: Iterable[Any] | Merged[Any], render: Callable[[Any], Any]) -> Response:
+    def page(
+        self,
+        rows: Iterable[Any] | Merged[Any],
+        render: Callable[[Any], Any],
+        prepare: Callable[[list[Any]], Any] | None = None,
+    ) -> Response:
+        """One page of `rows`, each rendered; `prepare` sees the page's rows first (to load what they show at once)."""
         paginator = Page()
         request: Request = self.request
         items: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []  # type: ignore[arg-type]
+        if prepare is not None:
+            prepare(items)
         return paginator.get_paginated_response([render(r) for r in items])
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,8 @@ from .. import services as api_services
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers import (
     CaseFilterSerializer,
-    CaseListSerializer,
+    CaseRowSerializer,
+    CaseSearchSerializer,
     CaseSerializer,
     CloseSerializer,
     ReopenSerializer,
@@ -49,10 +50,11 @@ class CaseListView(ApiView):
         description=(
             "Team membership or, for coordinators, ownership by your organisation. Open cases unless "
             "?closed=1 or ?phase= is given. ?ref= looks up a case or person reference (audited as a lookup). "
-            "Rows carry only the header fields every role may see; read one case for more."
+            "Rows carry only the header fields every role may see, and the person's name where you may read "
+            "who the case is about; read one case for more. To search by name or birth date: POST cases/search/."
         ),
         parameters=[CaseFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: page_of("CasePage", CaseListSerializer(many=True)), **errors(400, 401)},
+        responses={200: page_of("CasePage", CaseRowSerializer(many=True)), **errors(400, 401)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         f = self.query(CaseFilterSerializer)
@@ -65,7 +67,41 @@ class CaseListView(ApiView):
             reference=f.get("ref", ""),
         )
         rows = selectors.case_rows(actor=self.actor, filters=filters, audit=True)
-        return self.page(rows, lambda c: CaseListSerializer(c).data)
+        return self.page(
+            rows, lambda c: CaseRowSerializer(c).data, prepare=lambda cs: selectors.label_people(self.actor, cs)
+        )
+
+
+class CaseSearchView(ApiView):
+    @extend_schema(
+        operation_id="cases_search",
+        summary="Find cases by the person's name, birth date, identity number or a reference",
+        description=(
+            "Among the cases you may see (as cases/). A name or a date of birth finds only cases whose identity "
+            "you may read, and never by what you may not: a case you know by its reference alone is found by its "
+            f"reference. At most {selectors.SEARCH_LIMIT} matches, newest first. Audited as a lookup, without "
+            "what was searched for."
+        ),
+        request=CaseSearchSerializer,
+        responses={
+            200: inline_serializer("CaseSearchResult", {"results": CaseRowSerializer(many=True)}),
+            **errors(400, 401),
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        f = self.parse(CaseSearchSerializer)
+        filters = CaseFilters(
+            track=f.get("track", ""),
+            phase=f.get("phase", ""),
+            mine=f["mine"],
+            overdue=f["overdue"],
+            include_closed=f["closed"],
+            query=f["q"],
+        )
+        found = selectors.case_page(actor=self.actor, filters=filters, size=selectors.SEARCH_LIMIT, count=False)
+        rows = list(found.page.rows)
+        selectors.label_people(self.actor, rows)
+        return Response({"results": [CaseRowSerializer(c).data for c in rows]})
 
 
 class CaseDetailView(ApiView):

@@ -58,6 +58,7 @@ class ConcernListView(ApiView):
             receiving_org=v["receiving_org"],
             description=v["description"],
             urgency=v["urgency"],
+            kind=v["kind"],
             anonymous=v["anonymous"],
             subject_name=v["subject_name"],
             subject_national_id=v["subject_national_id"],

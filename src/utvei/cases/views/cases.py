@@ -37,12 +37,18 @@ from .common import CASE_LIST_PAGE_SIZE, TIMELINE_PAGE_SIZE, case_url
 # ---- Case list -----------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @page
 def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
+    """The cases the user may see. The filters travel in the address (GET); a search is sent in the body (POST), so
+    a name or birth date never lands in an address, the browser's history or a server log, and its matches (at
+    most `selectors.SEARCH_LIMIT`) are shown on one page."""
     if not policy.can(m, Act.CASE_LIST):
         return render(request, "cases/no_case_role.html", status=403)
-    form = CaseFilterForm(request.GET or None)
+    data = request.POST.copy() if request.method == "POST" else request.GET.copy()
+    if request.method == "GET":
+        data.pop("q", None)  # a search never travels in an address
+    form = CaseFilterForm(data or None)
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400
@@ -56,8 +62,13 @@ def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
             overdue=bool(d.get("overdue")),
             include_closed=bool(d.get("closed")),
             reference=d.get("ref", ""),
+            query=d.get("q", ""),
         )
-    found = selectors.case_page(actor=m, filters=filters, params=request.GET, size=CASE_LIST_PAGE_SIZE)
+    searching = bool(filters.query)
+    params = {} if searching else request.GET
+    size = selectors.SEARCH_LIMIT if searching else CASE_LIST_PAGE_SIZE
+    found = selectors.case_page(actor=m, filters=filters, params=params, size=size)
+    selectors.label_people(m, found.page.rows)
     query = request.GET.copy()
     for key in ("after", "before", "at"):
         query.pop(key, None)
@@ -66,6 +77,7 @@ def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
         "page_obj": found.page,
         "count": found.count,
         "query": query.urlencode(),
+        "searching": searching,
         "filtered": filters != selectors.CaseFilters(),
     }
     return render(request, "cases/case_list.html", ctx, status=status)

@@ -47,6 +47,7 @@ def concern_new(request: HttpRequest, m: Membership) -> HttpResponse:
                     receiving_org=d["receiving_org"],
                     description=d["description"],
                     urgency=d["urgency"],
+                    kind=d["kind"],
                     anonymous=d["anonymous"],
                     subject_name=d["subject_name"],
                     subject_national_id=d["subject_national_id"],

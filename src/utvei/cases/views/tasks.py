@@ -105,6 +105,7 @@ def my_tasks(request: HttpRequest, m: Membership) -> HttpResponse:
     include_done = request.GET.get("done") == "1"
     qs = selectors.my_tasks(actor=m, include_done=include_done)
     tasks = Paginator(qs, CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.label_people(m, [t.case for t in tasks])
     # Every task here is assigned to the viewer, and the policy lets an assignee change a task's status;
     # the service checks again on every change.
     rows = [{"task": t, "can_edit": True} for t in tasks]
