@@ -25,6 +25,8 @@ CLOSE_REASON = ClosureReason.values[0]
 NOT_VERSIONED = {
     "POST /api/v1/auth/token": "signs in",
     "POST /api/v1/cases/search/": "reads (a search sent in the body, to keep names out of addresses)",
+    "POST /api/v1/concerns/{concern_id}/take/": "one-way: taking twice is harmless, someone else's is a 409",
+    "POST /api/v1/concerns/{concern_id}/answer/": "one-way: answers the one open question, a second is a 409",
     "DELETE /api/v1/auth/token": "signs out",
     "POST /api/v1/cases/{case_id}/assessments/": "creates",
     "POST /api/v1/cases/{case_id}/assessments/skip/": "creates a record",

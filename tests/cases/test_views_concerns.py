@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -179,11 +180,15 @@ def test_triage_tells_the_coordinator_when_an_existing_person_was_linked(world, 
 def test_triage_without_a_case(world, browse):
     concern = submit(world)
     response = browse("kari").post(
-        f"/intake/{concern.public_id}/", {"outcome": "ordinary_services", "rationale": "Skolen følger opp"}
+        f"/intake/{concern.public_id}/", {"outcome": "no_action", "rationale": "Skolen følger opp selv"}
     )
     assert response.status_code == 302 and response["Location"] == "/intake/"
     concern.refresh_from_db()
-    assert concern.outcome == "ordinary_services" and concern.case is None
+    assert concern.outcome == "no_action" and concern.case is None
+    # Passing it on says to whom (tests/cases/test_concern_intake.py): the outcome alone is refused.
+    other = submit(world)
+    refused = browse("kari").post(f"/intake/{other.public_id}/", {"outcome": "ordinary_services", "rationale": "x"})
+    assert refused.status_code == 400 and "Say whom the concern is passed on to." in refused.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -218,14 +223,12 @@ def test_triaging_twice_is_a_conflict(world, browse):
     concern = submit(world)
     client = browse("kari")
     assert client.post(f"/intake/{concern.public_id}/", {"outcome": "no_action", "rationale": "x"}).status_code == 302
-    response = client.post(f"/intake/{concern.public_id}/", {"outcome": "more_info", "rationale": "y"})
+    response = client.post(f"/intake/{concern.public_id}/", {"outcome": "no_action", "rationale": "y"})
     assert response.status_code == 409
     assert "already been triaged" in response.content.decode()
 
 
 def test_the_intake_queue_says_what_each_concern_is_about_without_opening_it(world, browse):
-    import datetime as dt
-
     born = dt.date.today().replace(year=dt.date.today().year - 16) - dt.timedelta(days=1)
     submit(world, kind="online", urgency=Urgency.SOON, subject_birth_date=born)
     submit(world, kind="violence", anonymous=True)

@@ -42,7 +42,8 @@ def test_the_lead_sees_each_kind_under_the_case_and_no_content(rw, browse):
     assert html.count(rw.case.reference) == 4  # the case link, and each item's link text for screen readers
     assert f"#task-{task.public_id}" in html and f"/assessments/{a.public_id}/" in html
     assert "Overdue task" in html and "Overdue reassessment" in html
-    assert "HEMMELIG-OPPGAVE" not in html and rw.case.person.full_name not in html
+    assert "HEMMELIG-OPPGAVE" not in html  # what is overdue, never its content
+    assert html.count(rw.case.person.full_name) == 1  # who it is about: the lead may read the identity (issue 13)
 
 
 def test_nothing_overdue_means_no_section(rw, browse):

@@ -66,6 +66,7 @@ class Act(StrEnum):
     CONCERN_SUBMIT = "concern.submit"
     CONCERN_READ = "concern.read"
     CONCERN_TRIAGE = "concern.triage"
+    CONCERN_ANSWER = "concern.answer"
     AUDIT_READ = "audit.read"
     SHARING_RECORD = "sharing.record"  # record or end consents and disclosures
     CASE_EXPORT = "case.export"  # the printable / CSV record of what the viewer may read
@@ -671,7 +672,7 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         return Decision(False, "capability", _("Your role cannot use emergency access."))
     if action == Act.CONCERN_TRIAGE and target is None:
         return _cap(m, Cap.CONCERN_TRIAGE)  # may see an intake queue at all
-    if action in {Act.CONCERN_READ, Act.CONCERN_TRIAGE}:
+    if action in {Act.CONCERN_READ, Act.CONCERN_TRIAGE, Act.CONCERN_ANSWER}:
         return _concern(m, action, target)
     if action == Act.CASE_LIST:
         return _cap(m, Cap.CASE_READ)
@@ -791,8 +792,14 @@ def _relation_reason(ca: CaseAccess) -> Promise | str:
 def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
     if concern is None:
         return DENY
-    if action == Act.CONCERN_READ and concern.reporter_id == m.user_id and concern.reporter_org_id == m.organisation_id:
+    reporter = concern.reporter_id == m.user_id and concern.reporter_org_id == m.organisation_id
+    if action == Act.CONCERN_READ and reporter:
         return Decision(True, "reporter", _("You submitted this concern."))
+    if action == Act.CONCERN_ANSWER:
+        # The reporter answers the receiving organisation's question, while it waits for the answer.
+        if reporter and concern.status == "awaiting_info":
+            return Decision(True, "reporter", _("You submitted this concern and were asked for more information."))
+        return DENY
     if has_cap(m.role, Cap.CONCERN_TRIAGE) and concern.receiving_org_id == m.organisation_id:
         return Decision(True, "intake", _("Your organisation received this concern."), {"membership": m.pk})
     return DENY
@@ -816,6 +823,17 @@ def intake_organisations() -> QuerySet[Organisation]:
         )
         .distinct()
         .order_by("name")
+    )
+
+
+def concern_triagers(org: Organisation | Any) -> list[Membership]:
+    """Everyone who triages the concerns an organisation receives (its current coordinators): who is alerted to
+    an acute concern."""
+    roles = [r for r in Role.values if has_cap(r, Cap.CONCERN_TRIAGE)]
+    return list(
+        Membership.objects.active()
+        .filter(organisation=org, role__in=roles, user__is_active=True)
+        .select_related("user", "organisation")
     )
 
 

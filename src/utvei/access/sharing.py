@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.roles import Cap, Role, has_cap
 from utvei.cases.models import Case, TeamMember, TeamRole
-from utvei.sharing.models import Consent, EmergencyAccess
+from utvei.sharing.models import BasisType, Consent, EmergencyAccess, LegalBasis
 
 from .policy import (
     FULL_RELATIONS,
@@ -172,6 +172,14 @@ def referral_deciders(org: Organisation | Any) -> list[Membership]:
         .filter(organisation=org, role=Role.COORDINATOR, user__is_active=True)
         .select_related("user", "organisation")
     )
+
+
+def handoff_bases(m: Membership) -> list[LegalBasis]:
+    """The legal bases the principal's organisation may cite to pass a concern on: active, a basis for sharing
+    identified content (not the anonymised route, not the rule of confidentiality), open to its kind."""
+    kind = m.organisation.kind
+    usable = LegalBasis.objects.filter(active=True).exclude(type__in=[BasisType.ANONYMISED, BasisType.CONFIDENTIALITY])
+    return [b for b in usable.order_by("position", "key") if not b.sender_kinds or kind in b.sender_kinds]
 
 
 def referral_recipients() -> QuerySet[Organisation]:

@@ -107,6 +107,9 @@ class NotificationKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", _("Overdue plan review")
     REASSESSMENT_OVERDUE = "reassessment_overdue", _("Overdue reassessment")
     FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Overdue follow-up")
+    CONCERN_ACUTE = "concern_acute", _("Acute concern received")
+    CONCERN_QUESTION = "concern_question", _("Question about a concern you reported")
+    CONCERN_ANSWERED = "concern_answered", _("The reporter answered your question")
 
 
 # The kinds a reminder is (desk/reminders.py): something on a case the user leads is past its date.
@@ -116,6 +119,14 @@ REMINDER_KINDS = (
     NotificationKind.REASSESSMENT_OVERDUE,
     NotificationKind.FOLLOW_UP_OVERDUE,
 )
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("To be sent")
+    SENT = "sent", _("Sent")
+    NO_ADDRESS = "no_address", _("No e-mail address")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not sent: no longer the case lead")
 
 
 class Notification(models.Model):
@@ -129,18 +140,19 @@ class Notification(models.Model):
     ref = models.UUIDField(null=True, blank=True)  # the public id of the emergency access or referral
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # An e-mail that says only that there is something to see (accounts.notifications.deliver_emails): "" for none.
+    # (A reminder's e-mail is tracked on its Reminder row.)
+    email_status = models.CharField(max_length=12, choices=EmailStatus.choices, blank=True, default="")
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "organisation", "read_at"])]
-
-
-class EmailStatus(models.TextChoices):
-    PENDING = "pending", _("To be sent")
-    SENT = "sent", _("Sent")
-    NO_ADDRESS = "no_address", _("No e-mail address")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Not sent: no longer the case lead")
+        indexes = [
+            models.Index(fields=["user", "organisation", "read_at"]),
+            models.Index(fields=["email_status", "created_at"], name="notification_email"),
+        ]
 
 
 class Reminder(models.Model):

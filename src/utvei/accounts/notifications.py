@@ -1,15 +1,50 @@
-"""In-app notifications: a user's inbox, per membership. No case content is stored; see models.Notification."""
+"""In-app notifications: a user's inbox, per membership. No case content is stored; see models.Notification.
+
+A notification may also go out as an e-mail that says only what kind of thing there is to see and links to it
+(`notify(email=True)`): sent at once after the write commits (`send_soon`), and tried again by the worker's pass
+(`deliver_emails`, called by desk.reminders) until sent or failed EMAIL_ATTEMPTS times. Each send is claimed
+first, so two processes never send the same e-mail.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import Membership, Notification, Organisation, User
+from .models import EmailStatus, Membership, Notification, NotificationKind, Organisation, User
+
+logger = logging.getLogger("utvei.notifications")
+
+EMAIL_ATTEMPTS = 5  # tries per e-mail before it is marked failed
+EMAIL_CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a process that died mid-send
+EMAIL_BATCH = 500
+
+# What the e-mail of each kind says (subject, first line). Nothing about the person or the case.
+EMAIL_TEXTS: dict[str, tuple[Any, Any]] = {
+    NotificationKind.CONCERN_ACUTE: (
+        lambda: _("Utvei: an acute concern has arrived"),
+        lambda: _("Your organisation has received a concern marked as acute danger. Someone must take it now."),
+    ),
+    NotificationKind.CONCERN_QUESTION: (
+        lambda: _("Utvei: a question about your concern"),
+        lambda: _("The organisation that received your concern asks you for more information."),
+    ),
+    NotificationKind.CONCERN_ANSWERED: (
+        lambda: _("Utvei: the reporter has answered"),
+        lambda: _("The reporter has answered your question about a concern. It is back in the intake queue."),
+    ),
+}
 
 
 def notify(
@@ -18,9 +53,11 @@ def notify(
     kind: str,
     case: Any = None,
     ref: uuid.UUID | None = None,
+    email: bool = False,
 ) -> list[Notification]:
     """One notification per (user, organisation); duplicates in `recipients` are sent once. Call inside the
-    transaction of the write it is about, so that both or neither happen."""
+    transaction of the write it is about, so that both or neither happen. With `email`, each also goes out as an
+    e-mail without content once the transaction commits."""
     seen: set[tuple[int, int]] = set()
     rows = []
     now = timezone.now()
@@ -28,8 +65,92 @@ def notify(
         if (user.pk, org.pk) in seen:
             continue
         seen.add((user.pk, org.pk))
-        rows.append(Notification(user=user, organisation=org, kind=kind, case=case, ref=ref, created_at=now))
-    return Notification.objects.bulk_create(rows)
+        rows.append(
+            Notification(
+                user=user,
+                organisation=org,
+                kind=kind,
+                case=case,
+                ref=ref,
+                created_at=now,
+                email_status=EmailStatus.PENDING if email else "",
+            )
+        )
+    made = Notification.objects.bulk_create(rows)
+    if email and made:
+        ids = [n.pk for n in made if n.pk is not None]
+        transaction.on_commit(lambda: send_soon(ids))
+    return made
+
+
+def send_soon(ids: list[int]) -> None:
+    """Send these notifications' e-mails now (after the write committed). A failure is left to the next pass."""
+    try:
+        deliver_emails(ids=ids)
+    except Exception as exc:  # the write has happened; the worker's pass tries again
+        logger.warning("notification e-mails: immediate send failed (%s)", type(exc).__name__)
+
+
+def deliver_emails(*, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send the notification e-mails not sent yet (or these), each claimed first; (sent, failed)."""
+    now = timezone.now()
+    free = Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT)
+    pending = Notification.objects.filter(email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    sent = failed = 0
+    for pk in list(pending.filter(free).order_by("pk").values_list("pk", flat=True)[:EMAIL_BATCH]):
+        claimed = (
+            Notification.objects.filter(pk=pk, email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
+            .filter(free)
+            .update(email_claimed_at=timezone.now(), email_attempts=F("email_attempts") + 1)
+        )
+        if not claimed:
+            continue
+        note = Notification.objects.select_related("user").get(pk=pk)
+        ok = _send(note)
+        sent += ok is True
+        failed += ok is False
+    return sent, failed
+
+
+def email_message(note: Notification) -> tuple[str, str]:
+    """Subject and body in the user's language: what kind of thing there is and a link. Nothing else."""
+    link = settings.UTVEI_BASE_URL.rstrip("/") + reverse("notification_open", args=[note.pk])
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = note.user.preferred_language
+    subject, line = EMAIL_TEXTS.get(note.kind, (note.get_kind_display, note.get_kind_display))
+    with translation.override(language if language in languages else settings.LANGUAGE_CODE):
+        body = "\n\n".join(
+            [
+                str(line()),
+                _("Log in to see it: %(link)s") % {"link": link},
+                _("This e-mail holds nothing about the case. What it is about is in Utvei, for those who may see it."),
+            ]
+        )
+        return str(subject()), body + "\n"
+
+
+def _send(note: Notification) -> bool | None:
+    if not note.user.is_active or not note.user.email:
+        _finish(note, EmailStatus.NO_ADDRESS)
+        return None
+    subject, body = email_message(note)
+    try:
+        send_mail(subject, body, None, [note.user.email])
+    except Exception as exc:  # the mail server's problem must not stop the pass
+        last = note.email_attempts >= EMAIL_ATTEMPTS
+        logger.warning(
+            "notification %s: e-mail attempt %s failed (%s)", note.pk, note.email_attempts, type(exc).__name__
+        )
+        _finish(note, EmailStatus.FAILED if last else EmailStatus.PENDING)
+        return False
+    _finish(note, EmailStatus.SENT, emailed_at=timezone.now())
+    return True
+
+
+def _finish(note: Notification, status: str, emailed_at: Any = None) -> None:
+    Notification.objects.filter(pk=note.pk).update(email_status=status, email_claimed_at=None, emailed_at=emailed_at)
 
 
 def inbox(m: Membership) -> QuerySet[Notification]:

@@ -18,6 +18,7 @@ from utvei.cases.models import (
     ClosureReason,
     ConcernKind,
     EntryKind,
+    HandoffTo,
     Ideology,
     MotivationStage,
     Phase,
@@ -93,6 +94,46 @@ class TokenSerializer(serializers.Serializer):
 # ---- Concerns ------------------------------------------------------------------------------------------
 
 
+class HandoffSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=HandoffTo.choices, help_text=_("Police, PST or ordinary services."))
+    organisation = OrganisationField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Slug of a recipient in Utvei (never PST): it gets the concern in its intake queue."),
+    )
+    name = Text(max_length=200, required=False, allow_blank=True, default="", help_text=_("A recipient outside Utvei."))
+    basis = Text(max_length=60, help_text=_("Key of the legal basis (legal-bases/)."))
+    handed_at = DateTime(required=False, allow_null=True, default=None, help_text=_("When; default now."))
+
+
+class HandoffRecordSerializer(serializers.Serializer):
+    to = serializers.CharField(source="to_kind")
+    organisation = serializers.SerializerMethodField()
+    name = serializers.CharField(source="to_name")
+    basis = serializers.CharField(source="basis_key")
+    handed_at = serializers.DateTimeField()
+    handed_by = serializers.SerializerMethodField()
+    forwarded = serializers.SerializerMethodField(help_text=_("The concern in the recipient's intake queue."))
+
+    def get_organisation(self, obj: Any) -> str | None:
+        return obj.to_org.slug if obj.to_org is not None else None
+
+    def get_handed_by(self, obj: Any) -> str:
+        return obj.handed_by.username
+
+    def get_forwarded(self, obj: Any) -> str | None:
+        return str(obj.forwarded.public_id) if obj.forwarded is not None else None
+
+
+class QuestionSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    asked_at = serializers.DateTimeField()
+    asked_by_organisation = serializers.CharField(source="asked_by_org.slug")
+    answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
 class ConcernSerializer(serializers.Serializer):
     """A concern as submitted, and the receipt its reporter sees."""
 
@@ -135,6 +176,17 @@ class ConcernDetailSerializer(ConcernIntakeSerializer):
     has_national_id = serializers.SerializerMethodField()
     has_birth_date = serializers.SerializerMethodField()
     rationale = serializers.CharField(read_only=True)
+    taken_by = serializers.SerializerMethodField(help_text=_("Who took the acute concern; null: unanswered."))
+    questions = QuestionSerializer(many=True, read_only=True)
+    handoff = serializers.SerializerMethodField()
+
+    def get_taken_by(self, obj: Any) -> str | None:
+        return obj.taken_by.username if obj.taken_by is not None else None
+
+    @extend_schema_field(HandoffRecordSerializer(allow_null=True))
+    def get_handoff(self, obj: Any) -> Any:
+        record = getattr(obj, "handoff", None)  # a missing reverse one-to-one is an AttributeError
+        return HandoffRecordSerializer(record).data if record is not None else None
 
     def get_has_national_id(self, obj: Any) -> bool:
         return bool(obj.subject_national_id)
@@ -158,6 +210,27 @@ class TriageSerializer(serializers.Serializer):
     birth_date = Date(required=False, allow_null=True, default=None)
     gender = serializers.ChoiceField(choices=Gender.choices, default=Gender.UNKNOWN)
     municipality = Text(max_length=100, required=False, allow_blank=True, default="")
+    question = Text(
+        max_length=BODY_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("With «more_info»: the question the reporter answers on their receipt."),
+    )
+    handoff = HandoffSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("With «police_pst» or «ordinary_services»: to whom, on which basis and when it was passed on."),
+    )
+
+
+class TakeSerializer(serializers.Serializer):
+    """No fields: taking an acute concern is the request itself."""
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = Text(max_length=BODY_MAX)
 
 
 # ---- Cases ---------------------------------------------------------------------------------------------

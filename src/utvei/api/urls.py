@@ -19,7 +19,13 @@ from .views.cases import (
     CaseSearchView,
     CaseTransitionView,
 )
-from .views.concerns import ConcernDetailView, ConcernListView, ConcernTriageView
+from .views.concerns import (
+    ConcernAnswerView,
+    ConcernDetailView,
+    ConcernListView,
+    ConcernTakeView,
+    ConcernTriageView,
+)
 from .views.emergency import EmergencyAccessEndView, EmergencyAccessListView, EmergencyAccessReviewView
 from .views.entries import EntryDetailView, EntryListView
 from .views.export import CaseExportView
@@ -44,6 +50,8 @@ urlpatterns = [
     path("concerns/", ConcernListView.as_view(), name="concern_list"),
     path("concerns/<uuid:concern_id>/", ConcernDetailView.as_view(), name="concern_detail"),
     path("concerns/<uuid:concern_id>/triage/", ConcernTriageView.as_view(), name="concern_triage"),
+    path("concerns/<uuid:concern_id>/take/", ConcernTakeView.as_view(), name="concern_take"),
+    path("concerns/<uuid:concern_id>/answer/", ConcernAnswerView.as_view(), name="concern_answer"),
     path("cases/", CaseListView.as_view(), name="case_list"),
     path("cases/search/", CaseSearchView.as_view(), name="case_search"),
     path("cases/<uuid:case_id>/", CaseDetailView.as_view(), name="case_detail"),

@@ -10,12 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access.policy import intake_organisations
-from utvei.accounts.models import Organisation, User
+from utvei.access.sharing import handoff_bases
+from utvei.accounts.models import Membership, Organisation, User
 from utvei.cases.models import (
     HAND_WRITTEN_KINDS,
     ClosureReason,
     ConcernKind,
     EntryKind,
+    HandoffTo,
     Ideology,
     MotivationStage,
     Phase,
@@ -45,6 +47,16 @@ def _nin_clean(value: str) -> str:
 
 
 # ---- Concerns ------------------------------------------------------------------------------------------
+
+
+class AnswerForm(UtveiForm):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("It goes to the organisation that asked, and the concern goes back to its queue."),
+    )
+    service_error_fields = {"required": "answer", "too_long": "answer"}
 
 
 class ConcernForm(UtveiForm):
@@ -121,6 +133,40 @@ class TriageForm(UtveiForm):
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_WIDGET)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN, required=False)
     municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+    question = forms.CharField(
+        label=_("Question to the reporter"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The reporter sees it on their receipt and is told by e-mail that there is a question (not what it is)."
+        ),
+    )
+    handoff_to = forms.ChoiceField(
+        label=_("Passed on to"), choices=_blank(_("Choose where")) + HandoffTo.choices, required=False
+    )
+    handoff_org = forms.ModelChoiceField(
+        label=_("Organisation in Utvei"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Not in Utvei"),
+        help_text=_("It gets the concern in its intake queue. Never PST: PST gets nothing through Utvei."),
+    )
+    handoff_name = forms.CharField(
+        label=_("Or the recipient's name"),
+        max_length=200,
+        required=False,
+        help_text=_("The unit or service outside Utvei, e.g. «PST, the district's contact» or «the GP»."),
+    )
+    basis = forms.ChoiceField(label=_("Legal basis"), choices=(), required=False)
+    handed_at = forms.DateTimeField(
+        label=_("Passed on at"),
+        required=False,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        help_text=_("When you passed it on, if not now (e.g. by phone first)."),
+    )
 
     service_error_fields = {
         "invalid_nin": "national_id",
@@ -129,7 +175,25 @@ class TriageForm(UtveiForm):
         "required": "rationale",
         "too_long": "rationale",
         "invalid_choice": "track",
+        "handoff_required": "handoff_to",
+        "handoff_kind": "handoff_to",
+        "recipient_required": "handoff_name",
+        "recipient_invalid": "handoff_org",
+        "handoff_pst_org": "handoff_org",
+        "basis_invalid": "basis",
+        "date_out_of_range": "handed_at",
     }
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = self.fields["handoff_org"]
+        assert isinstance(org, forms.ModelChoiceField)
+        org.queryset = intake_organisations().exclude(pk=membership.organisation_id)
+        basis = self.fields["basis"]
+        assert isinstance(basis, forms.ChoiceField)
+        basis.choices = _blank(_("Choose the basis")) + [
+            (b.key, f"{b.display_title} ({b})") for b in handoff_bases(membership)
+        ]
 
     def clean_national_id(self) -> str:
         return _nin_clean(self.cleaned_data.get("national_id", ""))
@@ -141,6 +205,8 @@ class TriageForm(UtveiForm):
         data = super().clean() or {}
         if data.get("outcome") == TriageOutcome.OPEN_CASE and not data.get("track"):
             self.add_error("track", _("Choose the track of the new case."))
+        if data.get("outcome") == TriageOutcome.MORE_INFO and not (data.get("question") or "").strip():
+            self.add_error("question", _("Write the question the reporter is to answer."))
         return data
 
 

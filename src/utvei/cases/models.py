@@ -102,7 +102,23 @@ class TriageOutcome(models.TextChoices):
 
 class ConcernStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
+    AWAITING_INFO = "awaiting_info", _("Waiting for information from the reporter")
     TRIAGED = "triaged", _("Triaged")
+
+
+class HandoffTo(models.TextChoices):
+    """Where a concern is passed on to when it leaves the municipality's exit work."""
+
+    POLICE = "police", _("The police")
+    PST = "pst", _("The Police Security Service (PST)")
+    ORDINARY = "ordinary", _("Ordinary services")
+
+
+# The triage outcomes that pass the concern on, and where each may go.
+HANDOFF_OUTCOMES = {
+    "police_pst": (HandoffTo.POLICE, HandoffTo.PST),
+    "ordinary_services": (HandoffTo.ORDINARY,),
+}
 
 
 class TeamRole(models.TextChoices):
@@ -142,7 +158,7 @@ class Concern(models.Model):
     subject_name = EncryptedTextField(_("name of the person"), blank=True)
     subject_national_id = EncryptedTextField(_("national identity number"), blank=True)
     subject_birth_date = EncryptedTextField(_("date of birth"), blank=True)
-    status = models.CharField(max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED)
+    status = models.CharField(max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED)
     outcome = models.CharField(_("outcome"), max_length=20, choices=TriageOutcome.choices, blank=True)
     rationale = EncryptedTextField(_("rationale"), blank=True)
     triaged_by = models.ForeignKey(
@@ -150,6 +166,15 @@ class Concern(models.Model):
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey("Case", on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
+    # An acute concern is unanswered until a coordinator takes it (concern_take).
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+    # Passed on from another organisation's triage (ConcernHandoff.forwarded is the other end).
+    forwarded_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="forwarded_to"
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -164,6 +189,47 @@ class Concern(models.Model):
             return None
         today = timezone.localdate()
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class ConcernQuestion(models.Model):
+    """ "More information needed": a question to the reporter, asked from triage, answered on the receipt page.
+    The answer sends the concern back to the intake queue."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="questions")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    question = EncryptedTextField(_("question to the reporter"))
+    answer = EncryptedTextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+
+class ConcernHandoff(models.Model):
+    """A concern handed to the police, PST or ordinary services: to whom, when, on which basis and by whom. When
+    the recipient is an organisation in Utvei (never PST: no PST content here), the concern is forwarded to its
+    intake queue (`forwarded`)."""
+
+    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="handoff")
+    to_kind = models.CharField(_("passed on to"), max_length=10, choices=HandoffTo.choices)
+    to_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_name = models.CharField(_("recipient"), max_length=200, blank=True)
+    basis_key = models.SlugField(_("legal basis"), max_length=60)
+    basis_label = models.CharField(max_length=300, blank=True)  # statute and provision, as cited when passed on
+    handed_at = models.DateTimeField(_("passed on"))
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    forwarded = models.OneToOneField(Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    @property
+    def recipient(self) -> str:
+        return self.to_org.name if self.to_org is not None else self.to_name
 
 
 class Case(models.Model):

@@ -26,7 +26,18 @@ from utvei.people import index as person_index
 from utvei.people.models import Person, PersonToken
 from utvei.people.services import NIN_CONTEXT
 
-from .models import Case, Concern, ConcernStatus, Entry, Phase, Task, TaskStatus, TeamMember
+from .models import (
+    Case,
+    Concern,
+    ConcernHandoff,
+    ConcernQuestion,
+    ConcernStatus,
+    Entry,
+    Phase,
+    Task,
+    TaskStatus,
+    TeamMember,
+)
 
 # ---- Cases ---------------------------------------------------------------------------------------------
 
@@ -117,15 +128,24 @@ def _lookup_action(f: CaseFilters) -> str:
 
 
 def label_people(actor: Membership | None, cases: Iterable[Case]) -> None:
-    """Give each case (with its person loaded) `person_label`: the person's name — initials under a protected
-    identity — where the principal may read who the case is about, else "" and the reference stands alone."""
+    """Give each case `person_label`: the person's name — initials under a protected identity — where the principal
+    may read who the case is about, else "" and the reference stands alone. A constant number of queries: the
+    relations (`policy.identity_readable`), and the persons not loaded with their cases."""
     cases = [c for c in cases if c is not None]
     readable = policy.identity_readable(actor, cases)
-    missing = {c.person_id for c in cases if c.pk in readable and not Case.person.is_cached(c)}
+    shown = [c for c in cases if c.pk in readable]
+    deferred = [c.pk for c in shown if "person_id" in c.get_deferred_fields()]  # lists that load few columns
+    person_of = dict(Case.objects.filter(pk__in=deferred).values_list("pk", "person_id")) if deferred else {}
+    for c in shown:
+        if c.pk not in person_of:
+            person_of[c.pk] = c.person_id
+    missing = {person_of[c.pk] for c in shown if not Case.person.is_cached(c)}
     loaded = Person.objects.in_bulk(missing) if missing else {}
     for case in cases:
-        person = loaded.get(case.person_id) or (case.person if case.pk in readable else None)
-        case.person_label = person.label if person is not None and case.pk in readable else ""  # type: ignore[attr-defined]
+        label = ""
+        if case.pk in readable:
+            label = (case.person if Case.person.is_cached(case) else loaded[person_of[case.pk]]).label
+        case.person_label = label  # type: ignore[attr-defined]
 
 
 def case_list(*, actor: Membership | None, filters: CaseFilters | None = None, audit: bool = True) -> QuerySet[Case]:
@@ -419,7 +439,7 @@ def task_get(*, actor: Membership | None, task_id: Any, audit: bool = True) -> t
 
 
 def intake_queue(*, actor: Membership | None, include_triaged: bool = False, audit: bool = True) -> QuerySet[Concern]:
-    qs = policy.visible_concerns(actor).select_related("reporter_org", "receiving_org", "case")
+    qs = policy.visible_concerns(actor).select_related("reporter_org", "receiving_org", "case", "taken_by")
     if not include_triaged:
         qs = qs.filter(status=ConcernStatus.RECEIVED)
     if audit:
@@ -435,6 +455,16 @@ def my_receipts(*, actor: Membership | None, audit: bool = True) -> QuerySet[Con
     if audit:
         audit_by(actor, Action.RECEIPT_LIST)
     return policy.own_concerns(actor).select_related("receiving_org").order_by("-received_at")
+
+
+def concern_questions(concern: Concern) -> list[ConcernQuestion]:
+    """The questions asked about a concern the principal has just been let read (`concern_get`), oldest first."""
+    return list(concern.questions.select_related("asked_by_org"))
+
+
+def concern_handoff(concern: Concern) -> ConcernHandoff | None:
+    """Where a concern the principal has just been let read (`concern_get`) was passed on to, if anywhere."""
+    return ConcernHandoff.objects.filter(concern=concern).select_related("to_org", "handed_by_org").first()
 
 
 def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool = False, audit: bool = True) -> Concern:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -10,9 +11,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import Act, can, case_open_decision, team_join_decision, writable_classifications
+from utvei.access.policy import (
+    Act,
+    can,
+    case_open_decision,
+    concern_triagers,
+    intake_organisations,
+    team_join_decision,
+    writable_classifications,
+)
 from utvei.access.policy import require as _require
-from utvei.accounts.models import Membership, Organisation, User
+from utvei.access.sharing import handoff_bases
+from utvei.accounts.models import Membership, NotificationKind, Organisation, User
+from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core.errors import Conflict, InvalidTransition, UtveiError
@@ -25,14 +36,18 @@ from utvei.people.services import normalise_nin, person_find_or_create
 
 from . import hooks, workflow
 from .models import (
+    HANDOFF_OUTCOMES,
     Case,
     ClosureReason,
     Concern,
+    ConcernHandoff,
     ConcernKind,
+    ConcernQuestion,
     ConcernStatus,
     Entry,
     EntryKind,
     EntryRevision,
+    HandoffTo,
     Ideology,
     Phase,
     PhaseChange,
@@ -89,7 +104,65 @@ def concern_submit(
             subject_birth_date=subject_birth_date.isoformat() if subject_birth_date else "",
         )
         audit_by(actor, Action.CONCERN_CREATE, obj=concern)
+        _alert_if_acute(concern)
     return concern
+
+
+def _alert_if_acute(concern: Concern) -> None:
+    """An acute concern alerts every coordinator of the receiving organisation at once: in Utvei and by e-mail,
+    neither with anything of its content (the link opens it for those who may read it)."""
+    if concern.urgency == Urgency.ACUTE:
+        notify(
+            recipients=[(m.user, m.organisation) for m in concern_triagers(concern.receiving_org)],
+            kind=NotificationKind.CONCERN_ACUTE,
+            ref=concern.public_id,
+            email=True,
+        )
+
+
+def concern_take(*, actor: Membership, concern: Concern) -> Concern:
+    """A coordinator takes an acute concern: it is no longer unanswered, and the others see who has it."""
+    _require(can(actor, Act.CONCERN_TRIAGE, concern), hide=True)
+    with transaction.atomic():
+        locked = Concern.objects.select_for_update().get(pk=concern.pk)
+        if locked.taken_by_id is not None:
+            if locked.taken_by_id == actor.user_id:
+                return locked
+            raise Conflict(_("Someone else has already taken this concern."))
+        if locked.status == ConcernStatus.TRIAGED:
+            raise Conflict(_("This concern has already been triaged."))
+        locked.taken_by = actor.user
+        locked.taken_at = timezone.now()
+        locked.save(update_fields=["taken_by", "taken_at"])
+        audit_by(actor, Action.CONCERN_TAKE, obj=locked)
+    return locked
+
+
+def concern_answer(*, actor: Membership, concern: Concern, answer: str) -> Concern:
+    """The reporter answers the open question: the concern goes back to the intake queue, and whoever asked is told
+    (in Utvei and by e-mail, without content)."""
+    _require(can(actor, Act.CONCERN_READ, concern), hide=True)
+    answer = _text(answer, _("Answer"))
+    with transaction.atomic():
+        locked = Concern.objects.select_for_update().get(pk=concern.pk)
+        question = locked.questions.filter(answered_at__isnull=True).select_related("asked_by", "asked_by_org").last()
+        if not can(actor, Act.CONCERN_ANSWER, locked) or question is None:
+            raise Conflict(_("There is no open question about this concern."))
+        question.answer = answer
+        question.answered_by = actor.user
+        question.answered_at = timezone.now()
+        question.save(update_fields=["answer", "answered_by", "answered_at"])
+        locked.status = ConcernStatus.RECEIVED
+        locked.outcome = ""
+        locked.save(update_fields=["status", "outcome"])
+        audit_by(actor, Action.CONCERN_ANSWER, obj=locked)
+        notify(
+            recipients=[(question.asked_by, question.asked_by_org)],
+            kind=NotificationKind.CONCERN_ANSWERED,
+            ref=locked.public_id,
+            email=True,
+        )
+    return locked
 
 
 def concern_triage(
@@ -104,15 +177,25 @@ def concern_triage(
     birth_date: dt.date | None = None,
     gender: str = "unknown",
     municipality: str = "",
+    question: str = "",
+    handoff: Handoff | None = None,
 ) -> Concern:
-    """Record the triage outcome; "open a case" registers or links the person and opens the case."""
+    """Record the triage outcome. "Open a case" registers or links the person and opens the case; "more
+    information needed" asks the reporter `question` and waits for the answer; handing to the police, PST or
+    ordinary services records the `handoff` (and forwards the concern to a recipient in Utvei)."""
     _require(can(actor, Act.CONCERN_TRIAGE, concern), hide=True)
     _choice(outcome, TriageOutcome, _("outcome"))
     rationale = _text(rationale, _("Rationale"))
+    if outcome == TriageOutcome.MORE_INFO:
+        question = _text(question, _("Question to the reporter"))
+    if outcome in HANDOFF_OUTCOMES:
+        handoff = _handoff_checked(actor, outcome, handoff)
     with transaction.atomic():
         locked = Concern.objects.select_for_update().get(pk=concern.pk)
         if locked.status == ConcernStatus.TRIAGED:
             raise Conflict(_("This concern has already been triaged."))
+        if locked.status == ConcernStatus.AWAITING_INFO and outcome == TriageOutcome.MORE_INFO:
+            raise Conflict(_("The reporter has not answered the last question yet."))
         if outcome == TriageOutcome.OPEN_CASE:
             if locked.anonymous and not full_name:
                 raise UtveiError(
@@ -143,14 +226,102 @@ def concern_triage(
                 body=locked.description,
                 source_concern=locked,
             )
-        locked.status = ConcernStatus.TRIAGED
+        locked.status = ConcernStatus.AWAITING_INFO if outcome == TriageOutcome.MORE_INFO else ConcernStatus.TRIAGED
         locked.outcome = outcome
         locked.rationale = rationale
         locked.triaged_by = actor.user
         locked.triaged_at = timezone.now()
         locked.save()
         audit_by(actor, Action.CONCERN_TRIAGE, obj=locked, case=locked.case, reason=outcome)
+        if outcome == TriageOutcome.MORE_INFO:
+            asked = ConcernQuestion.objects.create(
+                concern=locked, asked_by=actor.user, asked_by_org=actor.organisation, question=question
+            )
+            audit_by(actor, Action.CONCERN_QUESTION, obj=asked)
+            notify(
+                recipients=[(locked.reporter, locked.reporter_org)],
+                kind=NotificationKind.CONCERN_QUESTION,
+                ref=locked.public_id,
+                email=True,
+            )
+        if handoff is not None:
+            _handoff_record(actor, locked, handoff)
     return locked
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """To whom a concern is passed on: where (`HandoffTo`), an organisation in Utvei or a recipient outside it by
+    name, the legal basis (a key of the catalogue) and when (default: now)."""
+
+    to_kind: str
+    basis_key: str
+    to_org: Organisation | None = None
+    to_name: str = ""
+    handed_at: dt.datetime | None = None
+    basis_label: str = ""
+
+
+def _handoff_checked(actor: Membership, outcome: str, handoff: Handoff | None) -> Handoff:
+    if handoff is None or not handoff.to_kind:
+        raise UtveiError(_("Say whom the concern is passed on to."), code="handoff_required")
+    if handoff.to_kind not in HANDOFF_OUTCOMES[outcome]:
+        raise UtveiError(_("This outcome cannot pass the concern on there."), code="handoff_kind")
+    name = _text(handoff.to_name, _("Recipient"), required=False, max_length=200)
+    if handoff.to_org is None and not name:
+        raise UtveiError(_("Choose the organisation or write the name of the recipient."), code="recipient_required")
+    if handoff.to_org is not None:
+        if handoff.to_kind == HandoffTo.PST:
+            raise UtveiError(
+                _("PST is not sent concerns through Utvei: record the unit by name."), code="handoff_pst_org"
+            )
+        if handoff.to_org.pk == actor.organisation_id or handoff.to_org not in intake_organisations():
+            raise UtveiError(_("That organisation cannot receive a concern in Utvei."), code="recipient_invalid")
+    bases = {b.key: str(b) for b in handoff_bases(actor)}
+    if handoff.basis_key not in bases:
+        raise UtveiError(_("Choose a legal basis your organisation may use."), code="basis_invalid")
+    when = handoff.handed_at or timezone.now()
+    if when > timezone.now() + dt.timedelta(minutes=5):
+        raise UtveiError(_("The time it was passed on cannot be in the future."), code="date_out_of_range")
+    check_date(when.date(), _("Passed on"))
+    return Handoff(handoff.to_kind, handoff.basis_key, handoff.to_org, name, when, bases[handoff.basis_key])
+
+
+def _handoff_record(actor: Membership, concern: Concern, handoff: Handoff) -> ConcernHandoff:
+    """The record of the hand-off; a recipient in Utvei gets the concern in its intake queue, as sent by the
+    organisation that passed it on (acute ones alert its coordinators)."""
+    forwarded = None
+    if handoff.to_org is not None:
+        forwarded = Concern.objects.create(
+            reference=next_reference("BEK"),
+            reporter=actor.user,
+            reporter_org=actor.organisation,
+            receiving_org=handoff.to_org,
+            urgency=concern.urgency,
+            kind=concern.kind,
+            description=concern.description,
+            anonymous=concern.anonymous,
+            subject_name=concern.subject_name,
+            subject_national_id=concern.subject_national_id,
+            subject_birth_date=concern.subject_birth_date,
+            forwarded_from=concern,
+        )
+        audit_by(actor, Action.CONCERN_CREATE, obj=forwarded, reason="forwarded")
+        _alert_if_acute(forwarded)
+    record = ConcernHandoff.objects.create(
+        concern=concern,
+        to_kind=handoff.to_kind,
+        to_org=handoff.to_org,
+        to_name="" if handoff.to_org is not None else handoff.to_name,
+        basis_key=handoff.basis_key,
+        basis_label=handoff.basis_label,
+        handed_at=handoff.handed_at or timezone.now(),
+        handed_by=actor.user,
+        handed_by_org=actor.organisation,
+        forwarded=forwarded,
+    )
+    audit_by(actor, Action.CONCERN_HANDOFF, obj=concern, reason=handoff.to_kind)
+    return record
 
 
 # ---- Cases ---------------------------------------------------------------------------------------------

@@ -66,6 +66,14 @@ REMINDER_TEXTS: dict[str, Any] = {
 }
 
 
+# Concerns: what happened, never what the concern says or whom it is about.
+CONCERN_TEXTS: dict[str, Any] = {
+    NotificationKind.CONCERN_ACUTE: _("An acute concern has arrived. Someone must take it now."),
+    NotificationKind.CONCERN_QUESTION: _("You are asked for more information about a concern you reported."),
+    NotificationKind.CONCERN_ANSWERED: _("The reporter answered your question; the concern is back in the queue."),
+}
+
+
 def _reminder_link(n: Notification) -> str:
     """The overdue item's own page (it checks access when followed)."""
     if n.case is None or n.ref is None:
@@ -101,6 +109,11 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
         elif n.kind == NotificationKind.REFERRAL_DECIDED:
             text = _("A referral of case %(ref)s was answered.") % {"ref": ref}
             link = _referral_link(n) or link
+        elif n.kind in CONCERN_TEXTS:
+            text = str(CONCERN_TEXTS[n.kind])
+            if n.ref is not None:
+                page = "concern_receipt" if n.kind == NotificationKind.CONCERN_QUESTION else "concern_triage"
+                link = reverse(page, args=[n.ref])  # the page checks access when followed
         elif n.kind in REMINDER_TEXTS:
             text = REMINDER_TEXTS[n.kind] % {"ref": ref}
             link = _reminder_link(n) if link else ""

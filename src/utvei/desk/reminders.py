@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from utvei.access import policy
 from utvei.accounts.models import EmailStatus, Membership, NotificationKind, Reminder
+from utvei.accounts.notifications import deliver_emails as notification_emails
 from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
@@ -88,6 +89,9 @@ def reminders_run(*, today: date | None = None) -> PassResult:
             else:
                 result.already += 1
     deliver_emails(result)
+    sent, failed = notification_emails()  # the other notifications' e-mails that the immediate send missed
+    result.emailed += sent
+    result.email_failed += failed
     return result
 
 

@@ -15,10 +15,12 @@ from utvei.cases import selectors, services
 
 from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers import (
+    AnswerSerializer,
     ConcernDetailSerializer,
     ConcernFilterSerializer,
     ConcernIntakeSerializer,
     ConcernSerializer,
+    TakeSerializer,
     TriageSerializer,
 )
 from .base import ApiView
@@ -103,5 +105,50 @@ class ConcernTriageView(ApiView):
         actor = self.actor
         concern = selectors.concern_get(actor=actor, concern_id=concern_id, for_triage=True, audit=False)
         v = self.parse(TriageSerializer)
-        triaged = services.concern_triage(actor=actor, concern=concern, **v)
+        h = v.pop("handoff")
+        handoff = None
+        if h is not None:
+            handoff = services.Handoff(
+                to_kind=h["to"],
+                basis_key=h["basis"],
+                to_org=h["organisation"],
+                to_name=h["name"],
+                handed_at=h["handed_at"],
+            )
+        triaged = services.concern_triage(actor=actor, concern=concern, handoff=handoff, **v)
         return Response(ConcernDetailSerializer(triaged).data)
+
+
+class ConcernTakeView(ApiView):
+    @extend_schema(
+        operation_id="concerns_take",
+        summary="Take an acute concern",
+        description=(
+            "Until a coordinator of the receiving organisation takes it, an acute concern is shown as unanswered "
+            "(and every coordinator was alerted). Taking it twice is harmless; someone else's is a 409."
+        ),
+        request=TakeSerializer,
+        responses={200: ConcernDetailSerializer, **errors(401, 404, 409)},
+    )
+    def post(self, request: Request, concern_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        concern = selectors.concern_get(actor=self.actor, concern_id=concern_id, for_triage=True, audit=False)
+        taken = services.concern_take(actor=self.actor, concern=concern)
+        return Response(ConcernDetailSerializer(taken).data)
+
+
+class ConcernAnswerView(ApiView):
+    @extend_schema(
+        operation_id="concerns_answer",
+        summary="Answer the question about your concern",
+        description=(
+            "The reporter answers «more information needed»: the concern goes back to the receiving "
+            "organisation's intake queue and whoever asked is told. 409 when no question is open."
+        ),
+        request=AnswerSerializer,
+        responses={200: ConcernSerializer, **errors(400, 401, 404, 409, 422)},
+    )
+    def post(self, request: Request, concern_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        concern = selectors.concern_get(actor=self.actor, concern_id=concern_id, audit=False)
+        v = self.parse(AnswerSerializer)
+        answered = services.concern_answer(actor=self.actor, concern=concern, answer=v["answer"])
+        return Response(ConcernSerializer(answered).data)

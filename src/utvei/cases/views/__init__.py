@@ -11,7 +11,15 @@ from .cases import (
     team_add,
     team_end,
 )
-from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, intake
+from .concerns import (
+    concern_answer,
+    concern_mine,
+    concern_new,
+    concern_receipt,
+    concern_take,
+    concern_triage,
+    intake,
+)
 from .entries import entry_detail, entry_edit, entry_new
 from .export import case_export
 from .tasks import my_tasks, task_new, task_status
@@ -25,9 +33,11 @@ __all__ = [
     "case_phase",
     "case_reopen",
     "case_track",
+    "concern_answer",
     "concern_mine",
     "concern_new",
     "concern_receipt",
+    "concern_take",
     "concern_triage",
     "entry_detail",
     "entry_edit",

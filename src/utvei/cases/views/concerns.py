@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access import policy
 from utvei.access.policy import Act
@@ -20,10 +20,7 @@ from utvei.core.errors import UtveiError
 from utvei.core.web import forbidden, not_found, page
 
 from .. import selectors, services
-from ..forms import (
-    ConcernForm,
-    TriageForm,
-)
+from ..forms import AnswerForm, ConcernForm, TriageForm
 from ..models import TriageOutcome
 from .common import CASE_LIST_PAGE_SIZE, case_url
 
@@ -69,7 +66,49 @@ def concern_new(request: HttpRequest, m: Membership) -> HttpResponse:
 @page
 def concern_receipt(request: HttpRequest, m: Membership, concern_id: Any) -> HttpResponse:
     concern = selectors.concern_get(actor=m, concern_id=concern_id)
-    return render(request, "cases/concern_receipt.html", {"concern": concern})
+    return _receipt(request, m, concern)
+
+
+def _receipt(request: HttpRequest, m: Membership, concern: Any, form: Any = None, status: int = 200) -> HttpResponse:
+    ctx = {
+        "concern": concern,
+        "questions": selectors.concern_questions(concern),
+        "can_answer": bool(policy.can(m, Act.CONCERN_ANSWER, concern)),
+        "answer_form": form or AnswerForm(),
+        "handoff": selectors.concern_handoff(concern),
+    }
+    return render(request, "cases/concern_receipt.html", ctx, status=status)
+
+
+@require_POST
+@page
+def concern_answer(request: HttpRequest, m: Membership, concern_id: Any) -> HttpResponse:
+    """The reporter answers the question on their receipt; the concern goes back to the intake queue."""
+    concern = selectors.concern_get(actor=m, concern_id=concern_id)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _receipt(request, m, concern, form, status=400)
+    try:
+        services.concern_answer(actor=m, concern=concern, answer=form.cleaned_data["answer"])
+    except UtveiError as exc:
+        form.add_service_error(exc)
+        return _receipt(request, m, selectors.concern_get(actor=m, concern_id=concern_id), form, status=exc.status)
+    messages.success(request, _("Thank you. Your answer is sent, and the concern is back with the organisation."))
+    return HttpResponseRedirect(reverse("concern_receipt", args=[concern.public_id]))
+
+
+@require_POST
+@page
+def concern_take(request: HttpRequest, m: Membership, concern_id: Any) -> HttpResponse:
+    """A coordinator takes an acute concern: nobody else is left wondering whether someone has it."""
+    concern = selectors.concern_get(actor=m, concern_id=concern_id, for_triage=True)
+    try:
+        services.concern_take(actor=m, concern=concern)
+    except UtveiError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You have taken the concern. The other coordinators see that you have it."))
+    return HttpResponseRedirect(reverse("concern_triage", args=[concern.public_id]))
 
 
 @require_GET
@@ -100,10 +139,19 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
     concern = selectors.concern_get(actor=m, concern_id=concern_id, for_triage=True)
     status = 200
     if request.method == "POST":
-        form = TriageForm(request.POST)
+        form = TriageForm(request.POST, membership=m)
         if form.is_valid():
             d = form.cleaned_data
             started = timezone.now()
+            handoff = None
+            if d["handoff_to"]:
+                handoff = services.Handoff(
+                    to_kind=d["handoff_to"],
+                    basis_key=d["basis"],
+                    to_org=d["handoff_org"],
+                    to_name=d["handoff_name"],
+                    handed_at=d["handed_at"],
+                )
             try:
                 done = services.concern_triage(
                     actor=m,
@@ -116,6 +164,8 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
                     birth_date=d["birth_date"],
                     gender=d["gender"] or "unknown",
                     municipality=d["municipality"],
+                    question=d["question"],
+                    handoff=handoff,
                 )
             except UtveiError as exc:
                 form.add_service_error(exc)
@@ -126,13 +176,20 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
             status = 400
     else:
         form = TriageForm(
+            membership=m,
             initial={
                 "full_name": concern.subject_name,
                 "national_id": concern.subject_national_id,
                 "birth_date": concern.subject_birth_date or None,
-            }
+            },
         )
-    return render(request, "cases/concern_triage.html", {"concern": concern, "form": form}, status=status)
+    ctx = {
+        "concern": concern,
+        "form": form,
+        "questions": selectors.concern_questions(concern),
+        "handoff": selectors.concern_handoff(concern),
+    }
+    return render(request, "cases/concern_triage.html", ctx, status=status)
 
 
 def _after_triage(request: HttpRequest, concern: Any, started: Any) -> HttpResponse:
@@ -151,5 +208,12 @@ def _after_triage(request: HttpRequest, concern: Any, started: Any) -> HttpRespo
             messages.success(request, _("A new person was registered (%(ref)s).") % {"ref": person.reference})
         messages.success(request, _("Case %(ref)s is opened.") % {"ref": concern.case.reference})
         return HttpResponseRedirect(case_url(concern.case))
+    if concern.outcome == TriageOutcome.MORE_INFO:
+        messages.success(
+            request,
+            _("Your question is sent to the reporter. Concern %(ref)s comes back to the queue when answered.")
+            % {"ref": concern.reference},
+        )
+        return HttpResponseRedirect(reverse("intake"))
     messages.success(request, _("Concern %(ref)s is triaged.") % {"ref": concern.reference})
     return HttpResponseRedirect(reverse("intake"))
