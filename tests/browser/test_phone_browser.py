@@ -22,9 +22,13 @@ from tests.browser.support import A11yLog, give_totp, log_in, screenshot
 from tests.conftest import PASSWORD
 from utvei.access import policy
 from utvei.accounts.models import Membership
+from utvei.assessments.services import instruments_sync
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Concern, ConcernStatus, EntryKind
 from utvei.core.vocabulary import Classification
+from utvei.evaluation.services import indicators_sync
+from utvei.plans.services import measures_sync
+from utvei.sharing.consent.services import legal_bases_sync
 
 pytestmark = pytest.mark.browser
 from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
@@ -102,6 +106,11 @@ def _full_case(m: Membership) -> Case:
 
 def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, settings):
     settings.DEMO = True
+    # The migrations load these catalogues; a transactional test before this one may have flushed them.
+    instruments_sync()
+    legal_bases_sync()
+    measures_sync()
+    indicators_sync()
     call_command("demo", without_history=True, password=PASSWORD, stdout=StringIO())
     base = live_server.url
     check = PhoneCheck(base)
