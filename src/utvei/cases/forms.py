@@ -233,6 +233,38 @@ class CaseFilterForm(UtveiForm):
     ref = forms.CharField(max_length=30, required=False)
 
 
+class TimelineFilterForm(UtveiForm):
+    """The case page's timeline filter (a GET form). Organisations: only those the viewer may see on the case."""
+
+    required_css_class = ""
+    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(_("All kinds")) + EntryKind.choices, required=False)
+    org = forms.ChoiceField(label=_("Written by"), required=False)
+    classification = forms.ChoiceField(
+        label=_("Classification"), choices=_blank(_("All classifications")) + Classification.choices, required=False
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET, validators=[in_range])
+    until = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET, validators=[in_range])
+
+    def __init__(self, *args: Any, organisations: Iterable[Organisation] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = {o.slug: o for o in organisations}
+        named = sorted(((o.slug, o.name) for o in self.organisations.values()), key=lambda c: c[1].lower())
+        org = self.fields["org"]
+        assert isinstance(org, forms.ChoiceField)
+        org.choices = _blank(_("All organisations")) + named
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", forms.ValidationError(_("The end cannot be before the start."), code="period"))
+        return data
+
+    def organisation(self) -> Organisation | None:
+        """The chosen organisation (after is_valid)."""
+        return self.organisations.get(self.cleaned_data.get("org") or "")
+
+
 # ---- Case header ---------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -265,21 +266,69 @@ def timeline(ca: CaseAccess) -> list[TimelineItem]:
     return items
 
 
+@dataclass(frozen=True)
+class TimelineFilters:
+    """What the viewer narrows the timeline to. Each part only narrows what `access` already shows; a restricted
+    marker matches by what it shows (kind, date, and its author organisation where that is shown), never by what
+    it hides: a marker never matches a classification, nor an organisation it does not name."""
+
+    kind: str = ""
+    organisation_id: int | None = None
+    classification: str = ""
+    since: dt.date | None = None  # from this day on (local time)
+    until: dt.date | None = None  # up to and including this day
+
+    @property
+    def active(self) -> bool:
+        return self != TimelineFilters()
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _filtered_entries(entries: QuerySet[Entry], f: TimelineFilters) -> QuerySet[Entry]:
+    if f.kind:
+        entries = entries.filter(kind=f.kind)
+    if f.organisation_id is not None:
+        entries = entries.filter(author_org_id=f.organisation_id)
+    if f.classification:
+        entries = entries.filter(classification=f.classification)
+    if f.since is not None:
+        entries = entries.filter(occurred_at__gte=_day_start(f.since))
+    if f.until is not None:
+        entries = entries.filter(occurred_at__lt=_day_start(f.until + dt.timedelta(days=1)))
+    return entries
+
+
+def _shown(ca: CaseAccess, item: TimelineItem, f: TimelineFilters) -> bool:
+    """Does the item belong on this viewer's filtered timeline? Readable entries matched in full; a marker only to
+    a viewer who gets markers, and only by its visible metadata."""
+    if item.readable:
+        return True
+    if not ca.full or f.classification:
+        return False
+    return f.organisation_id is None or item.author_shown
+
+
 def timeline_page(
-    ca: CaseAccess, params: Mapping[str, str], *, size: int
+    ca: CaseAccess, params: Mapping[str, str], *, size: int, filters: TimelineFilters | None = None
 ) -> tuple[list[TimelineItem], KeysetPage[Entry]]:
     """A page of the timeline, newest first (`?after=` / `?before=` / `?at=oldest`, as core.pagination reads them):
-    a case with 2,000 entries costs what one with 20 does.
+    a case with 2,000 entries costs what one with 20 does. `filters` narrow it (kind, author organisation,
+    classification, period).
 
-    A viewer who gets no restricted markers (a mentor) is never shown a page of nothing: their page reads on until
-    it holds `size` entries they may read, or the timeline ends, so a page says nothing of what they may not see.
+    A viewer who gets no restricted markers (a mentor), or whose filter leaves markers out, is never shown a page
+    of nothing: their page reads on until it holds `size` entries they are shown, or the timeline ends, so a page
+    says nothing of what they may not see.
     """
-    entries = ca.case.entries.all()
+    f = filters or TimelineFilters()
+    entries = _filtered_entries(ca.case.entries.all(), f)
     page = keyset_page([entries], params, size=size, load=_entry_rows, field="occurred_at")
     items = [_item(ca, e) for e in page.rows]
-    if ca.full:
+    if ca.full and not (f.classification or f.organisation_id is not None):
         return items, page
-    readable = [i for i in items if i.readable]
+    readable = [i for i in items if _shown(ca, i, f)]
     backward = params.get("at") == "oldest" or ("before" in params and "after" not in params)
     last = page
     for _round in range(100):  # each round reads `size` more entries
@@ -289,7 +338,7 @@ def timeline_page(
         step = {"before" if backward else "after": cursor}
         last = keyset_page([entries], step, size=size, load=_entry_rows, field="occurred_at")
         more = [_item(ca, e) for e in last.rows]
-        seen = [i for i in more if i.readable]
+        seen = [i for i in more if _shown(ca, i, f)]
         readable = seen + readable if backward else readable + seen
     rows = [i.entry for i in readable]
     head, tail = (last, page) if backward else (page, last)

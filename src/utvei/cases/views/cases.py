@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,7 @@ from ..forms import (
     ReopenForm,
     TaskForm,
     TeamAddForm,
+    TimelineFilterForm,
     TrackForm,
 )
 from ..models import Case, Ideology, Phase, Task, TeamMember, TeamRole
@@ -106,7 +107,9 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
     can_task = policy.can(m, Act.TASK_CREATE, ca)
     can_entry = policy.can(m, Act.ENTRY_CREATE, ca)
     next_case = getattr(case, "next_case", None) if "previous_case" in scope else None
-    items, timeline = selectors.timeline_page(ca, extra.pop("params", {}), size=TIMELINE_PAGE_SIZE)
+    params = extra.pop("params", {})
+    timeline_form, filters = timeline_filter(ca, team, params)
+    items, timeline = selectors.timeline_page(ca, params, size=TIMELINE_PAGE_SIZE, filters=filters)
     ctx: dict[str, Any] = {
         "ca": ca,
         "case": case,
@@ -115,6 +118,9 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "relation_label": relation_label(ca),
         "timeline": explain_items(m, case, items),  # each entry with its readable reasons
         "timeline_page": timeline,
+        "timeline_form": timeline_form,
+        "timeline_filtered": filters.active,
+        "timeline_query": filter_query(params),
         "team": team,
         "task_rows": task_rows(ca, selectors.case_tasks(ca)),
         "history": selectors.phase_history(ca),
@@ -140,6 +146,40 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
     }
     ctx.update(extra)
     return ctx
+
+
+CURSOR_KEYS = ("after", "before", "at")
+
+
+def timeline_filter(
+    ca: CaseAccess, team: list[TeamMember], params: Any
+) -> tuple[TimelineFilterForm, selectors.TimelineFilters]:
+    """The timeline filter as the query string asks (an unbound form without one). Its organisations: the owner and
+    the team's, as the principal may see them (`team_list`), so the choices name no one the page does not."""
+    organisations = [ca.case.owning_org] + [member.organisation for member in team]
+    asked = any(key not in CURSOR_KEYS for key in params)
+    form = TimelineFilterForm(params if asked else None, organisations=organisations, auto_id="timeline-%s")
+    if not asked or not form.is_valid():
+        return form, selectors.TimelineFilters()
+    d = form.cleaned_data
+    org = form.organisation()
+    return form, selectors.TimelineFilters(
+        kind=d["kind"],
+        organisation_id=org.pk if org is not None else None,
+        classification=d["classification"],
+        since=d["since"],
+        until=d["until"],
+    )
+
+
+def filter_query(params: Any) -> str:
+    """The query string without the page position: what every timeline page link carries along."""
+    if not isinstance(params, QueryDict):
+        return ""
+    query = params.copy()
+    for key in CURSOR_KEYS:
+        query.pop(key, None)
+    return str(query.urlencode())
 
 
 def emergency_banner(ca: CaseAccess) -> dict[str, Any] | None:
@@ -171,7 +211,9 @@ def render_case(request: HttpRequest, m: Membership, ca: CaseAccess, status: int
 @page
 def case_detail(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
     ca = selectors.case_get(actor=m, case_id=case_id)
-    return render_case(request, m, ca, params=request.GET)
+    ctx = case_context(m, ca, params=request.GET)
+    status = 400 if ctx["timeline_form"].errors else 200
+    return render(request, "cases/case_detail.html", ctx, status=status)
 
 
 @require_POST

@@ -161,3 +161,62 @@
   }
   schedule();
 })();
+
+/* The phone layout (utvei.css, under 48em): the main menu folds behind its «Menu» button, closed on load; the
+   button says whether it is open (aria-expanded) and Escape closes it. Without JavaScript the menu shows. */
+(function () {
+  "use strict";
+  var button = document.querySelector("[data-menu-toggle]");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.classList.toggle("is-closed", !open);
+  }
+  document.documentElement.classList.add("has-menu-toggle");
+  set(false);
+  button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || button.getAttribute("aria-expanded") !== "true") return;
+    if (!menu.contains(document.activeElement) && document.activeElement !== button) return;
+    set(false);
+    button.focus();
+  });
+})();
+
+/* Tables reflow into cards on a phone (utvei.css). Each cell gets its column's header as `data-label`, shown
+   before it; the table keeps its roles (table, row, cell, headers), which `display: block` would otherwise take
+   from screen readers. Runs again on what htmx swaps in. */
+(function () {
+  "use strict";
+  var ROLES = { TABLE: "table", THEAD: "rowgroup", TBODY: "rowgroup", TFOOT: "rowgroup", TR: "row", TD: "cell" };
+  function label(table) {
+    if (table.classList.contains("keep-table")) return;
+    var heads = [];
+    var headRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (headRow) {
+      Array.prototype.forEach.call(headRow.cells, function (th) {
+        for (var i = 0; i < th.colSpan; i++) heads.push(th.textContent.replace(/\s+/g, " ").trim());
+      });
+    }
+    table.querySelectorAll("*").forEach(function (el) {
+      if (el.closest("table") !== table) return;  // a table inside a cell labels itself
+      var role = ROLES[el.tagName];
+      if (el.tagName === "TH") role = el.closest("thead") || el.getAttribute("scope") === "col" ? "columnheader" : "rowheader";
+      if (role && !el.hasAttribute("role")) el.setAttribute("role", role);
+    });
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var col = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (heads[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[col]);
+          col += cell.colSpan;
+        });
+      });
+    });
+  }
+  function labelAll() { document.querySelectorAll("table").forEach(label); }
+  labelAll();
+  document.addEventListener("htmx:afterSettle", labelAll);
+})();
