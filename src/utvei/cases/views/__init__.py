@@ -1,5 +1,6 @@
 """The case pages, one module per area; urls.py refers to them as views.<name>."""
 
+from .attachments import attachment_download
 from .cases import (
     case_close,
     case_detail,
@@ -12,11 +13,13 @@ from .cases import (
     team_end,
 )
 from .concerns import concern_mine, concern_new, concern_receipt, concern_triage, intake
-from .entries import entry_detail, entry_edit, entry_new
+from .entries import entry_attachment_add, entry_detail, entry_edit, entry_new
 from .export import case_export
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
+    "attachment_download",
+    "entry_attachment_add",
     "case_close",
     "case_detail",
     "case_edit",
