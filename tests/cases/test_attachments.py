@@ -213,3 +213,53 @@ def test_closed_case_and_emergency_access_do_not_attach(world, case):
     entry.refresh_from_db()
     with pytest.raises(Forbidden):
         attach(world, entry)
+
+
+# ---- Meetings and consents -----------------------------------------------------------------------------
+
+
+def test_meeting_attachments(world, browse, case):
+    from tests.meetings.helpers import fresh, plan
+
+    meeting = plan(world, case, by="kari", attendees=("kari", "nils", "mona"))
+    url = f"/cases/{case.public_id}/meetings/{meeting.public_id}/"
+    client = browse("kari")
+    assert 'enctype="multipart/form-data"' in client.get(url).content.decode()
+    response = client.post(url + "attachments/", form(f.docx(), "Innkalling.docx"))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    att = Attachment.objects.get(meeting=meeting)
+    assert att.content_type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert "Innkalling.docx" in browse("nils").get(url).content.decode()
+    assert browse("nils").get(f"/attachments/{att.public_id}/").status_code == 200
+    # A mentor who takes part does not read `team` minutes, so not their files either.
+    assert "Innkalling.docx" not in browse("mona").get(url).content.decode()
+    assert browse("mona").get(f"/attachments/{att.public_id}/").status_code == 404
+    # Only the calling organisation attaches; a refusal keeps the form and says why.
+    assert browse("nils").post(url + "attachments/", form(f.PDF, "a.pdf")).status_code == 403
+    response = client.post(url + "attachments/", form(f.HTML, "a.pdf"))
+    assert response.status_code == 422 and 'class="error-summary"' in response.content.decode()
+    assert Attachment.objects.count() == 1
+    mentor_file = services.attachment_add(
+        actor=world.m["kari"], owner=fresh(meeting), filename="Plan.txt", data=f.TEXT, classification="mentor"
+    )
+    assert browse("mona").get(f"/attachments/{mentor_file.public_id}/").status_code == 404  # minutes still `team`
+
+
+def test_consent_attachments(world, browse, case):
+    consent = case.consents.order_by("pk").first()
+    url = f"/cases/{case.public_id}/sharing/"
+    client = browse("ola")
+    data = form(f.png(), "Signert samtykke.png", category="identity")
+    data["attachment-consent"] = str(consent.public_id)
+    response = client.post(url + "attachments/", data)
+    assert response.status_code == 302
+    att = Attachment.objects.get(consent=consent)
+    page = browse("per").get(url).content.decode()
+    assert "Signert samtykke.png" in page
+    assert browse("per").get(f"/attachments/{att.public_id}/").content == f.png()
+    assert browse("mona").get(f"/attachments/{att.public_id}/").status_code == 404  # mentors read no consents
+    data = form(b"", "tom.png")
+    data["attachment-consent"] = str(consent.public_id)
+    response = client.post(url + "attachments/", data)
+    assert response.status_code == 422 and "The file is empty." in response.content.decode()
+    assert browse("mona").post(url + "attachments/", data).status_code == 403
