@@ -402,7 +402,8 @@ class AttachmentForm(UtveiForm):
         "classification_not_allowed": "classification",
     }
 
-    def __init__(self, *args: Any, classifications: Iterable[str] = (), **kw: Any) -> None:
+    def __init__(self, *args: Any, classifications: Iterable[str] = (), like: Any = None, **kw: Any) -> None:
+        """`like`: the owner (an entry, a meeting), whose classification and category the form starts with."""
         super().__init__(*args, **kw)
         allowed = set(classifications)
         field = self.fields["classification"]
@@ -410,6 +411,10 @@ class AttachmentForm(UtveiForm):
         field.choices = [(v, label) for v, label in Classification.choices if v in allowed]
         if len(field.choices) == 1:
             field.initial = field.choices[0][0]
+        elif getattr(like, "classification", None) in allowed:
+            field.initial = like.classification
+        if getattr(like, "category", None) in DataCategory.values:
+            self.fields["category"].initial = like.category
         limit = files.max_bytes()
         size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
         self.fields["file"].help_text = self.fields["file"].help_text % {"size": size}

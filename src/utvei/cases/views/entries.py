@@ -91,7 +91,7 @@ def _entry_context(m: Membership, item: selectors.TimelineItem, **extra: Any) ->
     may_attach = bool(ca and item.readable and attachment_write_decision(ca, item.entry))
     form = extra.pop("attachment_form", None)
     if form is None and may_attach and ca is not None:
-        form = AttachmentForm(classifications=attachment_classifications(ca), prefix="attachment")
+        form = AttachmentForm(classifications=attachment_classifications(ca), like=item.entry, prefix="attachment")
     ctx = {
         "concern": concern,
         "concern_open": bool(concern and policy.can(m, Act.CONCERN_READ, concern)),

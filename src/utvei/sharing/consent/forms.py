@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from utvei.accounts.models import Organisation, OrgKind
 from utvei.cases.forms import AttachmentForm
 from utvei.core.forms import DATE_WIDGET, TEXT_MAX, UtveiForm, in_range
-from utvei.core.vocabulary import DataCategory
+from utvei.core.vocabulary import Classification, DataCategory
 
 from ..models import Evidence, GivenBy, LegalBasis, Purpose
 
@@ -171,3 +171,5 @@ class ConsentAttachmentForm(AttachmentForm):
         ]
         self.order_fields(self.field_order)
         self.fields["category"].initial = DataCategory.IDENTITY
+        if Classification.TEAM in dict(self.fields["classification"].choices):  # type: ignore[attr-defined]
+            self.fields["classification"].initial = Classification.TEAM
