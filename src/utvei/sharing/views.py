@@ -122,11 +122,11 @@ def _render(
 ) -> HttpResponse:
     case = ca.case
     orgs = _team_orgs(case)
-    _ca, consents = selectors.case_consents(actor=m, case_id=case.public_id)
+    _ca, consent_rows = selectors.case_consents(actor=m, case_id=case.public_id)
     _ca, disclosures = selectors.case_disclosures(actor=m, case_id=case.public_id)
     now = timezone.now()
     may_end = bool(can(m, Act.SHARING_RECORD, case))
-    consents = list(consents)
+    consents = list(consent_rows)
     files = case_selectors.attachments_for(ca, consents)
     may_attach = bool(consents) and bool(attachment_write_decision(ca, consents[0]))
     if may_attach and attachment_form is None:
