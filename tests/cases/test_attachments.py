@@ -263,3 +263,20 @@ def test_consent_attachments(world, browse, case):
     response = client.post(url + "attachments/", data)
     assert response.status_code == 422 and "The file is empty." in response.content.decode()
     assert browse("mona").post(url + "attachments/", data).status_code == 403
+
+
+def test_listing_is_one_query_however_many_files(world, case, django_assert_num_queries):
+    from utvei.access import policy
+    from utvei.cases import selectors
+    from utvei.cases.models import Entry
+
+    entries = [world.entry(case, "ola"), world.entry(case, "ola")]
+    for entry in entries:
+        for n in range(3):
+            attach(world, entry, name=f"fil{n}.pdf", classification=("team", "own_org")[n % 2])
+    ca = policy.case_access(world.m["per"], case)
+    ca.bases()
+    rows = list(Entry.objects.filter(pk__in=[e.pk for e in entries]).select_related("author_org"))
+    with django_assert_num_queries(1):
+        found = selectors.attachments_for(ca, rows)
+    assert [[i.readable for i in found[e.pk]] for e in entries] == [[True, False, True]] * 2
