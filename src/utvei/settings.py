@@ -263,6 +263,14 @@ UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
 # another machine), and how often it makes one.
 UTVEI_AUDIT_SEAL_DIR = os.environ.get("UTVEI_AUDIT_SEAL_DIR", str(VAR_DIR / "seals"))
 UTVEI_AUDIT_CHECKPOINT_INTERVAL = max(1, int(os.environ.get("UTVEI_AUDIT_CHECKPOINT_INTERVAL", "5").strip() or "5"))
+# Attachments (docs/attachments.md): the largest file accepted, in bytes (10 MiB), and an optional virus scanner,
+# a command that reads the file on stdin and exits 0 when clean, 1 when infected (e.g. `clamdscan --no-summary -`).
+UTVEI_ATTACHMENT_MAX_BYTES = max(1, int(os.environ.get("UTVEI_ATTACHMENT_MAX_BYTES", "").strip() or 10 * 1024 * 1024))
+UTVEI_ATTACHMENT_SCANNER = os.environ.get("UTVEI_ATTACHMENT_SCANNER", "").strip()
+UTVEI_ATTACHMENT_SCAN_SECONDS = max(1, int(os.environ.get("UTVEI_ATTACHMENT_SCAN_SECONDS", "60").strip() or "60"))
+# Uploads are held in memory only (never a plaintext temporary file on disk), and a file over the limit is not read
+# past it: core.files.BoundedUploadHandler marks it too large for the form to refuse (413) in the user's language.
+FILE_UPLOAD_HANDLERS = ["utvei.core.files.BoundedUploadHandler"]
 API_TOKEN_TTL_HOURS = 12
 UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; younger: a guardian (docs/sharing.md)
 # Break-the-glass: the longest (and default) window of an emergency access, in hours (docs/emergency-access.md).

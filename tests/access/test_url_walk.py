@@ -77,12 +77,13 @@ from utvei.access import meetings as meeting_access
 from utvei.access import network as network_access
 from utvei.access import plans as plan_access
 from utvei.access import policy
+from utvei.access.attachments import attachment_read_decision
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership, Notification
 from utvei.accounts.roles import Cap, has_cap
 from utvei.assessments.services import instruments_sync
 from utvei.cases import services as case_services
-from utvei.cases.models import Case, EntryKind, Phase, TeamMember, TeamRole
+from utvei.cases.models import Attachment, Case, EntryKind, Phase, TeamMember, TeamRole
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation import services as evaluation_services
@@ -390,6 +391,31 @@ def build(world: Any) -> WalkWorld:
     for tag, r in (("referral", referral), ("referralnote", referral), ("pending", pending)):
         rules[tag] = lambda m, ca, r=r: finds(referrals.referral_get, actor=m, referral_id=r.public_id, audit=False)
 
+    # Attachments: on the team entry (team, and own_org), on kari's meeting, on the consent; name and content secret.
+    attachments = []
+    for tag, owner, by, classification in (
+        ("fileteam", o["entries"][0], "ola", Classification.TEAM),
+        ("fileown", o["entries"][0], "ola", Classification.OWN_ORG),
+        ("filemeeting", meeting, "kari", Classification.TEAM),
+        ("fileconsent", consent, "kari", Classification.TEAM),
+    ):
+        added = case_services.attachment_add(
+            actor=world.m[by],
+            owner=owner,
+            filename=secret(tag, "vedlegg") + ".txt",
+            data=secret(f"{tag}body", "innhold").encode(),
+            classification=classification,
+        )
+        att = (
+            Attachment.objects.select_related("entry__author_org", "meeting__author_org", "consent", "author_org")
+            .prefetch_related("meeting__attendees")
+            .get(pk=added.pk)
+        )
+        attachments.append(att)
+        for t in (tag, f"{tag}body"):
+            rules[t] = lambda m, ca, att=att: ca is not None and bool(attachment_read_decision(ca, att))
+    o["attachments"] = attachments
+
     # Emergency access: arne breaks the glass.
     access = emergency.emergency_open(
         actor=world.m["arne"], case_reference=case.reference, reason_code="missing", reason_text=secret("emergency")
@@ -487,6 +513,11 @@ ROUTE_FILLS = (
 GHOST_INT = 10**9
 
 
+def reads_attachment(case: Case, attachment: Any, m: Membership) -> bool:
+    ca = policy.case_access(m, case)
+    return ca is not None and bool(attachment_read_decision(ca, attachment))
+
+
 def fills(w: WalkWorld) -> dict[str, list[Arg]]:
     """The table: URL argument (or ROUTE_FILLS name) -> the world's objects it is walked with."""
     o, case = w.objects, w.case
@@ -516,6 +547,16 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         "contact_id": [uid(c, f"contact:{c.classification}") for c in o["contacts"]],
         "follow_up_id": [uid(o["follow_up"], "follow-up")],
         "consent_id": [uid(o["consent"], "consent")],
+        "attachment_id": [
+            Arg(
+                a.public_id,
+                uuid.uuid4(),
+                functools.partial(reads_attachment, case, a),
+                f"attachment:{a.owner_kind}:{a.classification}",
+                of_case=True,
+            )
+            for a in o["attachments"]
+        ],
         "disclosure_id": [uid(o["disclosure"], "disclosure")],
         "member_id": [Arg(o["member"].pk, GHOST_INT, on_case, "team member", of_case=True)],
         "referral_id": [uid(r, f"referral:{r.status}", functools.partial(sees_referral, r)) for r in o["referrals"]],

@@ -138,6 +138,9 @@ class Action(models.TextChoices):
     DP_REFUSED = "dp.refused", _("Release refused: privacy budget spent")
     EXTRACT_RELEASE = "extract.release", _("Pseudonymised research extract released")
     EXTRACT_REFUSED = "extract.refused", _("Research extract refused")
+    ATTACHMENT_UPLOAD = "attachment.upload", _("Attachment uploaded")
+    ATTACHMENT_DOWNLOAD = "attachment.download", _("Attachment downloaded")
+    ATTACHMENT_REFUSED = "attachment.refused", _("Attachment refused")
 
 
 class AuditEvent(models.Model):

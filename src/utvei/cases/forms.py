@@ -28,6 +28,7 @@ from utvei.cases.models import (
     TriageOutcome,
     Urgency,
 )
+from utvei.core import files
 from utvei.core.errors import UtveiError
 from utvei.core.forms import DATE_WIDGET, DATETIME_FORMAT, TEXT_MAX, UtveiForm, VersionedForm, in_range, not_in_future
 from utvei.core.vocabulary import Classification, DataCategory
@@ -482,3 +483,59 @@ class TaskStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     next = forms.CharField(required=False, max_length=500)
     show_case = forms.BooleanField(required=False)
+
+
+class AttachmentForm(UtveiForm):
+    """A file for an entry, a meeting or a consent. The file is judged by the service (core/files.py): its type by
+    content, its size, the scanner; each refusal lands on this field."""
+
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,  # the service refuses an empty file, in the same words on the page and in the API
+        help_text=_(
+            "PDF, PNG, JPEG, TIFF, Word, Excel, OpenDocument or plain text, at most %(size)s. The file is stored "
+            "encrypted; who may open it follows the classification below."
+        ),
+    )
+    category = forms.ChoiceField(label=_("Data category"), choices=DataCategory.choices, initial=DataCategory.PLAN)
+    classification = forms.ChoiceField(
+        label=_("Who on the team may open it"), choices=Classification.choices, widget=forms.RadioSelect
+    )
+
+    service_error_fields = {
+        "file_empty": "file",
+        "file_too_large": "file",
+        "file_type": "file",
+        "file_infected": "file",
+        "file_unchecked": "file",
+        "classification_not_allowed": "classification",
+    }
+
+    def __init__(self, *args: Any, classifications: Iterable[str] = (), like: Any = None, **kw: Any) -> None:
+        """`like`: the owner (an entry, a meeting), whose classification and category the form starts with."""
+        super().__init__(*args, **kw)
+        allowed = set(classifications)
+        field = self.fields["classification"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in Classification.choices if v in allowed]
+        if len(field.choices) == 1:
+            field.initial = field.choices[0][0]
+        elif getattr(like, "classification", None) in allowed:
+            field.initial = like.classification
+        if getattr(like, "category", None) in DataCategory.values:
+            self.fields["category"].initial = like.category
+        limit = files.max_bytes()
+        size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        self.fields["file"].help_text = self.fields["file"].help_text % {"size": size}
+
+    def upload(self) -> dict[str, Any]:
+        """What the service takes from the cleaned form: the name, the bytes, whether the upload stopped at the
+        limit."""
+        upload = self.cleaned_data["file"]
+        return {
+            "filename": upload.name or "",
+            "data": upload.read(),
+            "oversize": bool(getattr(upload, "too_large", False)),
+            "classification": self.cleaned_data["classification"],
+            "category": self.cleaned_data["category"],
+        }

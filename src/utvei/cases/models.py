@@ -407,3 +407,69 @@ class Task(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < timezone.localdate()
+
+
+class Attachment(models.Model):
+    """A file attached to exactly one timeline entry, meeting or consent (docs/attachments.md).
+
+    Classified like an entry (its own classification and data category, its author organisation), read only by
+    whoever may read both its owner and itself (access/attachments.py). The name is encrypted (it can name the
+    person); the content lives encrypted in `AttachmentBlob`, so lists never load it. URLs carry only `public_id`.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    consent = models.ForeignKey(
+        "sharing.Consent", on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    filename = EncryptedTextField(_("file name"))
+    content_type = models.CharField(max_length=100)  # as detected from the content, never as the browser said
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)  # of the plaintext
+    category = models.CharField(
+        _("data category"), max_length=12, choices=DataCategory.choices, default=DataCategory.PLAN
+    )
+    classification = models.CharField(_("classification"), max_length=12, choices=Classification.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    scan = models.CharField(max_length=12, blank=True)  # clean | not_scanned (infected and failed are never stored)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(entry__isnull=False, meeting__isnull=True, consent__isnull=True)
+                    | models.Q(entry__isnull=True, meeting__isnull=False, consent__isnull=True)
+                    | models.Q(entry__isnull=True, meeting__isnull=True, consent__isnull=False)
+                ),
+                name="attachment_exactly_one_owner",
+            )
+        ]
+
+    @property
+    def owner_kind(self) -> str:
+        if self.entry_id is not None:
+            return "entry"
+        if self.meeting_id is not None:
+            return "meeting"
+        return "consent"
+
+
+def attachment_blob_context(public_id: object) -> str:
+    """The associated data an attachment's content is encrypted under: its own public id, so content moved to
+    another attachment's row does not open."""
+    return f"cases.Attachment:{public_id}"
+
+
+class AttachmentBlob(models.Model):
+    """An attachment's content: AES-GCM ciphertext (core.crypto.encrypt_bytes), bound to the attachment's public id.
+    Stored in the database, outside any web root, and written in the same transaction as its row."""
+
+    attachment = models.OneToOneField(Attachment, on_delete=models.CASCADE, primary_key=True, related_name="blob")
+    data = models.BinaryField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access import policy
+from utvei.access.attachments import attachment_read_decision, owner_read_decision
 from utvei.access.policy import Act, CaseAccess, Decision
 from utvei.access.policy import read_reason as _read_reason
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
-from utvei.core.crypto import blind_index
+from utvei.core.crypto import KeyringError, blind_index, decrypt_bytes
 from utvei.core.errors import NotFound
 from utvei.core.pagination import Counted, KeysetPage, Merged, counted, encode, keyset_page
 from utvei.core.validation import parse_uuid as _uuid
@@ -28,6 +30,8 @@ from utvei.people.models import Person, PersonToken
 from utvei.people.services import NIN_CONTEXT
 
 from .models import (
+    Attachment,
+    AttachmentBlob,
     Case,
     Concern,
     ConcernHandoff,
@@ -38,6 +42,7 @@ from .models import (
     Task,
     TaskStatus,
     TeamMember,
+    attachment_blob_context,
 )
 
 # ---- Cases ---------------------------------------------------------------------------------------------
@@ -530,3 +535,96 @@ def concern_get(*, actor: Membership | None, concern_id: Any, for_triage: bool =
     if audit:
         audit_by(actor, Action.CONCERN_VIEW, obj=concern, case=concern.case)
     return concern
+
+
+# ---- Attachments ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentItem:
+    """An attachment as the principal may see it: in full (name, type, size, date, author organisation) when
+    readable; else a marker (date and, where that is not itself restricted, the author organisation)."""
+
+    attachment: Attachment
+    decision: Decision
+    author_shown: bool = True
+
+    @property
+    def readable(self) -> bool:
+        return self.decision.allowed
+
+
+_OWNER_FIELD = {"entry": "entry", "meeting": "meeting", "consent": "consent"}
+
+
+def attachments_for(ca: CaseAccess, owners: list[Any]) -> dict[int, list[AttachmentItem]]:
+    """The attachments of these owners (all entries, all meetings or all consents of the case `ca.case`) that the
+    principal may see, keyed by owner pk: readable ones in full, the others as markers where the entry rule gives
+    one; none for an owner the principal may not read. One query, however many owners and attachments (a
+    meeting's attendees prefetched, the case's bases loaded once)."""
+    out: dict[int, list[AttachmentItem]] = {o.pk: [] for o in owners}
+    if not owners:
+        return out
+    kind = owners[0]._meta.model_name
+    field = _OWNER_FIELD[kind]
+    by_pk = {o.pk: o for o in owners}
+    rows = Attachment.objects.filter(case=ca.case, **{f"{field}_id__in": list(by_pk)}).select_related("author_org")
+    owner_decisions: dict[int, Decision] = {}
+    for att in rows.order_by("uploaded_at", "pk"):
+        owner = by_pk[getattr(att, f"{field}_id")]
+        setattr(att, field, owner)
+        if owner.pk not in owner_decisions:
+            owner_decisions[owner.pk] = owner_read_decision(ca, att)
+        decision = attachment_read_decision(ca, att, owner_decisions[owner.pk])
+        if decision.allowed or (decision.restricted_marker and owner_decisions[owner.pk].allowed):
+            shown = decision.allowed or policy.membership_visible(ca, att.author_org)
+            out[owner.pk].append(AttachmentItem(att, decision, shown))
+    return out
+
+
+def attachment_get(*, actor: Membership | None, attachment_id: Any) -> tuple[AttachmentItem, bytes]:
+    """One attachment's content, for its download: only when the principal may read both its owner and itself
+    (access/attachments.py). Missing and forbidden both raise NotFound (the refusal audited as `case.denied`); a
+    download is audited as `attachment.download`, never with the name or content."""
+    pk = _uuid(attachment_id)
+    att = (
+        Attachment.objects.select_related(
+            "case",
+            "case__owning_org",
+            "author_org",
+            "entry",
+            "entry__author_org",
+            "meeting",
+            "meeting__author_org",
+            "consent",
+        )
+        .prefetch_related("meeting__attendees")
+        .filter(public_id=pk)
+        .first()
+        if pk
+        else None
+    )
+    ca = policy.case_access(actor, att.case) if att is not None else None
+    decision = attachment_read_decision(ca, att) if att is not None and ca is not None else None
+    if att is None or ca is None or decision is None or not decision:
+        audit_by(
+            actor,
+            Action.CASE_DENIED,
+            object_type="attachment",
+            object_id=str(pk or "")[:64],
+            case=att.case if att is not None and ca is not None else None,
+        )
+        raise NotFound(_("The file was not found."))
+    blob = AttachmentBlob.objects.filter(attachment=att).first()
+    try:
+        data = (
+            decrypt_bytes(bytes(blob.data), context=attachment_blob_context(att.public_id))
+            if blob is not None
+            else None
+        )
+    except KeyringError:
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != att.sha256:
+        raise NotFound(_("The file was not found."))
+    audit_by(actor, Action.ATTACHMENT_DOWNLOAD, obj=att, case=att.case, reason=_read_reason(ca))
+    return AttachmentItem(att, decision), data

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access import policy
+from utvei.access.attachments import attachment_write_decision
 from utvei.access.policy import (
     Act,
     can,
@@ -26,7 +30,9 @@ from utvei.accounts.models import Membership, NotificationKind, Organisation, Us
 from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
-from utvei.core.errors import Conflict, InvalidTransition, UtveiError
+from utvei.core import files
+from utvei.core.crypto import encrypt_bytes
+from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
@@ -37,6 +43,8 @@ from utvei.people.services import normalise_nin, person_find_or_create
 from . import hooks, workflow
 from .models import (
     HANDOFF_OUTCOMES,
+    Attachment,
+    AttachmentBlob,
     Case,
     ClosureReason,
     Concern,
@@ -59,6 +67,7 @@ from .models import (
     Track,
     TriageOutcome,
     Urgency,
+    attachment_blob_context,
 )
 
 
@@ -767,3 +776,72 @@ def task_set_status(*, actor: Membership, task: Task, status: str, expected_vers
         task.refresh_from_db()
         audit_by(actor, Action.TASK_UPDATE, obj=task, case=task.case, reason=status)
     return task
+
+
+# ---- Attachments ---------------------------------------------------------------------------------------
+
+
+def attachment_add(
+    *,
+    actor: Membership,
+    owner: Any,
+    filename: str,
+    data: bytes,
+    classification: str,
+    category: str = DataCategory.PLAN,
+    oversize: bool = False,
+) -> Attachment:
+    """Attach a file to a timeline entry, meeting or consent (`owner`), in one transaction with its encrypted
+    content. Refused: without the right to change the owner (access/attachments.py), a classification the uploader's
+    organisation may not read, an empty file, one over the limit (`oversize`: the upload handler stopped reading at
+    it), a type not on the allowlist (by content, core/files.py), one the virus scanner finds infected or could not
+    check. Each refusal of a file is audited (`attachment.refused`, the reason's code, never the name or content)."""
+    case = owner.case
+    ca = policy.case_access(actor, case)
+    if ca is None:
+        raise NotFound(_("Not found."))
+    _require(attachment_write_decision(ca, owner))
+    _choice(category, DataCategory, _("data category"))
+    _choice(classification, Classification, _("classification"))
+    if classification not in writable_classifications(actor):
+        raise UtveiError(
+            _("You cannot give a file a classification your own organisation may not read."),
+            code="classification_not_allowed",
+        )
+    try:
+        if oversize:
+            raise files.too_large()
+        kind, name = files.check(data, filename)
+        verdict = files.scan(data)
+        if verdict == files.ScanVerdict.INFECTED:
+            raise files.FileRefused(_("The virus scanner found something harmful in the file."), code="file_infected")
+        if verdict == files.ScanVerdict.FAILED:
+            raise files.FileRefused(
+                _("The file could not be checked for viruses. Try again later, or ask your administrator."),
+                code="file_unchecked",
+            )
+    except files.FileRefused as exc:
+        audit_by(actor, Action.ATTACHMENT_REFUSED, obj=owner, case=case, reason=exc.code)
+        raise
+    public_id = uuid.uuid4()
+    owner_field = {owner._meta.model_name: owner}
+    with transaction.atomic():
+        attachment = Attachment.objects.create(
+            public_id=public_id,
+            case=case,
+            filename=name,
+            content_type=kind.mime,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            category=category,
+            classification=classification,
+            author=actor.user,
+            author_org=actor.organisation,
+            scan=verdict,
+            **owner_field,
+        )
+        AttachmentBlob.objects.create(
+            attachment=attachment, data=encrypt_bytes(data, context=attachment_blob_context(public_id))
+        )
+        audit_by(actor, Action.ATTACHMENT_UPLOAD, obj=attachment, case=case, reason=attachment.owner_kind)
+    return attachment

@@ -25,6 +25,12 @@ urlpatterns: list[URLPattern] = [
     path("cases/<uuid:case_id>/entries/new/", views.entry_new, name="entry_new"),
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", views.entry_detail, name="entry_detail"),
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/edit/", views.entry_edit, name="entry_edit"),
+    path(
+        "cases/<uuid:case_id>/entries/<uuid:entry_id>/attachments/",
+        views.entry_attachment_add,
+        name="entry_attachment_add",
+    ),
+    path("attachments/<uuid:attachment_id>/", views.attachment_download, name="attachment_download"),
     path("cases/<uuid:case_id>/tasks/", views.task_new, name="task_new"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("tasks/<uuid:task_id>/status/", views.task_status, name="task_status"),

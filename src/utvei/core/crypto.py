@@ -150,3 +150,32 @@ class EncryptedTextField(models.TextField):
         if lookup_name not in {"isnull", "exact"}:
             return None  # no searching inside ciphertext
         return super().get_lookup(lookup_name)
+
+
+BYTES_PREFIX = b"encb1:"
+
+
+def encrypt_bytes(plaintext: bytes, *, context: str) -> bytes:
+    """Encrypt bytes (an attachment's content); `context` (e.g. "cases.Attachment:<public id>") is bound as associated
+    data, so a ciphertext moved to another attachment's row does not open. Format: `encb1:<key id>:` then nonce ‖
+    ciphertext ‖ tag, raw (no base64: files are large)."""
+    ring = keyring()
+    nonce = secrets.token_bytes(12)
+    ct = AESGCM(ring.keys[ring.active]).encrypt(nonce, plaintext, context.encode())
+    return BYTES_PREFIX + ring.active.encode() + b":" + nonce + ct
+
+
+def decrypt_bytes(token: bytes, *, context: str) -> bytes:
+    token = bytes(token)
+    if not token.startswith(BYTES_PREFIX):
+        raise KeyringError("not a byte ciphertext")
+    kid_raw, sep, raw = token[len(BYTES_PREFIX) :].partition(b":")
+    if not sep:
+        raise KeyringError("not a byte ciphertext")
+    key = keyring().keys.get(kid_raw.decode(errors="replace"))
+    if key is None:
+        raise KeyringError("the key of this ciphertext is not in the keyring")
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
+    except InvalidTag as exc:
+        raise KeyringError("ciphertext failed authentication") from exc

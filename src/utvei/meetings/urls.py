@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path(M + "edit/", views.meeting_edit, name="meeting_edit"),
     path(M + "cancel/", views.meeting_cancel, name="meeting_cancel"),
     path(M + "print/", views.meeting_print, name="meeting_print"),
+    path(M + "attachments/", views.meeting_attachment_add, name="meeting_attachment_add"),
     path(M + "decisions/", views.decision_add, name="meeting_decision_add"),
     path(D, views.decision_edit, name="meeting_decision_edit"),
     path(D + "remove/", views.decision_remove, name="meeting_decision_remove"),

@@ -17,11 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access import policy
+from utvei.access.attachments import attachment_classifications, attachment_write_decision
 from utvei.access.meetings import meeting_classifications, meeting_write_decision
 from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.cases import selectors as case_selectors
+from utvei.cases import services as case_services
+from utvei.cases.forms import AttachmentForm
 from utvei.core.errors import Forbidden, NotFound, UtveiError
 from utvei.core.forms import posted_version, submit
 from utvei.core.web import forbidden, is_htmx, page
@@ -160,6 +163,11 @@ def meeting_context(m: Membership, ma: MeetingAccess, **extra: Any) -> dict[str,
         "decision_form": _form(DecisionForm, bound, "decision-new", choices=choices) if can_edit else None,
         "problems": services.meeting_problems(meeting) if can_edit and meeting.is_draft else [],
         "revisions": selectors.meeting_revisions(ma),
+        "attachments": case_selectors.attachments_for(ca, [meeting])[meeting.pk] if ma.readable else [],
+        "attachment_form": _form(AttachmentForm, bound, "attachment", classifications=attachment_classifications(ca))
+        if ma.readable and attachment_write_decision(ca, meeting)
+        else None,
+        "attachment_action": reverse("meeting_attachment_add", args=[ca.case.public_id, meeting.public_id]),
         "today": timezone.localdate(),
     }
     ctx.update(extra)
@@ -336,3 +344,26 @@ def meeting_print(request: HttpRequest, m: Membership, case_id: Any, meeting_id:
         "printed_by": m,
     }
     return render(request, "meetings/meeting_print.html", ctx)
+
+
+@require_POST
+@page
+def meeting_attachment_add(request: HttpRequest, m: Membership, case_id: Any, meeting_id: Any) -> HttpResponse:
+    """Attach a file to the meeting (cases.services.attachment_add): the organisation that called it, while it may
+    read the minutes. A refusal shows the page again with the form and the reason on the file field."""
+    ma = _meeting(m, case_id, meeting_id)
+    decision = attachment_write_decision(ma.ca, ma.meeting)
+    if not ma.readable or not decision:
+        raise Forbidden(decision.reason)
+    form = AttachmentForm(
+        request.POST, request.FILES, classifications=attachment_classifications(ma.ca), prefix="attachment"
+    )
+    return _handle(
+        request,
+        m,
+        ma,
+        form,
+        lambda d: case_services.attachment_add(actor=m, owner=ma.meeting, **form.upload()),
+        _("The file is attached."),
+        "attachments",
+    )

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("legal-bases/", views.legal_basis_list, name="legal_basis_list"),
     path("legal-bases/<slug:key>/note/", views.legal_basis_note, name="legal_basis_note"),
     path("cases/<uuid:case_id>/sharing/", views.case_sharing, name="case_sharing"),
+    path("cases/<uuid:case_id>/sharing/attachments/", views.consent_attachment_add, name="consent_attachment_add"),
     path(
         "cases/<uuid:case_id>/sharing/consents/<uuid:consent_id>/withdraw/",
         views.consent_withdraw,

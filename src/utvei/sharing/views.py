@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from utvei.access.attachments import attachment_classifications, attachment_write_decision
 from utvei.access.policy import Act, CaseAccess, can
 from utvei.access.sharing import legal_basis_note_decision
 from utvei.accounts.models import Membership, Organisation, OrgKind
+from utvei.cases import selectors as case_selectors
+from utvei.cases import services as case_services
 from utvei.cases.models import Case
 from utvei.core.errors import Forbidden, UtveiError
 from utvei.core.forms import submit
@@ -28,7 +31,14 @@ from utvei.core.vocabulary import DataCategory
 from utvei.core.web import page
 
 from .consent import selectors, services
-from .consent.forms import ConsentForm, DisclosureForm, LegalBasisNoteForm, WithdrawForm, end_of_day
+from .consent.forms import (
+    ConsentAttachmentForm,
+    ConsentForm,
+    DisclosureForm,
+    LegalBasisNoteForm,
+    WithdrawForm,
+    end_of_day,
+)
 from .models import COUNSEL_NOTE, Purpose
 from .referrals.views import case_referrals_context
 
@@ -107,15 +117,26 @@ def _render(
     status: int = 200,
     consent_form: ConsentForm | None = None,
     disclosure_form: DisclosureForm | None = None,
+    attachment_form: ConsentAttachmentForm | None = None,
     action_error: Any = None,
 ) -> HttpResponse:
     case = ca.case
     orgs = _team_orgs(case)
-    _ca, consents = selectors.case_consents(actor=m, case_id=case.public_id)
+    _ca, consent_rows = selectors.case_consents(actor=m, case_id=case.public_id)
     _ca, disclosures = selectors.case_disclosures(actor=m, case_id=case.public_id)
     now = timezone.now()
     may_end = bool(can(m, Act.SHARING_RECORD, case))
+    consents = list(consent_rows)
+    files = case_selectors.attachments_for(ca, consents)
+    may_attach = bool(consents) and bool(attachment_write_decision(ca, consents[0]))
+    if may_attach and attachment_form is None:
+        attachment_form = ConsentAttachmentForm(
+            consents=consents, classifications=attachment_classifications(ca), prefix="attachment"
+        )
     context = {
+        "consent_files": [(c, files[c.pk]) for c in consents if files[c.pk]],
+        "attachment_form": attachment_form if may_attach else None,
+        "attachment_action": reverse("consent_attachment_add", args=[case.public_id]),
         "ca": ca,
         "case": case,
         "consents": [
@@ -234,3 +255,29 @@ def disclosure_revoke(request: HttpRequest, m: Membership, case_id: Any, disclos
         return _render(request, m, ca, status=exc.status, action_error=exc.message)
     messages.success(request, _("The disclosure is revoked."))
     return HttpResponseRedirect(_sharing_url(ca.case))
+
+
+@require_POST
+@page
+def consent_attachment_add(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
+    """Attach a file (the signed form, a guardian's letter) to one of the case's consents
+    (cases.services.attachment_add). A refusal shows the page again with the form and the reason."""
+    ca, consents = selectors.case_consents(actor=m, case_id=case_id, audit=False)
+    rows = list(consents)
+    form = ConsentAttachmentForm(
+        request.POST,
+        request.FILES,
+        consents=rows,
+        classifications=attachment_classifications(ca),
+        prefix="attachment",
+    )
+
+    def act(d: dict[str, Any]) -> Any:
+        consent = selectors.consent_get(actor=m, case_id=case_id, consent_id=d["consent"])
+        return case_services.attachment_add(actor=m, owner=consent, **form.upload())
+
+    status = submit(form, act)
+    if status is not None:
+        return _render(request, m, ca, status=status, attachment_form=form)
+    messages.success(request, _("The file is attached."))
+    return HttpResponseRedirect(_sharing_url(ca.case) + "#consent-files")

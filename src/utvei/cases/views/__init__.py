@@ -1,5 +1,6 @@
 """The case pages, one module per area; urls.py refers to them as views.<name>."""
 
+from .attachments import attachment_download
 from .cases import (
     case_close,
     case_detail,
@@ -20,11 +21,13 @@ from .concerns import (
     concern_triage,
     intake,
 )
-from .entries import entry_detail, entry_edit, entry_new
+from .entries import entry_attachment_add, entry_detail, entry_edit, entry_new
 from .export import case_export
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
+    "attachment_download",
+    "entry_attachment_add",
     "case_close",
     "case_detail",
     "case_edit",

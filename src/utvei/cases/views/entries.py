@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from utvei.access import policy
+from utvei.access.attachments import attachment_classifications, attachment_write_decision
 from utvei.access.explain import explain_items
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership
@@ -22,6 +23,7 @@ from utvei.core.web import forbidden, page
 
 from .. import selectors, services
 from ..forms import (
+    AttachmentForm,
     EntryEditForm,
     EntryForm,
 )
@@ -78,8 +80,18 @@ def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: An
     item = selectors.entry_get(actor=m, entry_id=entry_id)
     if str(item.entry.case.public_id) != str(case_id):
         raise NotFound(_("The entry was not found."))
+    return render(request, "cases/entry_detail.html", _entry_context(m, item))
+
+
+def _entry_context(m: Membership, item: selectors.TimelineItem, **extra: Any) -> dict[str, Any]:
     can_edit = policy.can(m, Act.ENTRY_EDIT, item.entry) if item.readable else None
     concern = item.entry.source_concern if item.readable else None
+    ca = policy.case_access(m, item.entry.case)
+    attachments = selectors.attachments_for(ca, [item.entry])[item.entry.pk] if ca and item.readable else []
+    may_attach = bool(ca and item.readable and attachment_write_decision(ca, item.entry))
+    form = extra.pop("attachment_form", None)
+    if form is None and may_attach and ca is not None:
+        form = AttachmentForm(classifications=attachment_classifications(ca), like=item.entry, prefix="attachment")
     ctx = {
         "concern": concern,
         "concern_open": bool(concern and policy.can(m, Act.CONCERN_READ, concern)),
@@ -89,8 +101,38 @@ def entry_detail(request: HttpRequest, m: Membership, case_id: Any, entry_id: An
         "case": item.entry.case,
         "revisions": selectors.entry_revisions(m, item),
         "can_edit": bool(can_edit),
+        "attachments": attachments,
+        "attachment_form": form if may_attach else None,
+        "attachment_action": reverse("entry_attachment_add", args=[item.entry.case.public_id, item.entry.public_id]),
     }
-    return render(request, "cases/entry_detail.html", ctx)
+    ctx.update(extra)
+    return ctx
+
+
+@require_POST
+@page
+def entry_attachment_add(request: HttpRequest, m: Membership, case_id: Any, entry_id: Any) -> HttpResponse:
+    """Attach a file to the entry (cases.services.attachment_add); a refusal shows the entry page again with the
+    form and the reason on the file field (400 invalid form, 413 too large, 422 the type or the scanner)."""
+    item = selectors.entry_get(actor=m, entry_id=entry_id, audit=False)
+    entry = item.entry
+    if str(entry.case.public_id) != str(case_id) or not item.readable:
+        raise NotFound(_("The entry was not found."))
+    ca = policy.case_access(m, entry.case)
+    decision = attachment_write_decision(ca, entry) if ca is not None else None
+    if ca is None or not decision:
+        return forbidden(request, decision.reason if decision is not None else _("Not found."))
+    form = AttachmentForm(
+        request.POST, request.FILES, classifications=attachment_classifications(ca), prefix="attachment"
+    )
+    status = submit(form, lambda d: services.attachment_add(actor=m, owner=entry, **form.upload()))
+    if status is None:
+        messages.success(request, _("The file is attached."))
+        return HttpResponseRedirect(
+            reverse("entry_detail", args=[entry.case.public_id, entry.public_id]) + "#attachments"
+        )
+    ctx = _entry_context(m, item, attachment_form=form)
+    return render(request, "cases/entry_detail.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation, OrgKind
+from utvei.cases.forms import AttachmentForm
 from utvei.core.forms import DATE_WIDGET, TEXT_MAX, UtveiForm, in_range
-from utvei.core.vocabulary import DataCategory
+from utvei.core.vocabulary import Classification, DataCategory
 
 from ..models import Evidence, GivenBy, LegalBasis, Purpose
 
@@ -152,3 +153,23 @@ class LegalBasisNoteForm(UtveiForm):
         help_text=_("Only your organisation sees it. Leave it empty to remove the note."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class ConsentAttachmentForm(AttachmentForm):
+    """A file for one of the case's consents: the signed form, a guardian's letter."""
+
+    consent = forms.ChoiceField(label=_("Consent"))
+    field_order = ["consent", "file", "category", "classification"]
+
+    def __init__(self, *args: Any, consents: Iterable[Any] = (), **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["consent"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(c.public_id), f"{c.get_given_by_display()}, {timezone.localtime(c.valid_from):%d.%m.%Y}")
+            for c in consents
+        ]
+        self.order_fields(self.field_order)
+        self.fields["category"].initial = DataCategory.IDENTITY
+        if Classification.TEAM in dict(self.fields["classification"].choices):  # type: ignore[attr-defined]
+            self.fields["classification"].initial = Classification.TEAM
