@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "TrackEnum": "utvei.cases.models.Track",  # case track, and the tracks of a measure
         "SenderKindsEnum": "utvei.accounts.models.OrgKind",
         "ReferralKindEnum": "utvei.sharing.models.ReferralKind",
+        "ConcernKindEnum": "utvei.cases.models.ConcernKind",
+        "HandoffToEnum": "utvei.cases.models.HandoffTo",
         "TypeEnum": "utvei.sharing.models.BasisType",  # legal bases had `type` alone before item types came
         "ItemTypeEnum": "utvei.assessments.models.ItemType",
         "AssessmentClassificationEnum": "utvei.api.serializers_assessments.CLASSIFICATIONS",

@@ -150,8 +150,13 @@ def test_the_intake_queue_holds_an_acute_and_an_anonymous_concern(demo: str) -> 
     assert queue.filter(urgency=Urgency.ACUTE).exists()
     anonymous = queue.get(anonymous=True)
     assert anonymous.subject_name == ""
-    outcomes = set(Concern.objects.filter(status=ConcernStatus.TRIAGED).values_list("outcome", flat=True))
+    outcomes = set(Concern.objects.exclude(status=ConcernStatus.RECEIVED).values_list("outcome", flat=True))
     assert outcomes == set(TriageOutcome.values)
+    # One waits for the reporter's answer; the hand-offs say to whom, on which basis (issue 13).
+    waiting = Concern.objects.get(status=ConcernStatus.AWAITING_INFO)
+    assert waiting.questions.get().question and waiting.outcome == TriageOutcome.MORE_INFO
+    handed = Concern.objects.filter(outcome__in=["police_pst", "ordinary_services"])
+    assert all(c.handoff.basis_key and c.handoff.to_name for c in handed) and handed.count() == 2
 
 
 def test_tasks_include_overdue_and_done_ones(demo: str) -> None:

@@ -61,15 +61,20 @@ class PassResult:
     already: int = 0  # overdue items reminded of before
     emailed: int = 0
     email_failed: int = 0
+    other_emailed: int = 0  # e-mails of other notifications sent by the pass (accounts.notifications)
+    other_failed: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.recorded or self.emailed or self.email_failed)
+        return bool(self.recorded or self.emailed or self.email_failed or self.other_emailed or self.other_failed)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"reminders: {self.recorded} new, {self.already} sent before; "
             f"e-mails: {self.emailed} sent, {self.email_failed} failed"
         )
+        if self.other_emailed or self.other_failed:
+            text += f"; other notifications' e-mails: {self.other_emailed} sent, {self.other_failed} failed"
+        return text
 
 
 def reminders_run(*, today: date | None = None) -> PassResult:
@@ -89,9 +94,8 @@ def reminders_run(*, today: date | None = None) -> PassResult:
             else:
                 result.already += 1
     deliver_emails(result)
-    sent, failed = notification_emails()  # the other notifications' e-mails that the immediate send missed
-    result.emailed += sent
-    result.email_failed += failed
+    # The other notifications' e-mails (acute concerns, questions) that the immediate send missed.
+    result.other_emailed, result.other_failed = notification_emails()
     return result
 
 

@@ -141,6 +141,7 @@ class DemoLoader:
             receiving_org=self.receiving,
             description=spec["description"],
             urgency=spec.get("urgency", "routine"),
+            kind=spec.get("kind", "other"),
             anonymous=spec.get("anonymous", False),
             subject_name=spec.get("subject", ""),
         )
@@ -148,7 +149,19 @@ class DemoLoader:
         triage = spec.get("triage")
         if triage and triage.get("outcome", TriageOutcome.OPEN_CASE) != TriageOutcome.OPEN_CASE:
             actor = self.m[triage.get("by", "koordinator")]
-            cs.concern_triage(actor=actor, concern=concern, outcome=triage["outcome"], rationale=triage["rationale"])
+            h = triage.get("handoff")
+            handoff = None
+            if h:
+                at = self.clock.at(triage["at"])
+                handoff = cs.Handoff(to_kind=h["to"], basis_key=h["basis"], to_name=h["name"], handed_at=at)
+            cs.concern_triage(
+                actor=actor,
+                concern=concern,
+                outcome=triage["outcome"],
+                rationale=triage["rationale"],
+                question=triage.get("question", ""),
+                handoff=handoff,
+            )
             Concern.objects.filter(pk=concern.pk).update(triaged_at=self.clock.at(triage["at"]))
         return concern
 
