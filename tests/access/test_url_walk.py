@@ -83,7 +83,7 @@ from utvei.accounts.models import Membership, Notification
 from utvei.accounts.roles import Cap, has_cap
 from utvei.assessments.services import instruments_sync
 from utvei.cases import services as case_services
-from utvei.cases.models import Attachment, Case, EntryKind, Phase, TeamMember, TeamRole
+from utvei.cases.models import Attachment, Case, EntryKind, ParallelInquiry, Phase, TeamMember, TeamRole
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation import services as evaluation_services
@@ -430,6 +430,11 @@ def build(world: Any) -> WalkWorld:
     o["concern"] = concern
     rules["concern"] = lambda m, ca: bool(policy.can(m, Act.CONCERN_READ, concern))
 
+    # Another municipality asked the owner to get in touch about the same person (issue 13, deliverable 2).
+    o["inquiry"] = ParallelInquiry.objects.create(
+        case=case, asking_org=world.orgs["annen"], asked_by=world.m["atle"].user
+    )
+
     # The measures ended: the case is in follow-up, with its follow-ups scheduled.
     case.refresh_from_db()
     case = case_services.case_transition(
@@ -568,6 +573,8 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
             )
         ],
         "concern_id": [uid(o["concern"], "concern", lambda m: bool(policy.can(m, Act.CONCERN_READ, o["concern"])))],
+        "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
+        "org_slug": [Arg("annen", "walk-no-such-org", None, "organisation")],
         "notification_pk": [
             Arg(
                 o["notification"].pk,

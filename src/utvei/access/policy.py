@@ -826,6 +826,24 @@ def intake_organisations() -> QuerySet[Organisation]:
     )
 
 
+def parallel_check_decision(m: Membership | None) -> Decision:
+    """May the principal learn whether another organisation has an open case for the person they are registering
+    (issue 13, deliverable 2)? Coordinators, who triage concerns and open cases: they are told which organisation,
+    never what is in its case — the same as the referral they may then ask for would tell."""
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_OPEN):
+        return Decision(False, "capability", _("Only a coordinator can check for cases elsewhere."))
+    return Decision(True, "capability", _("Your role allows this."), {"membership": m.pk})
+
+
+def parallel_inquiries_decision(ca: CaseAccess) -> Decision:
+    """May the principal see and handle other organisations' requests to collaborate on this case? The owning
+    organisation's coordinators with a full relation: the requests are addressed to the owner."""
+    m = ca.membership
+    if m.organisation_id == ca.case.owning_org_id and m.role == Role.COORDINATOR and ca.relation in FULL_RELATIONS:
+        return Decision(True, "owner", _("Your organisation owns this case."), ca.records)
+    return DENY
+
+
 def concern_triagers(org: Organisation | Any) -> list[Membership]:
     """Everyone who triages the concerns an organisation receives (its current coordinators): who is alerted to
     an acute concern."""

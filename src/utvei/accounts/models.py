@@ -110,6 +110,7 @@ class NotificationKind(models.TextChoices):
     CONCERN_ACUTE = "concern_acute", _("Acute concern received")
     CONCERN_QUESTION = "concern_question", _("Question about a concern you reported")
     CONCERN_ANSWERED = "concern_answered", _("The reporter answered your question")
+    PARALLEL_ASKED = "parallel_asked", _("Another organisation follows the same person")
 
 
 # The kinds a reminder is (desk/reminders.py): something on a case the user leads is past its date.

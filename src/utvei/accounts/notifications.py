@@ -40,6 +40,12 @@ EMAIL_TEXTS: dict[str, tuple[Any, Any]] = {
         lambda: _("Utvei: a question about your concern"),
         lambda: _("The organisation that received your concern asks you for more information."),
     ),
+    NotificationKind.PARALLEL_ASKED: (
+        lambda: _("Utvei: another organisation follows the same person"),
+        lambda: _(
+            "Another organisation has found your open case for a person it follows, and asks you to get in touch."
+        ),
+    ),
     NotificationKind.CONCERN_ANSWERED: (
         lambda: _("Utvei: the reporter has answered"),
         lambda: _("The reporter has answered your question about a concern. It is back in the intake queue."),

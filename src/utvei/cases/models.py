@@ -191,6 +191,33 @@ class Concern(models.Model):
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+class ParallelInquiry(models.Model):
+    """One organisation asks another that follows the same person (an open case, found by identity number or by
+    name and birth date) for a referral or a collaboration, so that the two do not work in parallel unaware. The
+    asker learns only that the other organisation has an open case; the owner sees who asks, about which of its
+    cases, and from which concern or case of theirs (issue 13, deliverable 2)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="parallel_inquiries")
+    asking_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    from_concern = models.ForeignKey(Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_case = models.ForeignKey("Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "asking_org"], condition=models.Q(handled_at__isnull=True), name="one_open_inquiry"
+            )
+        ]
+
+
 class ConcernQuestion(models.Model):
     """ "More information needed": a question to the reporter, asked from triage, answered on the receipt page.
     The answer sends the concern back to the intake queue."""

@@ -18,7 +18,7 @@ from utvei.access import policy
 from utvei.access.attachments import attachment_read_decision, owner_read_decision
 from utvei.access.policy import Act, CaseAccess, Decision
 from utvei.access.policy import read_reason as _read_reason
-from utvei.accounts.models import Membership
+from utvei.accounts.models import Membership, Organisation
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core.crypto import KeyringError, blind_index, decrypt_bytes
@@ -38,6 +38,7 @@ from .models import (
     ConcernQuestion,
     ConcernStatus,
     Entry,
+    ParallelInquiry,
     Phase,
     Task,
     TaskStatus,
@@ -509,6 +510,101 @@ def my_receipts(*, actor: Membership | None, audit: bool = True) -> QuerySet[Con
     if audit:
         audit_by(actor, Action.RECEIPT_LIST)
     return policy.own_concerns(actor).select_related("receiving_org").order_by("-received_at")
+
+
+# ---- The same person elsewhere (issue 13, deliverable 2) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParallelCases:
+    """Another organisation's open cases for (probably) the same person: which organisation and how it matched.
+    The cases themselves stay with the service that asks the owner (`parallel_ask`): never shown to the asker."""
+
+    organisation: Organisation
+    by_national_id: bool
+    cases: tuple[int, ...]
+
+
+def _same_person(national_id: str, full_name: str, birth_date: str) -> tuple[set[int], set[int]]:
+    """Persons with this identity number (the blind index), and persons with this name and birth date (the token
+    index, confirmed against the decrypted name): two sets of person pks."""
+    by_nin: set[int] = set()
+    if national_id:
+        index = blind_index(national_id, context=NIN_CONTEXT)
+        by_nin = set(Person.objects.filter(national_id_index=index).values_list("pk", flat=True))
+    by_name: set[int] = set()
+    words = full_name.split()
+    if words and birth_date:
+        groups = person_index.query_groups([*words, birth_date])
+        persons = Person.objects.all()
+        for group in groups:
+            persons = persons.filter(
+                Exists(PersonToken.objects.filter(person_id=OuterRef("pk"), token__in=sorted(group)))
+            )
+        for person in persons.only("pk", "full_name", "birth_date")[:50]:
+            if person.birth_date == birth_date and person_index.name_matches(words, person.full_name, ""):
+                by_name.add(person.pk)
+    return by_nin, by_name
+
+
+def parallel_cases(
+    *, actor: Membership, concern: Concern | None = None, case: Case | None = None
+) -> list[ParallelCases]:
+    """Open cases owned by other organisations, for the person a concern names or a case is about, where the
+    principal's organisation is not already on the team. Empty unless the principal may check
+    (`policy.parallel_check_decision`); a check that finds something is audited (which organisations, no more)."""
+    if not policy.parallel_check_decision(actor):
+        return []
+    if concern is not None:
+        if concern.anonymous:
+            return []
+        nin, name, born = concern.subject_national_id, concern.subject_name, concern.subject_birth_date
+        own: set[int] = set()
+    elif case is not None:
+        person = case.person
+        nin, name, born = person.national_id, person.full_name, person.birth_date
+        own = {case.pk}
+    else:
+        return []
+    by_nin, by_name = _same_person(nin, name, born)
+    if case is not None:
+        by_nin.add(case.person_id)  # the same registered person
+    if not by_nin and not by_name:
+        return []
+    ours = TeamMember.objects.current().filter(organisation_id=actor.organisation_id).values("case_id")
+    open_cases = (
+        Case.objects.filter(person_id__in=by_nin | by_name)
+        .exclude(phase=Phase.CLOSED)
+        .exclude(owning_org_id=actor.organisation_id)
+        .exclude(pk__in=own)
+        .exclude(pk__in=ours)
+        .select_related("owning_org")
+        .order_by("owning_org__name", "pk")
+    )
+    found: dict[int, ParallelCases] = {}
+    for other in open_cases[:100]:
+        seen = found.get(other.owning_org_id)
+        nin_match = other.person_id in by_nin or bool(seen and seen.by_national_id)
+        pks = (*(seen.cases if seen else ()), other.pk)
+        found[other.owning_org_id] = ParallelCases(other.owning_org, nin_match, pks)
+    result = list(found.values())
+    if result:
+        audit_by(
+            actor,
+            Action.PARALLEL_CHECK,
+            obj=concern if concern is not None else None,
+            case=case,
+            reason=",".join(sorted(p.organisation.slug for p in result))[:200],
+        )
+    return result
+
+
+def parallel_inquiries(ca: CaseAccess) -> list[ParallelInquiry]:
+    """Other organisations' open requests to collaborate on this case, for its owner's coordinators."""
+    if not policy.parallel_inquiries_decision(ca):
+        return []
+    qs = ParallelInquiry.objects.filter(case=ca.case, handled_at__isnull=True)
+    return list(qs.select_related("asking_org", "asked_by").order_by("asked_at", "pk"))
 
 
 def concern_questions(concern: Concern) -> list[ConcernQuestion]:

@@ -17,15 +17,18 @@ from utvei.access import policy
 from utvei.access.attachments import attachment_write_decision
 from utvei.access.policy import (
     Act,
+    CaseAccess,
     can,
     case_open_decision,
     concern_triagers,
     intake_organisations,
+    parallel_check_decision,
+    parallel_inquiries_decision,
     team_join_decision,
     writable_classifications,
 )
 from utvei.access.policy import require as _require
-from utvei.access.sharing import handoff_bases
+from utvei.access.sharing import handoff_bases, referral_deciders
 from utvei.accounts.models import Membership, NotificationKind, Organisation, User
 from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
@@ -40,7 +43,7 @@ from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
 from utvei.people.services import normalise_nin, person_find_or_create
 
-from . import hooks, workflow
+from . import hooks, selectors, workflow
 from .models import (
     HANDOFF_OUTCOMES,
     Attachment,
@@ -57,6 +60,7 @@ from .models import (
     EntryRevision,
     HandoffTo,
     Ideology,
+    ParallelInquiry,
     Phase,
     PhaseChange,
     Task,
@@ -256,6 +260,67 @@ def concern_triage(
         if handoff is not None:
             _handoff_record(actor, locked, handoff)
     return locked
+
+
+# ---- The same person elsewhere (issue 13, deliverable 2) -----------------------------------------------
+
+
+def parallel_ask(
+    *, actor: Membership, to_org: Organisation, concern: Concern | None = None, case: Case | None = None
+) -> list[ParallelInquiry]:
+    """Ask another organisation that has an open case for the same person (found again here, as the page found
+    it: `selectors.parallel_cases`) for a referral or a collaboration. Its coordinators are told, in Utvei and by
+    e-mail, without content; asking again while a request is open is a conflict."""
+    from_concern, from_case = concern, case
+    if concern is not None:
+        _require(can(actor, Act.CONCERN_TRIAGE, concern), hide=True)
+    elif case is not None:
+        _require(can(actor, Act.CASE_VIEW, case), hide=True)
+    _require(parallel_check_decision(actor))
+    found = [p for p in selectors.parallel_cases(actor=actor, concern=concern, case=case) if p.organisation == to_org]
+    if not found:
+        raise NotFound(_("No open case of that organisation matches this person."))
+    with transaction.atomic():
+        open_already = ParallelInquiry.objects.filter(
+            case_id__in=found[0].cases, asking_org=actor.organisation, handled_at__isnull=True
+        )
+        if open_already.exists():
+            raise Conflict(_("You have already asked that organisation; the request is still open."))
+        made = []
+        for other in Case.objects.filter(pk__in=found[0].cases).select_related("owning_org"):
+            inquiry = ParallelInquiry.objects.create(
+                case=other,
+                asking_org=actor.organisation,
+                asked_by=actor.user,
+                from_concern=from_concern,
+                from_case=from_case,
+            )
+            audit_by(actor, Action.PARALLEL_ASK, obj=inquiry, case=other)
+            notify(
+                recipients=[(m.user, m.organisation) for m in referral_deciders(other.owning_org)],
+                kind=NotificationKind.PARALLEL_ASKED,
+                case=other,
+                ref=inquiry.public_id,
+                email=True,
+            )
+            made.append(inquiry)
+    return made
+
+
+def parallel_handled(*, actor: Membership, ca: CaseAccess, inquiry_id: Any) -> ParallelInquiry:
+    """The owner has answered a request to collaborate (with a referral, a call, or a no): it leaves the case page."""
+    _require(parallel_inquiries_decision(ca), hide=True)
+    with transaction.atomic():
+        inquiry = ParallelInquiry.objects.select_for_update().filter(case=ca.case, public_id=inquiry_id).first()
+        if inquiry is None:
+            raise NotFound(_("The request was not found."))
+        if inquiry.handled_at is not None:
+            raise Conflict(_("This request has already been marked as handled."))
+        inquiry.handled_at = timezone.now()
+        inquiry.handled_by = actor.user
+        inquiry.save(update_fields=["handled_at", "handled_by"])
+        audit_by(actor, Action.PARALLEL_HANDLED, obj=inquiry, case=ca.case)
+    return inquiry
 
 
 @dataclass(frozen=True)

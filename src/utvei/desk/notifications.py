@@ -109,6 +109,10 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
         elif n.kind == NotificationKind.REFERRAL_DECIDED:
             text = _("A referral of case %(ref)s was answered.") % {"ref": ref}
             link = _referral_link(n) or link
+        elif n.kind == NotificationKind.PARALLEL_ASKED:
+            text = _("Another organisation follows the person of case %(ref)s and asks you to get in touch.") % {
+                "ref": ref
+            }
         elif n.kind in CONCERN_TEXTS:
             text = str(CONCERN_TEXTS[n.kind])
             if n.ref is not None:

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from utvei.access import policy
 from utvei.access.explain import explain_items
 from utvei.access.policy import Act, CaseAccess, Relation
-from utvei.accounts.models import Membership
-from utvei.core.errors import Forbidden, NotFound, UtveiError
+from utvei.accounts.models import Membership, Organisation
+from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.forms import submit
 from utvei.core.web import forbidden, is_htmx, page
 
@@ -84,6 +84,47 @@ def case_list(request: HttpRequest, m: Membership) -> HttpResponse:
     return render(request, "cases/case_list.html", ctx, status=status)
 
 
+# ---- The same person elsewhere (issue 13, deliverable 2) -----------------------------------------------
+
+
+@require_POST
+@page
+def case_parallel_ask(request: HttpRequest, m: Membership, case_id: Any, org_slug: str) -> HttpResponse:
+    """Ask the organisation with an open case for the same person for a referral or a collaboration."""
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    return parallel_ask_response(request, m, org_slug, case_url(ca.case), case=ca.case)
+
+
+def parallel_ask_response(request: HttpRequest, m: Membership, org_slug: str, back: str, **about: Any) -> HttpResponse:
+    org = Organisation.objects.filter(slug=org_slug[:60]).first()
+    if org is None:
+        raise NotFound(_("No open case of that organisation matches this person."))
+    try:
+        services.parallel_ask(actor=m, to_org=org, **about)
+    except Conflict as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(org)s is asked to contact you about a referral or a collaboration. Its coordinators are notified.")
+            % {"org": org.name},
+        )
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+@page
+def parallel_handled(request: HttpRequest, m: Membership, case_id: Any, inquiry_id: Any) -> HttpResponse:
+    ca = selectors.case_get(actor=m, case_id=case_id)
+    try:
+        services.parallel_handled(actor=m, ca=ca, inquiry_id=inquiry_id)
+    except Conflict as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, _("The request is marked as handled."))
+    return HttpResponseRedirect(case_url(ca.case))
+
+
 # ---- Case page -----------------------------------------------------------------------------------------
 
 
@@ -144,6 +185,9 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "reopen_error": None,
         "emergency": emergency_banner(ca),
     }
+    owner = policy.parallel_inquiries_decision(ca)
+    ctx["inquiries"] = selectors.parallel_inquiries(ca) if owner else []
+    ctx["parallel"] = selectors.parallel_cases(actor=m, case=case) if owner and not case.is_closed else []
     ctx.update(extra)
     return ctx
 

@@ -22,6 +22,7 @@ from utvei.core.web import forbidden, not_found, page
 from .. import selectors, services
 from ..forms import AnswerForm, ConcernForm, TriageForm
 from ..models import TriageOutcome
+from .cases import parallel_ask_response
 from .common import CASE_LIST_PAGE_SIZE, case_url
 
 # ---- Concerns ------------------------------------------------------------------------------------------
@@ -95,6 +96,15 @@ def concern_answer(request: HttpRequest, m: Membership, concern_id: Any) -> Http
         return _receipt(request, m, selectors.concern_get(actor=m, concern_id=concern_id), form, status=exc.status)
     messages.success(request, _("Thank you. Your answer is sent, and the concern is back with the organisation."))
     return HttpResponseRedirect(reverse("concern_receipt", args=[concern.public_id]))
+
+
+@require_POST
+@page
+def concern_parallel_ask(request: HttpRequest, m: Membership, concern_id: Any, org_slug: str) -> HttpResponse:
+    """From triage: ask the organisation with an open case for the same person to get in touch."""
+    concern = selectors.concern_get(actor=m, concern_id=concern_id, for_triage=True)
+    back = reverse("concern_triage", args=[concern.public_id])
+    return parallel_ask_response(request, m, org_slug, back, concern=concern)
 
 
 @require_POST
@@ -188,6 +198,7 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
         "form": form,
         "questions": selectors.concern_questions(concern),
         "handoff": selectors.concern_handoff(concern),
+        "parallel": selectors.parallel_cases(actor=m, concern=concern) if concern.status != "triaged" else [],
     }
     return render(request, "cases/concern_triage.html", ctx, status=status)
 
