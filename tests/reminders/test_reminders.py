@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.reminders.conftest import NAME, days_ago
+from utvei.accounts import notifications as outbox
 from utvei.accounts.models import EmailStatus, Membership, Notification, NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services
@@ -214,7 +215,7 @@ def test_no_email_address_means_a_notification_and_no_email(rw):
 
 def test_a_failed_email_is_tried_again_and_sent_once(rw, monkeypatch, caplog):
     rw.task()
-    real = reminders.send_mail
+    real = outbox.send_mail
     calls = []
 
     def flaky(*args, **kw):
@@ -223,7 +224,7 @@ def test_a_failed_email_is_tried_again_and_sent_once(rw, monkeypatch, caplog):
             raise ConnectionRefusedError("smtp says no to kari@example.org")
         return real(*args, **kw)
 
-    monkeypatch.setattr(reminders, "send_mail", flaky)
+    monkeypatch.setattr(outbox, "send_mail", flaky)
     first = reminders_run()
     assert (first.recorded, first.emailed, first.email_failed) == (1, 0, 1)
     assert Reminder.objects.get().email_status == EmailStatus.PENDING
@@ -241,7 +242,7 @@ def test_an_email_that_keeps_failing_is_given_up(rw, monkeypatch):
     def broken(*args, **kw):
         raise OSError("down")
 
-    monkeypatch.setattr(reminders, "send_mail", broken)
+    monkeypatch.setattr(outbox, "send_mail", broken)
     for _ in range(reminders.EMAIL_ATTEMPTS + 2):
         reminders_run()
     reminder = Reminder.objects.get()
@@ -254,7 +255,7 @@ def test_a_retry_is_not_sent_to_someone_no_longer_lead(rw, monkeypatch):
     def broken(*args, **kw):
         raise OSError("down")
 
-    monkeypatch.setattr(reminders, "send_mail", broken)
+    monkeypatch.setattr(outbox, "send_mail", broken)
     reminders_run()
     monkeypatch.undo()
     rw.set_lead("ola")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -89,76 +89,6 @@ def notify(
     return made
 
 
-def send_soon(ids: list[int]) -> None:
-    """Send these notifications' e-mails now (after the write committed). A failure is left to the next pass."""
-    try:
-        deliver_emails(ids=ids)
-    except Exception as exc:  # the write has happened; the worker's pass tries again
-        logger.warning("notification e-mails: immediate send failed (%s)", type(exc).__name__)
-
-
-def deliver_emails(*, ids: list[int] | None = None) -> tuple[int, int]:
-    """Send the notification e-mails not sent yet (or these), each claimed first; (sent, failed)."""
-    now = timezone.now()
-    free = Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT)
-    pending = Notification.objects.filter(email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
-    if ids is not None:
-        pending = pending.filter(pk__in=ids)
-    sent = failed = 0
-    for pk in list(pending.filter(free).order_by("pk").values_list("pk", flat=True)[:EMAIL_BATCH]):
-        claimed = (
-            Notification.objects.filter(pk=pk, email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
-            .filter(free)
-            .update(email_claimed_at=timezone.now(), email_attempts=F("email_attempts") + 1)
-        )
-        if not claimed:
-            continue
-        note = Notification.objects.select_related("user").get(pk=pk)
-        ok = _send(note)
-        sent += ok is True
-        failed += ok is False
-    return sent, failed
-
-
-def email_message(note: Notification) -> tuple[str, str]:
-    """Subject and body in the user's language: what kind of thing there is and a link. Nothing else."""
-    link = settings.UTVEI_BASE_URL.rstrip("/") + reverse("notification_open", args=[note.pk])
-    languages = {code for code, _name in settings.LANGUAGES}
-    language = note.user.preferred_language
-    subject, line = EMAIL_TEXTS.get(note.kind, (note.get_kind_display, note.get_kind_display))
-    with translation.override(language if language in languages else settings.LANGUAGE_CODE):
-        body = "\n\n".join(
-            [
-                str(line()),
-                _("Log in to see it: %(link)s") % {"link": link},
-                _("This e-mail holds nothing about the case. What it is about is in Utvei, for those who may see it."),
-            ]
-        )
-        return str(subject()), body + "\n"
-
-
-def _send(note: Notification) -> bool | None:
-    if not note.user.is_active or not note.user.email:
-        _finish(note, EmailStatus.NO_ADDRESS)
-        return None
-    subject, body = email_message(note)
-    try:
-        send_mail(subject, body, None, [note.user.email])
-    except Exception as exc:  # the mail server's problem must not stop the pass
-        last = note.email_attempts >= EMAIL_ATTEMPTS
-        logger.warning(
-            "notification %s: e-mail attempt %s failed (%s)", note.pk, note.email_attempts, type(exc).__name__
-        )
-        _finish(note, EmailStatus.FAILED if last else EmailStatus.PENDING)
-        return False
-    _finish(note, EmailStatus.SENT, emailed_at=timezone.now())
-    return True
-
-
-def _finish(note: Notification, status: str, emailed_at: Any = None) -> None:
-    Notification.objects.filter(pk=note.pk).update(email_status=status, email_claimed_at=None, emailed_at=emailed_at)
-
-
 def inbox(m: Membership) -> QuerySet[Notification]:
     """The principal's notifications in their active organisation, newest first."""
     return Notification.objects.filter(user_id=m.user_id, organisation_id=m.organisation_id).select_related("case")
@@ -174,3 +104,90 @@ def mark_read(m: Membership, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def send_soon(ids: list[int]) -> None:
+    """Send these notifications' e-mails now (after the write committed). A failure is left to the next pass."""
+    try:
+        deliver_emails(ids=ids)
+    except Exception as exc:  # the write has happened; the worker's pass tries again
+        logger.warning("notification e-mails: immediate send failed (%s)", type(exc).__name__)
+
+
+def deliver_emails(*, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send the notification e-mails not sent yet (or these), each claimed first; (sent, failed)."""
+    sent = failed = 0
+    for note in claimed(Notification, ids=ids):
+        subject, line = EMAIL_TEXTS.get(note.kind, (note.get_kind_display, note.get_kind_display))
+        ok = send_claimed(note, subject, line, notification_id=note.pk)
+        sent += ok is True
+        failed += ok is False
+    return sent, failed
+
+
+# ---- The outbox both kinds of e-mail go through (notifications here, reminders in desk/reminders.py) -------
+
+
+def claimed(model: Any, *, ids: list[int] | None = None) -> Iterator[Any]:
+    """The rows of `model` (Notification or Reminder: both carry email_status, email_attempts, email_claimed_at,
+    emailed_at) whose e-mail is to be sent, each claimed by a conditional update before it is yielded, so two
+    processes never send the same e-mail; a claim left by a process that died is free again after a while."""
+    now = timezone.now()
+    free = Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT)
+    pending = model.objects.filter(email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS).filter(free)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    for pk in list(pending.order_by("pk").values_list("pk", flat=True)[:EMAIL_BATCH]):
+        won = (
+            model.objects.filter(pk=pk, email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
+            .filter(free)
+            .update(email_claimed_at=timezone.now(), email_attempts=F("email_attempts") + 1)
+        )
+        if won:
+            yield model.objects.select_related("user").get(pk=pk)
+
+
+def email_message(user: User, subject: Any, line: Any, *, notification_id: int) -> tuple[str, str]:
+    """Subject and body in the user's language: what kind of thing there is and a link. Nothing else."""
+    link = settings.UTVEI_BASE_URL.rstrip("/") + reverse("notification_open", args=[notification_id])
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = user.preferred_language
+    with translation.override(language if language in languages else settings.LANGUAGE_CODE):
+        body = "\n\n".join(
+            [
+                str(line()),
+                _("Log in to see it: %(link)s") % {"link": link},
+                _("This e-mail holds nothing about the case. What it is about is in Utvei, for those who may see it."),
+            ]
+        )
+        return str(subject()), body + "\n"
+
+
+def send_claimed(row: Any, subject: Any, line: Any, *, notification_id: int) -> bool | None:
+    """Send a claimed row's e-mail and record how it went: True sent, False failed (tried again on a later pass
+    until EMAIL_ATTEMPTS), None not sent (no address, or the user is no longer active)."""
+    user = row.user
+    if not user.is_active or not user.email:
+        finish(row, EmailStatus.NO_ADDRESS)
+        return None
+    subject_text, body = email_message(user, subject, line, notification_id=notification_id)
+    try:
+        send_mail(subject_text, body, None, [user.email])
+    except Exception as exc:  # the mail server's problem must not stop the pass
+        last = row.email_attempts >= EMAIL_ATTEMPTS
+        logger.warning(
+            "%s %s: e-mail attempt %s of %s failed (%s)",
+            type(row).__name__.lower(),
+            row.pk,
+            row.email_attempts,
+            EMAIL_ATTEMPTS,
+            type(exc).__name__,  # not the message: a mail server's message may quote the address
+        )
+        finish(row, EmailStatus.FAILED if last else EmailStatus.PENDING)
+        return False
+    finish(row, EmailStatus.SENT, emailed_at=timezone.now())
+    return True
+
+
+def finish(row: Any, status: str, emailed_at: Any = None) -> None:
+    type(row).objects.filter(pk=row.pk).update(email_status=status, email_claimed_at=None, emailed_at=emailed_at)

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from utvei.access import policy
+from utvei.accounts import notifications as outbox
 from utvei.accounts.models import EmailStatus, Membership, NotificationKind, Reminder
 from utvei.accounts.notifications import deliver_emails as notification_emails
 from utvei.accounts.notifications import notify
@@ -41,9 +38,8 @@ from .overdue import Overdue
 
 logger = logging.getLogger("utvei.reminders")
 
-EMAIL_ATTEMPTS = 5  # tries per e-mail before it is marked failed
-EMAIL_CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a worker that died mid-send
-EMAIL_BATCH = 500  # e-mails per pass at most; the rest wait for the next pass
+# How often an e-mail is tried, when a claim is stale, how many per pass: one outbox for every e-mail.
+EMAIL_ATTEMPTS, EMAIL_CLAIM_TIMEOUT, EMAIL_BATCH = outbox.EMAIL_ATTEMPTS, outbox.EMAIL_CLAIM_TIMEOUT, outbox.EMAIL_BATCH
 
 # A reminder is audited as `reminder.send` by the system (no actor) on the overdue item, with the reason
 # `user=<id>` naming whom it told.
@@ -174,72 +170,24 @@ LINES = {
 
 def email_message(reminder: Reminder) -> tuple[str, str]:
     """Subject and body in the user's language: what kind of thing is overdue and a link. Nothing else."""
-    link = settings.UTVEI_BASE_URL.rstrip("/") + reverse("notification_open", args=[reminder.notification_id])
-    languages = {code for code, _name in settings.LANGUAGES}
-    language = reminder.user.preferred_language
-    with translation.override(language if language in languages else settings.LANGUAGE_CODE):
-        kind = NotificationKind(reminder.kind)
-        body = "\n\n".join(
-            [
-                str(LINES[kind]()),
-                _("Log in to see it: %(link)s") % {"link": link},
-                _("This e-mail holds nothing about the case. What it is about is in Utvei, for those who may see it."),
-            ]
-        )
-        return str(SUBJECTS[kind]()), body + "\n"
+    kind = NotificationKind(reminder.kind)
+    return outbox.email_message(reminder.user, SUBJECTS[kind], LINES[kind], notification_id=reminder.notification_id)
 
 
 def deliver_emails(result: PassResult | None = None) -> PassResult:
-    """Send the reminder e-mails not sent yet. Each is claimed first (a conditional update), so two workers never
-    send the same one; a failed one is tried again on later passes, up to EMAIL_ATTEMPTS times."""
+    """Send the reminder e-mails not sent yet, through the outbox of accounts.notifications: each is claimed first
+    (a conditional update), so two workers never send the same one; a failed one is tried again on later passes,
+    up to EMAIL_ATTEMPTS times. A reminder whose user no longer leads the case is not sent."""
     result = result or PassResult()
-    now = timezone.now()
-    free = Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT)
-    pending = (
-        Reminder.objects.filter(email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
-        .filter(free)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:EMAIL_BATCH]
-    )
-    for pk in list(pending):
-        claimed = (
-            Reminder.objects.filter(pk=pk, email_status=EmailStatus.PENDING, email_attempts__lt=EMAIL_ATTEMPTS)
-            .filter(free)
-            .update(email_claimed_at=timezone.now(), email_attempts=F("email_attempts") + 1)
-        )
-        if claimed:
-            _send(Reminder.objects.select_related("user").get(pk=pk), result)
+    for reminder in outbox.claimed(Reminder):
+        if reminder.user.is_active and reminder.user.email and not still_lead(reminder):
+            outbox.finish(reminder, EmailStatus.CANCELLED)
+            continue
+        kind = NotificationKind(reminder.kind)
+        sent = outbox.send_claimed(reminder, SUBJECTS[kind], LINES[kind], notification_id=reminder.notification_id)
+        result.emailed += sent is True
+        result.email_failed += sent is False
     return result
-
-
-def _send(reminder: Reminder, result: PassResult) -> None:
-    if not reminder.user.is_active or not reminder.user.email:
-        _finish(reminder, EmailStatus.NO_ADDRESS)
-        return
-    if not still_lead(reminder):
-        _finish(reminder, EmailStatus.CANCELLED)
-        return
-    subject, body = email_message(reminder)
-    try:
-        send_mail(subject, body, None, [reminder.user.email])
-    except Exception as exc:  # the mail server's problem must not stop the pass
-        result.email_failed += 1
-        last = reminder.email_attempts >= EMAIL_ATTEMPTS
-        logger.warning(
-            "reminder %s: e-mail attempt %s of %s failed (%s)",
-            reminder.pk,
-            reminder.email_attempts,
-            EMAIL_ATTEMPTS,
-            type(exc).__name__,  # not the message: a mail server's message may quote the address
-        )
-        _finish(reminder, EmailStatus.FAILED if last else EmailStatus.PENDING)
-        return
-    result.emailed += 1
-    _finish(reminder, EmailStatus.SENT, emailed_at=timezone.now())
-
-
-def _finish(reminder: Reminder, status: str, emailed_at: Any = None) -> None:
-    Reminder.objects.filter(pk=reminder.pk).update(email_status=status, email_claimed_at=None, emailed_at=emailed_at)
 
 
 def still_lead(reminder: Reminder) -> bool:

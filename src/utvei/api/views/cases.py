@@ -43,6 +43,19 @@ def render_case(ca: CaseAccess, case: Case | None = None) -> dict[str, Any]:
     return CaseSerializer(ca.case, context=context).data
 
 
+def case_filters(f: dict[str, Any], *, reference: str = "", query: str = "") -> CaseFilters:
+    """The list's filters from a validated query (cases/) or body (cases/search/)."""
+    return CaseFilters(
+        track=f.get("track", ""),
+        phase=f.get("phase", ""),
+        mine=f["mine"],
+        overdue=f["overdue"],
+        include_closed=f["closed"],
+        reference=reference,
+        query=query,
+    )
+
+
 class CaseListView(ApiView):
     @extend_schema(
         operation_id="cases_list",
@@ -58,15 +71,7 @@ class CaseListView(ApiView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         f = self.query(CaseFilterSerializer)
-        filters = CaseFilters(
-            track=f.get("track", ""),
-            phase=f.get("phase", ""),
-            mine=f["mine"],
-            overdue=f["overdue"],
-            include_closed=f["closed"],
-            reference=f.get("ref", ""),
-        )
-        rows = selectors.case_rows(actor=self.actor, filters=filters, audit=True)
+        rows = selectors.case_rows(actor=self.actor, filters=case_filters(f, reference=f.get("ref", "")), audit=True)
         return self.page(
             rows, lambda c: CaseRowSerializer(c).data, prepare=lambda cs: selectors.label_people(self.actor, cs)
         )
@@ -90,14 +95,7 @@ class CaseSearchView(ApiView):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         f = self.parse(CaseSearchSerializer)
-        filters = CaseFilters(
-            track=f.get("track", ""),
-            phase=f.get("phase", ""),
-            mine=f["mine"],
-            overdue=f["overdue"],
-            include_closed=f["closed"],
-            query=f["q"],
-        )
+        filters = case_filters(f, query=f["q"])
         found = selectors.case_page(actor=self.actor, filters=filters, size=selectors.SEARCH_LIMIT, count=False)
         rows = list(found.page.rows)
         selectors.label_people(self.actor, rows)
