@@ -308,7 +308,7 @@ def case_access(m: Membership | None, case: Case) -> CaseAccess | None:
     return CaseAccess(m, case, rel, records)
 
 
-def case_accesses(m: Membership | None, cases: Iterable[Case]) -> dict[int, CaseAccess]:
+def case_accesses(m: Membership | None, cases: Iterable[Case], *, with_bases: bool = True) -> dict[int, CaseAccess]:
     """`case_access` for many cases at once, keyed by case pk; cases without a relation are absent.
 
     The same relations as `relation` (the same first team row, the same emergency access), and each case's
@@ -343,16 +343,24 @@ def case_accesses(m: Membership | None, cases: Iterable[Case]) -> dict[int, Case
             if c.pk in emergencies:
                 found[c.pk] = _relation_from(m, c, None, emergencies[c.pk])
     out = {c.pk: CaseAccess(m, c, *found[c.pk]) for c in cases if found[c.pk][0] != Relation.NONE}
-    if out:
-        consents: dict[int, list[Any]] = {pk: [] for pk in out}
-        disclosures: dict[int, list[Any]] = {pk: [] for pk in out}
-        for consent in Consent.objects.filter(case_id__in=list(out)).prefetch_related("scope_orgs"):
-            consents[consent.case_id].append(consent)
-        for disclosure in Disclosure.objects.filter(case_id__in=list(out)).select_related("legal_basis"):
-            disclosures[disclosure.case_id].append(disclosure)
-        for pk, ca in out.items():
-            ca._bases = (consents[pk], disclosures[pk])
+    if with_bases:
+        load_bases(list(out.values()))
     return out
+
+
+def load_bases(accesses: list[CaseAccess]) -> None:
+    """Each case's consents and disclosures, for all of them in three queries (`CaseAccess.bases`)."""
+    if not accesses:
+        return
+    pks = [ca.case.pk for ca in accesses]
+    consents: dict[int, list[Any]] = {pk: [] for pk in pks}
+    disclosures: dict[int, list[Any]] = {pk: [] for pk in pks}
+    for consent in Consent.objects.filter(case_id__in=pks).prefetch_related("scope_orgs"):
+        consents[consent.case_id].append(consent)
+    for disclosure in Disclosure.objects.filter(case_id__in=pks).select_related("legal_basis"):
+        disclosures[disclosure.case_id].append(disclosure)
+    for ca in accesses:
+        ca._bases = (consents[ca.case.pk], disclosures[ca.case.pk])
 
 
 # Header fields that carry a data category of the owning organisation's, for step 7.
@@ -392,7 +400,18 @@ def identity_readable(m: Membership | None, cases: Iterable[Case]) -> set[int]:
     them (`header_scope`: the identity category of the owning organisation, issue 13). Lists show a name there
     and the reference elsewhere, and a search by name or birth date finds only these. A constant number of
     queries however many cases (`case_accesses`)."""
-    return {pk for pk, ca in case_accesses(m, cases).items() if "person" in header_scope(ca)}
+    accesses = case_accesses(m, cases, with_bases=False)
+    # The owning organisation's full readers and an emergency access see who the person is without a basis
+    # (`header_scope`); only the rest need the cases' consents and disclosures.
+    load_bases(
+        [
+            ca
+            for ca in accesses.values()
+            if not (ca.full and (ca.case.owning_org_id == ca.membership.organisation_id))
+            and ca.relation != Relation.EMERGENCY
+        ]
+    )
+    return {pk for pk, ca in accesses.items() if "person" in header_scope(ca)}
 
 
 # ---- Items (entries, tasks) ----------------------------------------------------------------------------

@@ -110,12 +110,7 @@ def _named(actor: Membership | None, f: CaseFilters) -> list[int] | None:
         groups = person_index.query_groups(words)
         if not groups:
             return []
-        persons = Person.objects.all()
-        for group in groups:
-            persons = persons.filter(
-                Exists(PersonToken.objects.filter(person_id=OuterRef("pk"), token__in=sorted(group)))
-            )
-        persons = persons.values("pk")
+        persons = _with_tokens(groups).values("pk")
     found = list(
         policy.visible_cases(actor)
         .filter(person_id__in=persons)
@@ -128,6 +123,15 @@ def _named(actor: Membership | None, f: CaseFilters) -> list[int] | None:
         for c in found
         if c.pk in readable and (not words or person_index.name_matches(words, c.person.full_name, c.person.birth_date))
     ]
+
+
+def _with_tokens(groups: list[set[int]]) -> QuerySet[Person]:
+    """Persons with a token of every group: each group read on the token index (`token` first), so the cost
+    follows the matches, not the number of persons."""
+    persons = Person.objects.all()
+    for group in groups:
+        persons = persons.filter(pk__in=PersonToken.objects.filter(token__in=sorted(group)).values("person_id"))
+    return persons
 
 
 def _lookup_action(f: CaseFilters) -> str:
@@ -535,12 +539,7 @@ def _same_person(national_id: str, full_name: str, birth_date: str) -> tuple[set
     by_name: set[int] = set()
     words = full_name.split()
     if words and birth_date:
-        groups = person_index.query_groups([*words, birth_date])
-        persons = Person.objects.all()
-        for group in groups:
-            persons = persons.filter(
-                Exists(PersonToken.objects.filter(person_id=OuterRef("pk"), token__in=sorted(group)))
-            )
+        persons = _with_tokens(person_index.query_groups([*words, birth_date]))
         for person in persons.only("pk", "full_name", "birth_date")[:50]:
             if person.birth_date == birth_date and person_index.name_matches(words, person.full_name, ""):
                 by_name.add(person.pk)

@@ -187,7 +187,10 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
     }
     owner = policy.parallel_inquiries_decision(ca)
     ctx["inquiries"] = selectors.parallel_inquiries(ca) if owner else []
-    ctx["parallel"] = selectors.parallel_cases(actor=m, case=case) if owner and not case.is_closed else []
+    # While the case is being registered and assessed, the owner is told of the same person's open cases elsewhere
+    # (issue 13): then the team is formed. Later the other organisation, registering, is told instead.
+    early = case.phase in {Phase.INTAKE, Phase.ASSESSMENT}
+    ctx["parallel"] = selectors.parallel_cases(actor=m, case=case) if owner and early else []
     ctx.update(extra)
     return ctx
 
