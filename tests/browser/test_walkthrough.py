@@ -198,6 +198,7 @@ def test_from_a_concern_to_a_compartmented_case(live_server, world, browser_page
     # ---- The case page on a 360 px wide phone: no sideways scrolling ----
     kari.set_viewport_size({"width": 360, "height": 780})
     kari.goto(case_url)
+    kari.get_by_role("button", name="Team", exact=True).click()  # on a phone the team folds behind its heading
     kari.locator("#team details.add-form summary").click()  # the widest content: the open team form
     scroll_width = kari.evaluate("() => document.documentElement.scrollWidth")
     screenshot(kari, "walkthrough-case-360px")

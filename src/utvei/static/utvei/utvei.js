@@ -220,3 +220,56 @@
   labelAll();
   document.addEventListener("htmx:afterSettle", labelAll);
 })();
+
+/* The case page on a phone (under 48em): the sections read less often fold behind their headings, so the person,
+   the case's facts and the timeline come first. Each heading becomes a button that says whether its section is open
+   (aria-expanded); a link to a section (#team, the «On this page» jumps) opens it. Without JavaScript, or on a
+   wider screen, every section shows. A section htmx swaps in stays open: the user is working in it. */
+(function () {
+  "use strict";
+  var FOLD = ["phase", "history", "assessments", "plan", "meetings", "network", "outcomes", "referrals", "why",
+              "sharing", "team", "tasks"];
+  if (!document.querySelector(".case-layout") || !window.matchMedia("(max-width: 47.99em)").matches) return;
+  var toggles = {};
+  FOLD.forEach(function (id) {
+    var section = document.getElementById(id);
+    var heading = section && section.tagName === "SECTION" && section.querySelector("h2");
+    if (!heading) return;
+    var head = heading.parentNode === section ? heading : heading.parentNode;
+    if (head.parentNode !== section) return;
+    var body = document.createElement("div");
+    body.id = id + "-folded";
+    body.className = "fold-body";
+    while (head.nextSibling) body.appendChild(head.nextSibling);
+    section.appendChild(body);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "fold-toggle";
+    button.setAttribute("aria-controls", body.id);
+    while (heading.firstChild) button.appendChild(heading.firstChild);
+    var mark = document.createElement("span");
+    mark.className = "fold-mark";
+    mark.setAttribute("aria-hidden", "true");  // the state is said by aria-expanded, not by a «+»
+    button.appendChild(mark);
+    heading.appendChild(button);
+    heading.classList.add("has-fold");
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      body.hidden = !open;
+      section.classList.toggle("is-folded", !open);
+    }
+    set(false);
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    toggles[id] = set;
+  });
+  function openTarget() {
+    var target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var section = target && target.closest("section");
+    if (section && toggles[section.id]) {
+      toggles[section.id](true);
+      target.scrollIntoView();
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+})();
