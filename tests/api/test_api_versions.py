@@ -35,6 +35,7 @@ NOT_VERSIONED = {
     "POST /api/v1/cases/{case_id}/disclosures/": "creates",
     "POST /api/v1/cases/{case_id}/disclosures/{disclosure_id}/revoke/": "one way; a second is 409",
     "POST /api/v1/cases/{case_id}/entries/": "creates",
+    "POST /api/v1/cases/{case_id}/entries/{entry_id}/attachments/": "creates (a file is never changed, only added)",
     "POST /api/v1/cases/{case_id}/measurements/": "creates",
     "POST /api/v1/cases/{case_id}/meetings/": "creates",
     "POST /api/v1/cases/{case_id}/network/contacts/": "creates",

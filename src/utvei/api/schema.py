@@ -60,6 +60,7 @@ DESCRIPTIONS = {
     403: "You may see this but not do this.",
     404: "Not found, or not visible to you: the two look the same.",
     409: "Conflict: a stale version (the saved one is in «current» when you may read it), or a phase rule.",
+    413: "The file is larger than the attachment limit (UTVEI_ATTACHMENT_MAX_BYTES).",
     422: "The request matches the schema but a rule refuses it: {error, detail, fields} (docs/api.md).",
     429: "Too many attempts; see Retry-After.",
 }

@@ -10,6 +10,7 @@ from .urls_evaluation import urlpatterns as evaluation_urls
 from .urls_meetings import urlpatterns as meeting_urls
 from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
+from .views.attachments import AttachmentDownloadView, EntryAttachmentsView
 from .views.auth import TokenView
 from .views.cases import (
     CaseCloseView,
@@ -61,6 +62,12 @@ urlpatterns = [
     path("cases/<uuid:case_id>/export/", CaseExportView.as_view(), name="case_export"),
     path("cases/<uuid:case_id>/entries/", EntryListView.as_view(), name="entry_list"),
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/", EntryDetailView.as_view(), name="entry_detail"),
+    path(
+        "cases/<uuid:case_id>/entries/<uuid:entry_id>/attachments/",
+        EntryAttachmentsView.as_view(),
+        name="entry_attachments",
+    ),
+    path("attachments/<uuid:attachment_id>/", AttachmentDownloadView.as_view(), name="attachment_download"),
     path("cases/<uuid:case_id>/team/", TeamView.as_view(), name="team"),
     path("cases/<uuid:case_id>/team/<int:member_id>/", TeamMemberView.as_view(), name="team_member"),
     path("cases/<uuid:case_id>/consents/", ConsentListView.as_view(), name="consent_list"),
