@@ -273,3 +273,29 @@
   window.addEventListener("hashchange", openTarget);
   openTarget();
 })();
+
+/* A part of a form that only one choice needs (`data-show-when="outcome=more_info,open_case"`) shows only while
+   that choice is made: the triage form asks for a question, a hand-off or the person's identity as the outcome
+   needs. Hidden parts keep what was typed and are sent as they are (the server decides what counts). Without
+   JavaScript every part shows. */
+(function () {
+  "use strict";
+  var parts = document.querySelectorAll("[data-show-when]");
+  if (!parts.length) return;
+  function update(form) {
+    form.querySelectorAll("[data-show-when]").forEach(function (part) {
+      var rule = part.getAttribute("data-show-when").split("=");
+      var chosen = form.querySelector("[name='" + rule[0] + "']:checked");
+      part.hidden = !(chosen && rule[1].split(",").indexOf(chosen.value) !== -1);
+    });
+  }
+  var forms = [];
+  parts.forEach(function (part) {
+    var form = part.closest("form");
+    if (form && forms.indexOf(form) === -1) forms.push(form);
+  });
+  forms.forEach(function (form) {
+    form.addEventListener("change", function () { update(form); });
+    update(form);
+  });
+})();
