@@ -29,6 +29,7 @@ from utvei.core.vocabulary import Classification
 from utvei.evaluation.services import indicators_sync
 from utvei.plans.services import measures_sync
 from utvei.sharing.consent.services import legal_bases_sync
+from utvei.sharing.models import Referral
 
 pytestmark = pytest.mark.browser
 from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
@@ -164,14 +165,15 @@ def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, 
     check.visit(page, f"{c}/plans/{plan.public_id}/", "coordinator-plan")
     check.visit(page, f"{c}/meetings/{meeting.public_id}/", "coordinator-meeting")
     check.visit(page, f"{c}/assessments/{assessment.public_id}/", "coordinator-assessment")
+    check.visit(page, f"{c}/assessments/{assessment.public_id}/compare/", "coordinator-assessment-compare")
     check.visit(page, f"{c}/network/", "coordinator-network")
     check.visit(page, f"{c}/network/contacts/{contact.public_id}/", "coordinator-network-contact")
     check.visit(page, f"{c}/outcomes/", "coordinator-outcomes")
     check.visit(page, f"{c}/referrals/new/", "coordinator-referral-form")
     check.visit(page, "/referrals/", "coordinator-referrals")
-    referral = case.referrals.first()
-    if referral is not None:
-        check.visit(page, f"/referrals/{referral.public_id}/", "coordinator-referral")
+    referral = Referral.objects.filter(case__owning_org=coordinator.organisation).first()
+    assert referral is not None  # the demo refers a case to NAV
+    check.visit(page, f"/referrals/{referral.public_id}/", "coordinator-referral")
     check.visit(page, "/tasks/", "coordinator-tasks")
     check.visit(page, "/intake/", "coordinator-intake")
     waiting = Concern.objects.filter(receiving_org=coordinator.organisation, status=ConcernStatus.RECEIVED).first()
@@ -181,6 +183,7 @@ def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, 
     assert asked is not None  # the demo asks one reporter for more information
     check.visit(page, f"/intake/{asked.public_id}/", "coordinator-triage-waiting")
     check.visit(page, "/me/notifications/", "coordinator-notifications")
+    check.visit(page, "/emergency/", "coordinator-emergency-form")
     check.visit(page, "/measures/", "coordinator-measures")
     check.visit(page, "/legal-bases/", "coordinator-legal-bases")
 
