@@ -51,13 +51,17 @@ def write_entry(page: Any, classification: str, title: str, body: str) -> None:
 
 
 def add_to_team(page: Any, username: str, organisation: str) -> None:
-    """From the case page: the team form (sent by htmx), then the confirmation inside the team section."""
+    """From the case page: the team form (sent by htmx) finds the person by name in their organisation (issue 14),
+    then the confirmation inside the team section."""
     team = page.locator("#team")
     details = team.locator("details.add-form")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
-    team.get_by_label("Username").fill(username)
     team.get_by_label("Organisation").select_option(label=organisation)
+    team.get_by_label("Name", exact=True).fill(username[:3])
+    team.get_by_role("button", name="Find people").click()
+
+    team.get_by_role("radio", name=username).check()
     team.get_by_role("button", name="Add to the team").click()
     expect(team).to_contain_text(f"{username} is added to the team.")
     expect(team.locator(".team-list")).to_contain_text(organisation)

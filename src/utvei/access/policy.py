@@ -669,6 +669,31 @@ def team_join_decision(member: Membership, team_role: str) -> Decision:
     return Decision(True, "team", _("Their role works on cases."), {"membership": member.pk})
 
 
+def team_organisations() -> QuerySet[Organisation]:
+    """The organisations whose people may be added to a team: those with a current member in a role that works on
+    cases (issue 14, deliverable 3). The sharing gate still decides, entry by entry, what each may read."""
+    roles = [r for r in Role.values if has_cap(r, Cap.CASE_READ)]
+    members = Membership.objects.active().filter(role__in=roles, user__is_active=True)
+    return Organisation.objects.filter(pk__in=members.values("organisation_id")).order_by("name")
+
+
+def team_candidates(ca: CaseAccess, organisation: Organisation, words: str, *, limit: int = 20) -> list[Membership]:
+    """Who the principal may add to the case's team from `organisation`, found by name or username: its current
+    members in a role that works on cases, active users, not on the team already. Only for a principal who may
+    change the team (`Act.TEAM_MANAGE`); nothing otherwise."""
+    if not can(ca.membership, Act.TEAM_MANAGE, ca):
+        return []
+    roles = [r for r in Role.values if has_cap(r, Cap.CASE_READ)]
+    found = Membership.objects.active().filter(organisation=organisation, role__in=roles, user__is_active=True)
+    for word in words.split()[:4]:
+        found = found.filter(
+            Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word) | Q(user__username__icontains=word)
+        )
+    on_team = TeamMember.objects.current().filter(case=ca.case, organisation=organisation).values("user_id")
+    found = found.exclude(user_id__in=on_team).select_related("user", "organisation")
+    return list(found.order_by("user__last_name", "user__first_name", "user__username")[:limit])
+
+
 # ---- The one entry point -------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.policy import intake_organisations
+from utvei.access.policy import intake_organisations, team_organisations
 from utvei.access.sharing import handoff_bases
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.cases.models import (
@@ -352,19 +352,27 @@ class ReopenForm(UtveiForm):
 
 
 class TeamAddForm(UtveiForm):
-    username = forms.CharField(
-        label=_("Username"),
-        max_length=150,
-        help_text=_("The user's username in Utvei."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
-    )
+    """Add someone to the team: choose their organisation, find them by name («Find people»), pick one of those found
+    and their role in the case (issue 14, deliverable 3). A username posted directly (no «find») is taken as well."""
+
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.all(),
+        queryset=Organisation.objects.none(),
         to_field_name="slug",
         empty_label=_("Choose an organisation"),
     )
-    role = forms.ChoiceField(label=_("Role in case"), choices=TeamRole.choices, initial=TeamRole.CASEWORKER)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        help_text=_("Part of the person's name, or their username. Empty: everyone who may join from there."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    username = forms.CharField(label=_("Person"), max_length=150, required=False)
+    # Required when adding (clean), not when finding: the form shows it with the people found.
+    role = forms.ChoiceField(
+        label=_("Role in case"), choices=TeamRole.choices, initial=TeamRole.CASEWORKER, required=False
+    )
 
     service_error_fields = {
         "no_membership": "username",
@@ -374,16 +382,32 @@ class TeamAddForm(UtveiForm):
         "invalid_choice": "role",
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = team_organisations()
+
+    @property
+    def finding(self) -> bool:
+        return bool(self.data.get("find"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        username = data.get("username")
-        if username:
-            user = User.objects.filter(username=username.strip(), is_active=True).first()
-            if user is None:
-                # The same words as the service uses, so usernames cannot be probed.
-                self.add_error("username", _("That user is not an active member of that organisation."))
-            else:
-                data["user"] = user
+        if self.finding:
+            return data
+        if not data.get("role") and "role" not in self.errors:
+            self.add_error("role", _("Choose the person's role in the case."))
+        username = (data.get("username") or "").strip()
+        if not username:
+            self.add_error("username", _("Find the person and choose them."))
+            return data
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            # The same words as the service uses, so usernames cannot be probed.
+            self.add_error("username", _("That user is not an active member of that organisation."))
+        else:
+            data["user"] = user
         return data
 
 

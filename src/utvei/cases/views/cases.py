@@ -433,8 +433,13 @@ def team_add(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
     ca = selectors.case_get(actor=m, case_id=case_id)
     form = TeamAddForm(request.POST)
     if not form.is_valid():
-        return team_response(request, m, ca, status=400, team_form=form)
+        return team_response(request, m, ca, status=400, team_form=form, team_open=True)
     d = form.cleaned_data
+    if form.finding:
+        if not policy.can(m, Act.TEAM_MANAGE, ca):
+            raise Forbidden(_("You cannot change this team."))
+        found = policy.team_candidates(ca, d["organisation"], d["name"])
+        return team_response(request, m, ca, team_form=form, candidates=found, team_open=True)
     try:
         member = services.team_add(
             actor=m, case=ca.case, user=d["user"], organisation=d["organisation"], role=d["role"]
@@ -443,7 +448,7 @@ def team_add(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse:
         raise
     except UtveiError as exc:
         form.add_service_error(exc)
-        return team_response(request, m, ca, status=exc.status, team_form=form)
+        return team_response(request, m, ca, status=exc.status, team_form=form, team_open=True)
     note = _("%(user)s is added to the team.") % {"user": member.user.username}
     if is_htmx(request):
         return team_response(request, m, ca, team_note=note)
