@@ -79,3 +79,18 @@ def test_adding_without_choosing_says_so(world, browse, case):
         f"/cases/{case.public_id}/team/", {"organisation": "helse", "role": "caseworker"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 400 and "Find the person and choose them." in response.content.decode()
+
+
+def test_the_api_finds_the_same_people(world, case):
+    api = f"/api/v1/cases/{case.public_id}/team/candidates/"
+    kari = world.api("kari")
+    found = kari.get(api, {"organisation": "helse", "q": "helse"})
+    assert found.status_code == 200
+    assert found.json() == {
+        "results": [{"username": "hanne", "name": "Hanne Helsesøster", "organisation": "helse", "role": "caseworker"}]
+    }
+    assert {r["username"] for r in kari.get(api, {"organisation": "kommune"}).json()["results"]} == {"kjell"}
+    assert kari.get(api, {"organisation": "nowhere"}).status_code == 422
+    assert kari.get(api).status_code == 400
+    assert world.api("ola").get(api, {"organisation": "helse"}).status_code == 403
+    assert world.api("atle").get(api, {"organisation": "helse"}).status_code == 404

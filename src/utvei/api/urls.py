@@ -41,7 +41,7 @@ from .views.referrals import (
 )
 from .views.sharing import ConsentListView, ConsentWithdrawView, DisclosureListView, DisclosureRevokeView
 from .views.tasks import TaskDetailView, TaskListView
-from .views.team import TeamMemberView, TeamView
+from .views.team import TeamCandidatesView, TeamMemberView, TeamView
 
 app_name = "api"
 
@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("attachments/<uuid:attachment_id>/", AttachmentDownloadView.as_view(), name="attachment_download"),
     path("cases/<uuid:case_id>/team/", TeamView.as_view(), name="team"),
+    path("cases/<uuid:case_id>/team/candidates/", TeamCandidatesView.as_view(), name="team_candidates"),
     path("cases/<uuid:case_id>/team/<int:member_id>/", TeamMemberView.as_view(), name="team_member"),
     path("cases/<uuid:case_id>/consents/", ConsentListView.as_view(), name="consent_list"),
     path(
