@@ -133,3 +133,20 @@ def test_a_case_opened_for_a_person_followed_elsewhere_says_so_to_its_coordinato
     assert ParallelInquiry.objects.get().from_case == ours
     world.add(ours, "ola")
     assert 'id="parallel-h"' not in browse("ola").get(f"/cases/{ours.public_id}/").content.decode()
+
+
+def test_only_the_owners_coordinators_ask_from_a_case(world, browse, elsewhere):
+    person, _ = person_find_or_create(actor=world.m["kari"], full_name="Henrik Olsen", national_id=NIN)
+    ours = services.case_open(actor=world.m["kari"], person=person, track="prevention")
+    services.team_add(
+        actor=world.m["kari"],
+        case=ours,
+        user=world.m["pia"].user,
+        organisation=world.orgs["politi"],
+        role="coordinator",
+    )
+    pia = browse("pia")  # a coordinator on the team, of another organisation: not hers to ask, nor to learn
+    assert 'id="parallel-h"' not in pia.get(f"/cases/{ours.public_id}/").content.decode()
+    assert pia.post(f"/cases/{ours.public_id}/ask/annen/").status_code == 403
+    assert not ParallelInquiry.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.PARALLEL_CHECK, actor_id=world.m["pia"].user_id).exists()

@@ -547,13 +547,18 @@ def _same_person(national_id: str, full_name: str, birth_date: str) -> tuple[set
 
 
 def parallel_cases(
-    *, actor: Membership, concern: Concern | None = None, case: Case | None = None
+    *, actor: Membership, concern: Concern | None = None, ca: CaseAccess | None = None
 ) -> list[ParallelCases]:
     """Open cases owned by other organisations, for the person a concern names or a case is about, where the
     principal's organisation is not already on the team. Empty unless the principal may check
-    (`policy.parallel_check_decision`); a check that finds something is audited (which organisations, no more)."""
+    (`policy.parallel_check_decision`) and, for a case, is a coordinator of its owner (the requests are theirs to
+    make: `policy.parallel_inquiries_decision`); a check that finds something is audited (which organisations, no
+    more)."""
     if not policy.parallel_check_decision(actor):
         return []
+    if ca is not None and not policy.parallel_inquiries_decision(ca):
+        return []
+    case = ca.case if ca is not None else None
     if concern is not None:
         if concern.anonymous:
             return []

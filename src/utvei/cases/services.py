@@ -272,12 +272,16 @@ def parallel_ask(
     it: `selectors.parallel_cases`) for a referral or a collaboration. Its coordinators are told, in Utvei and by
     e-mail, without content; asking again while a request is open is a conflict."""
     from_concern, from_case = concern, case
+    ca = None
     if concern is not None:
         _require(can(actor, Act.CONCERN_TRIAGE, concern), hide=True)
     elif case is not None:
-        _require(can(actor, Act.CASE_VIEW, case), hide=True)
+        ca = policy.case_access(actor, case)
+        if ca is None:
+            raise NotFound(_("Not found."))
+        _require(parallel_inquiries_decision(ca))
     _require(parallel_check_decision(actor))
-    found = [p for p in selectors.parallel_cases(actor=actor, concern=concern, case=case) if p.organisation == to_org]
+    found = [p for p in selectors.parallel_cases(actor=actor, concern=concern, ca=ca) if p.organisation == to_org]
     if not found:
         raise NotFound(_("No open case of that organisation matches this person."))
     with transaction.atomic():

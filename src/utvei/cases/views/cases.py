@@ -190,7 +190,7 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
     # While the case is being registered and assessed, the owner is told of the same person's open cases elsewhere
     # (issue 13): then the team is formed. Later the other organisation, registering, is told instead.
     early = case.phase in {Phase.INTAKE, Phase.ASSESSMENT}
-    ctx["parallel"] = selectors.parallel_cases(actor=m, case=case) if owner and early else []
+    ctx["parallel"] = selectors.parallel_cases(actor=m, ca=ca) if owner and early else []
     ctx.update(extra)
     return ctx
 
