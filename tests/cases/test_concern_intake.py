@@ -280,3 +280,12 @@ def test_the_notifications_link_to_the_concern_without_saying_what_it_is(world, 
     note = Notification.objects.get(user=world.m["kari"].user)
     opened = kari.get(f"/me/notifications/{note.pk}/open/")
     assert opened.status_code == 302 and opened["Location"] == f"/intake/{concern.public_id}/"
+
+
+def test_the_receiving_coordinator_reads_the_question_but_only_the_reporter_answers(world, browse):
+    concern = submit(world)
+    kari = browse("kari")
+    triage(kari, concern, outcome="more_info", question="Når?")
+    assert kari.post(f"/concerns/{concern.public_id}/answer/", {"answer": "Nå"}).status_code == 403
+    assert _post(world.api("kari"), f"/concerns/{concern.public_id}/answer/", {"answer": "Nå"}).status_code == 403
+    assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.AWAITING_INFO

@@ -841,9 +841,11 @@ def _concern(m: Membership, action: str, concern: Concern | None) -> Decision:
         return Decision(True, "reporter", _("You submitted this concern."))
     if action == Act.CONCERN_ANSWER:
         # The reporter answers the receiving organisation's question, while it waits for the answer.
-        if reporter and concern.status == "awaiting_info":
-            return Decision(True, "reporter", _("You submitted this concern and were asked for more information."))
-        return DENY
+        if not reporter:
+            return DENY
+        if concern.status != "awaiting_info":
+            return Decision(False, "state", _("There is no open question about this concern."))
+        return Decision(True, "reporter", _("You submitted this concern and were asked for more information."))
     if has_cap(m.role, Cap.CONCERN_TRIAGE) and concern.receiving_org_id == m.organisation_id:
         return Decision(True, "intake", _("Your organisation received this concern."), {"membership": m.pk})
     return DENY

@@ -35,7 +35,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core import files
 from utvei.core.crypto import encrypt_bytes
-from utvei.core.errors import Conflict, InvalidTransition, NotFound, UtveiError
+from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
@@ -159,7 +159,10 @@ def concern_answer(*, actor: Membership, concern: Concern, answer: str) -> Conce
     with transaction.atomic():
         locked = Concern.objects.select_for_update().get(pk=concern.pk)
         question = locked.questions.filter(answered_at__isnull=True).select_related("asked_by", "asked_by_org").last()
-        if not can(actor, Act.CONCERN_ANSWER, locked) or question is None:
+        may = can(actor, Act.CONCERN_ANSWER, locked)
+        if not may and may.step != "state":
+            raise Forbidden(may.reason)  # the receiving organisation reads the concern, but only the reporter answers
+        if not may or question is None:
             raise Conflict(_("There is no open question about this concern."))
         question.answer = answer
         question.answered_by = actor.user

@@ -145,7 +145,7 @@ class ConcernAnswerView(ApiView):
             "organisation's intake queue and whoever asked is told. 409 when no question is open."
         ),
         request=AnswerSerializer,
-        responses={200: ConcernSerializer, **errors(400, 401, 404, 409, 422)},
+        responses={200: ConcernSerializer, **errors(400, 401, 403, 404, 409, 422)},
     )
     def post(self, request: Request, concern_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         concern = selectors.concern_get(actor=self.actor, concern_id=concern_id, audit=False)
