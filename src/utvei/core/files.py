@@ -76,6 +76,8 @@ def _zip_type(data: bytes) -> FileType | None:
                     return DOCX
                 if any(n.startswith("xl/") for n in names):
                     return XLSX
+    # Not a stub: zipfile raises NotImplementedError for a compression method it cannot read; such a file is
+    # refused like any other zip that cannot be opened.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, NotImplementedError):
         return None
     return None
