@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from playwright.sync_api import expect
 
 from tests.browser.support import code_for, log_in, serious_violations
 from tests.conftest import PASSWORD
@@ -52,7 +53,8 @@ def test_the_dpo_logs_in_with_a_code_and_searches_the_log(live_server, world, pa
     assert serious_violations(page) == []
     page.get_by_label("Case").fill(case.reference)
     page.get_by_role("button", name="Search").click()
-    assert case.reference in page.content()
+    # Wait for the result page itself: content() read mid-navigation is empty.
+    expect(page.locator("main")).to_contain_text(case.reference)
     assert "Hemmeligsen" not in page.content()
     page.get_by_role("button", name="Verify chain").click()
     assert page.get_by_text("Chain intact.").is_visible()
