@@ -31,7 +31,7 @@ FLOORS: list[set[str]] = [
     {"access"},
     {"cases"},
     {"sharing", "assessments", "plans", "meetings", "network"},
-    {"evaluation", "oversight"},
+    {"evaluation", "oversight", "administration"},
     {"desk"},
     {"api"},
     {"tools", "cli", "__main__", "urls", "wsgi", "settings"},

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "utvei.meetings",
     "utvei.network",
     "utvei.evaluation",
+    "utvei.administration",
     "utvei.desk",
     "utvei.api",
     "utvei.tools",
@@ -280,6 +281,8 @@ UTVEI_EMERGENCY_HOURS = max(1, min(72, int(os.environ.get("UTVEI_EMERGENCY_HOURS
 
 # Reminders (docs/reminders.md): the worker's pass runs every so many minutes; e-mails link back to this address.
 UTVEI_REMINDER_INTERVAL = max(1, int(os.environ.get("UTVEI_REMINDER_INTERVAL", "15").strip() or "15"))
+# An invitation link works this many days (docs/administration.md).
+UTVEI_INVITATION_DAYS = max(1, int(os.environ.get("UTVEI_INVITATION_DAYS", "7").strip() or "7"))
 UTVEI_BASE_URL = os.environ.get("UTVEI_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 # E-mail: printed to the console unless an SMTP server is configured (UTVEI_EMAIL_HOST) or a backend is named.
 EMAIL_HOST = os.environ.get("UTVEI_EMAIL_HOST", "")

@@ -81,6 +81,9 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
     valid_from = models.DateTimeField(default=timezone.now)
     valid_until = models.DateTimeField(null=True, blank=True)
+    # Raised by every change an administrator makes (role, period, active): two administrators editing the same
+    # membership conflict instead of overwriting each other (administration/services.py).
+    version = models.PositiveIntegerField(default=1)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -111,6 +114,7 @@ class NotificationKind(models.TextChoices):
     CONCERN_QUESTION = "concern_question", _("Question about a concern you reported")
     CONCERN_ANSWERED = "concern_answered", _("The reporter answered your question")
     PARALLEL_ASKED = "parallel_asked", _("Another organisation follows the same person")
+    HANDOVER = "handover", _("Work handed over to you")
 
 
 # The kinds a reminder is (desk/reminders.py): something on a case the user leads is past its date.
@@ -182,3 +186,44 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["kind", "ref", "due_on", "user"], name="uniq_reminder"),
         ]
         indexes = [models.Index(fields=["email_status", "created_at"])]
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("Invited, not accepted yet")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Withdrawn")
+
+
+class Invitation(models.Model):
+    """A one-time link that lets an invited user set their password (docs/administration.md). The user and their
+    membership exist from the moment of the invitation (single sign-on may find them by e-mail); the invitation
+    only says whether they have taken up the account. Only a hash of the token is stored: the token is a secret,
+    shown once (in the e-mail, or to the administrator)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="invitations")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)  # withdrawn, or replaced by a newer invitation
+    emailed = models.BooleanField(default=False)  # the link went out by e-mail (else it was shown once)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+    def get_state_display(self) -> str:
+        return str(InvitationState(self.state).label)

@@ -46,6 +46,10 @@ EMAIL_TEXTS: dict[str, tuple[Any, Any]] = {
             "Another organisation has found your open case for a person it follows, and asks you to get in touch."
         ),
     ),
+    NotificationKind.HANDOVER: (
+        lambda: _("Utvei: work has been handed over to you"),
+        lambda: _("Your organisation's administrator has handed a colleague's cases, tasks or follow-ups over to you."),
+    ),
     NotificationKind.CONCERN_ANSWERED: (
         lambda: _("Utvei: the reporter has answered"),
         lambda: _("The reporter has answered your question about a concern. It is back in the intake queue."),
@@ -186,6 +190,34 @@ def send_claimed(row: Any, subject: Any, line: Any, *, notification_id: int) -> 
         finish(row, EmailStatus.FAILED if last else EmailStatus.PENDING)
         return False
     finish(row, EmailStatus.SENT, emailed_at=timezone.now())
+    return True
+
+
+def invitation_email(user: User, organisation: Organisation, link: str) -> bool:
+    """Send an invitation's one-time link to the user's e-mail address at once, in their language (the outbox's
+    one other kind of e-mail). Only a hash of the token is stored, so there is no later try: False when there is
+    no address or the mail server failed, and the administrator is then shown the link to pass on
+    (docs/administration.md). Neither the link nor the address is logged."""
+    if not user.email:
+        return False
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = user.preferred_language
+    with translation.override(language if language in languages else settings.LANGUAGE_CODE):
+        subject = _("Utvei: you are invited to %(org)s") % {"org": organisation.name}
+        body = "\n\n".join(
+            [
+                _("You have been given a user account in Utvei for %(org)s. Your username is %(username)s.")
+                % {"org": organisation.name, "username": user.username},
+                _("Open this link to choose your password (it works once, for %(days)s days): %(link)s")
+                % {"days": settings.UTVEI_INVITATION_DAYS, "link": link},
+                _("If you did not expect this, ignore the e-mail or tell your organisation's administrator."),
+            ]
+        )
+    try:
+        send_mail(str(subject), body + "\n", None, [user.email])
+    except Exception as exc:  # the mail server's problem: the administrator passes the link on instead
+        logger.warning("invitation e-mail failed (%s)", type(exc).__name__)
+        return False
     return True
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +20,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.core.errors import Forbidden, NotFound, UtveiError
 
-from .models import Membership, Organisation, OrgKind, User
+from .models import Invitation, InvitationState, Membership, Organisation, OrgKind, User
 from .roles import Role
 
 
@@ -124,3 +130,108 @@ def credentials_end(*, user: User, reason: str, actor: User | None = None) -> No
         object_id=str(user.pk),
         reason=reason,
     )
+
+
+# ---- Invitations (docs/administration.md) -----------------------------------------------------------------
+
+
+def invitation_hash(raw: str) -> str:
+    """What is stored of an invitation's token: its SHA-256. The token itself is a secret shown once."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def invitation_issue(*, membership: Membership, by: User | None) -> tuple[Invitation, str]:
+    """A new one-time link for the membership's user; every earlier open invitation of theirs dies with it (a
+    re-send). Returns the invitation and its raw token. Called inside the administrator's transaction, which
+    audits it (administration/services.py)."""
+    now = timezone.now()
+    Invitation.objects.filter(user=membership.user, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        token_hash=invitation_hash(raw),
+        user=membership.user,
+        membership=membership,
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.UTVEI_INVITATION_DAYS),
+    )
+    return invitation, raw
+
+
+def invitation_by_token(raw: str) -> Invitation | None:
+    """The invitation of a token (in any state), or None for a token that never was one."""
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        Invitation.objects.filter(token_hash=invitation_hash(raw))
+        .select_related("user", "membership__organisation")
+        .first()
+    )
+
+
+def invitation_open(user: User) -> Invitation | None:
+    """The user's invitation that may still be accepted, if any (single sign-on marks it accepted)."""
+    found = Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True)
+    return found.filter(expires_at__gt=timezone.now()).select_related("membership__organisation").first()
+
+
+INVITATION_REFUSALS = {
+    InvitationState.ACCEPTED: (
+        "invitation_used",
+        _("This invitation has been used already. Sign in with your username and password."),
+    ),
+    InvitationState.EXPIRED: (
+        "invitation_expired",
+        _("This invitation has expired. Ask your organisation's administrator to send you a new one."),
+    ),
+    InvitationState.REVOKED: (
+        "invitation_revoked",
+        _(
+            "This invitation is no longer valid: it was withdrawn or replaced by a newer one. Use the newest "
+            "invitation you received, or ask your organisation's administrator."
+        ),
+    ),
+}
+
+
+def invitation_refusal(invitation: Invitation) -> UtveiError | None:
+    """Why this invitation cannot be accepted now (a clear message for each state), or None when it can."""
+    refused = INVITATION_REFUSALS.get(InvitationState(invitation.state))
+    if refused is None:
+        return None
+    code, message = refused
+    return UtveiError(message, code=code)
+
+
+def invitation_accept(invitation: Invitation, *, password: str | None = None, via: str = "password") -> Invitation:
+    """The invited person takes up their account: with `password` (the invitation page) it becomes their password;
+    without (single sign-on, `via="sso"`) the invitation is only marked accepted. Refuses an invitation that was
+    used, withdrawn or has expired (UtveiError with a code of INVITATION_REFUSALS). Audited
+    `invitation.accept` with `via` as the reason. After a password, the role's MFA set-up follows at the first
+    page (accounts.middleware.RequireMfaMiddleware)."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().select_related("user", "membership__organisation")
+        current = locked.get(pk=invitation.pk)
+        refusal = invitation_refusal(current)
+        if refusal is not None:
+            raise refusal
+        user = current.user
+        if password is not None:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise UtveiError(" ".join(exc.messages), code="weak_password") from exc
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        current.accepted_at = timezone.now()
+        current.save(update_fields=["accepted_at"])
+        audit_record(
+            action=Action.INVITATION_ACCEPT,
+            actor=user,
+            organisation=current.membership.organisation,
+            obj=current,
+            reason=via,
+        )
+    return current

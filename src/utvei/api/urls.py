@@ -10,6 +10,13 @@ from .urls_evaluation import urlpatterns as evaluation_urls
 from .urls_meetings import urlpatterns as meeting_urls
 from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
+from .views.administration import (
+    MemberDetailView,
+    MemberHandoverView,
+    MemberInvitationView,
+    MemberListView,
+    MemberMfaResetView,
+)
 from .views.attachments import AttachmentDownloadView, EntryAttachmentsView
 from .views.auth import TokenView
 from .views.cases import (
@@ -48,6 +55,23 @@ app_name = "api"
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="token"),
     path("auth/token/", TokenView.as_view(schema=None)),  # the same, forgiving a trailing slash
+    path("organisations/<slug:org>/members/", MemberListView.as_view(), name="member_list"),
+    path("organisations/<slug:org>/members/<int:member_id>/", MemberDetailView.as_view(), name="member_detail"),
+    path(
+        "organisations/<slug:org>/members/<int:member_id>/mfa-reset/",
+        MemberMfaResetView.as_view(),
+        name="member_mfa_reset",
+    ),
+    path(
+        "organisations/<slug:org>/members/<int:member_id>/handover/",
+        MemberHandoverView.as_view(),
+        name="member_handover",
+    ),
+    path(
+        "organisations/<slug:org>/members/<int:member_id>/invitation/",
+        MemberInvitationView.as_view(),
+        name="member_invitation",
+    ),
     path("concerns/", ConcernListView.as_view(), name="concern_list"),
     path("concerns/<uuid:concern_id>/", ConcernDetailView.as_view(), name="concern_detail"),
     path("concerns/<uuid:concern_id>/triage/", ConcernTriageView.as_view(), name="concern_triage"),

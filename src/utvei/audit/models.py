@@ -144,6 +144,16 @@ class Action(models.TextChoices):
     ATTACHMENT_UPLOAD = "attachment.upload", _("Attachment uploaded")
     ATTACHMENT_DOWNLOAD = "attachment.download", _("Attachment downloaded")
     ATTACHMENT_REFUSED = "attachment.refused", _("Attachment refused")
+    MEMBER_INVITE = "member.invite", _("User invited")
+    INVITATION_RESEND = "invitation.resend", _("Invitation sent again")
+    INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
+    INVITATION_REVOKE = "invitation.revoke", _("Invitation withdrawn")
+    MEMBER_ROLE = "member.role", _("Role changed")
+    MEMBER_PERIOD = "member.period", _("Membership period changed")
+    MEMBER_DEACTIVATE = "member.deactivate", _("Membership deactivated")
+    MEMBER_REACTIVATE = "member.reactivate", _("Membership reactivated")
+    MFA_RESET = "auth.mfa_reset", _("Second factor reset by an administrator")
+    HANDOVER = "member.handover", _("Work handed over to a colleague")
 
 
 class AuditEvent(models.Model):

@@ -113,6 +113,8 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
             text = _("Another organisation follows the person of case %(ref)s and asks you to get in touch.") % {
                 "ref": ref
             }
+        elif n.kind == NotificationKind.HANDOVER:
+            text = _("Work on case %(ref)s was handed over to you.") % {"ref": ref}
         elif n.kind in CONCERN_TEXTS:
             text = str(CONCERN_TEXTS[n.kind])
             if n.ref is not None:

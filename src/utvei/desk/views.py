@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 from utvei.access import policy
 from utvei.access.evaluation import analytics_decision
 from utvei.access.policy import Act
-from utvei.accounts.models import Membership
+from utvei.accounts.models import Membership, NotificationKind
+from utvei.accounts.notifications import inbox
 from utvei.cases import selectors
 from utvei.cases.views.common import DASHBOARD_ROWS
 from utvei.core.pagination import counted
@@ -49,6 +50,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     for c in [*ctx["cases"], *(t.case for t in ctx["tasks"]), *(g.case for g in attention.groups)]
                 }.values(),
             )
+            # Work an administrator handed over to the user (administration.services.member_handover), until read.
+            handed = inbox(m).filter(kind=NotificationKind.HANDOVER, read_at__isnull=True)
+            ctx["handovers"] = list(handed[:DASHBOARD_ROWS])
             ctx["attention"] = attention.groups
             ctx["attention_more"] = attention.more
             ctx["attention_capped"] = attention.capped
