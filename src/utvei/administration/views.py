@@ -297,7 +297,8 @@ def invitation_accept_page(request: HttpRequest) -> HttpResponse:
             if request.user.is_authenticated:
                 logout(request)
             request.session.pop(INVITATION_SESSION, None)
-            login(request, invitation.user, backend="django.contrib.auth.backends.ModelBackend")
+            # The user as saved with the new password (the session's hash is made from it).
+            login(request, form.result.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your password is set. Welcome to Utvei."))
             return HttpResponseRedirect(reverse("dashboard"))
     ctx = {"form": form, "invitation": invitation, "username": invitation.user.username}
