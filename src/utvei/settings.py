@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
         "ValenceEnum": "utvei.network.models.Valence",
         "ClosenessEnum": "utvei.network.models.Closeness",
         "FrequencyEnum": "utvei.network.models.Frequency",
+        # Organisation administration: a membership's role, beside the team's `role` (docs/administration.md).
+        "MemberRoleEnum": "utvei.accounts.roles.Role",
     },
 }
 

@@ -77,6 +77,7 @@ from utvei.access import meetings as meeting_access
 from utvei.access import network as network_access
 from utvei.access import plans as plan_access
 from utvei.access import policy
+from utvei.access.administration import admin_decision
 from utvei.access.attachments import attachment_read_decision
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership, Notification
@@ -125,6 +126,8 @@ PUBLIC = {
     "api/v1/schema/",  # the OpenAPI schema and its documentation page
     "api/v1/docs/",
     "api/v1/^(?P<path>[\\s\\S]*)$",  # any other address under /api/v1/ (a newline too): a JSON 404
+    "invitations/accept/",  # an invited person chooses a password: the token kept in the session decides
+    "invitations/<str:token>/",  # the invitation link (docs/administration.md)
 }
 # The principals whose answers without standing are compared with the answers for ids that name nothing: one role
 # that reads cases (atle) and one that does not (dina). (The others are checked for 404 and no content only.)
@@ -511,6 +514,7 @@ ROUTE_FILLS = (
     ("instruments/<slug:key>", "key", "instrument_key"),
     ("notifications/<int:pk>", "pk", "notification_pk"),
     ("webauthn/keys/<int:pk>", "pk", "authenticator_pk"),
+    ("members/<int:member_id>", "member_id", "org_member_id"),
     ("confirm-email/(?P<key>", "key", "email_key"),
     ("reset/key/(?P<uidb36>", "uidb36", "reset_uid"),
     (")-(?P<key>", "key", "reset_key"),
@@ -521,6 +525,11 @@ GHOST_INT = 10**9
 def reads_attachment(case: Case, attachment: Any, m: Membership) -> bool:
     ca = policy.case_access(m, case)
     return ca is not None and bool(attachment_read_decision(ca, attachment))
+
+
+def administers(member: Membership) -> Callable[[Membership], bool]:
+    """Standing on the members of `member`'s organisation: its administrators."""
+    return lambda m: bool(admin_decision(m)) and m.organisation_id == member.organisation_id
 
 
 def fills(w: WalkWorld) -> dict[str, list[Arg]]:
@@ -575,6 +584,10 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         "concern_id": [uid(o["concern"], "concern", lambda m: bool(policy.can(m, Act.CONCERN_READ, o["concern"])))],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
         "org_slug": [Arg("annen", "walk-no-such-org", None, "organisation")],
+        # Organisation administration: the municipality's members, for its administrator alone.
+        "org": [Arg(kari.organisation.slug, "walk-no-such-org", administers(kari), "organisation (administered)")],
+        "org_member_id": [Arg(w.m("ola").pk, GHOST_INT, administers(kari), "organisation member")],
+        "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
         "notification_pk": [
             Arg(
                 o["notification"].pk,

@@ -15,6 +15,7 @@ import yaml
 from django.test import Client
 
 from tests.api.api_helpers import API, one_of_each, send
+from utvei.accounts.models import Membership
 from utvei.cases.models import ClosureReason
 
 STALE = 999
@@ -61,6 +62,12 @@ NOT_VERSIONED = {
     "POST /api/v1/cases/{case_id}/plans/{plan_id}/goals/": "adds to a draft; nothing saved is overwritten",
     "POST /api/v1/cases/{case_id}/plans/{plan_id}/items/": "adds to a draft; nothing saved is overwritten",
     "POST /api/v1/meetings/{meeting_id}/decisions/": "adds to a draft; nothing saved is overwritten",
+    "POST /api/v1/organisations/{org}/members/": "creates (a taken username is a 409)",
+    "POST /api/v1/organisations/{org}/members/{member_id}/mfa-reset/": "one way: a second removes nothing more",
+    "POST /api/v1/organisations/{org}/members/{member_id}/handover/": "one way: a second finds nothing (422)",
+    "POST /api/v1/organisations/{org}/members/{member_id}/invitation/": (
+        "a new link each time, the older dead; a second withdrawal is 409"
+    ),
 }
 
 
@@ -172,7 +179,17 @@ OPS = [
     Op("PATCH", "/api/v1/tasks/{task_id}/", lambda t: f"tasks/{t.task.public_id}/", lambda t: {"status": "done"}),
     Op("PATCH", "/api/v1/measures/{key}/", lambda t: f"measures/{t.measure}/", lambda t: {"active": False}),
     Op("PATCH", "/api/v1/legal-bases/{key}/", lambda t: "legal-bases/fvl-13b-5/", lambda t: {"local_note": "x"}),
+    Op(
+        "PATCH",
+        "/api/v1/organisations/{org}/members/{member_id}/",
+        lambda t: f"organisations/kommune/members/{_member('ola')}/",
+        lambda t: {"role": "coordinator"},
+    ),
 ]
+
+
+def _member(username: str) -> int:
+    return Membership.objects.get(user__username=username, organisation__slug="kommune").pk
 
 
 def _writable_operations() -> set[str]:
@@ -192,7 +209,7 @@ def test_every_writable_operation_is_in_the_table(db):
 
 
 # Who sends each request: the organisation administrator for their notes, a coordinator for the rest.
-WHO = {"/api/v1/legal-bases/{key}/": "adam"}
+WHO = {"/api/v1/legal-bases/{key}/": "adam", "/api/v1/organisations/{org}/members/{member_id}/": "adam"}
 
 
 @pytest.mark.parametrize("op", OPS, ids=[f"{op.method} {op.path}" for op in OPS])

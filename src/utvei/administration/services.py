@@ -192,7 +192,7 @@ def member_update(
     is a Conflict. A role change ends the member's sessions and tokens (they sign in again in the new role); a
     membership that stops being current ends them too when it was the member's last."""
     _require(rules.member_change_decision(actor, membership))
-    if role is not None:
+    if role:
         _require(rules.role_decision(actor, role), code="unknown_role", invalid=True)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
@@ -202,7 +202,7 @@ def member_update(
             )
         was_current = locked.is_current
         events: list[tuple[str, str]] = []
-        if role is not None and rules.role_changes(locked, role):
+        if role and rules.role_changes(locked, role):
             locked.role = role
             events.append((Action.MEMBER_ROLE, role))
         if valid_from is not UNSET or last_day is not UNSET:
