@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -299,6 +300,10 @@ def invitation_accept_page(request: HttpRequest) -> HttpResponse:
             request.session.pop(INVITATION_SESSION, None)
             # The user as saved with the new password (the session's hash is made from it).
             login(request, form.result.user, backend="django.contrib.auth.backends.ModelBackend")
+            # The password was typed just now: allauth counts it as this session's sign-in (and a fresh one), so
+            # the MFA set-up that follows does not ask for it again at once.
+            user = form.result.user
+            record_authentication(request, user, method="password", username=user.username, reauthenticated=True)
             messages.success(request, _("Your password is set. Welcome to Utvei."))
             return HttpResponseRedirect(reverse("dashboard"))
     ctx = {"form": form, "invitation": invitation, "username": invitation.user.username}
