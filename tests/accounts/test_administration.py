@@ -393,6 +393,7 @@ def test_invite_change_and_confirm_on_the_pages(world, browse):
     assert adam.get(url).status_code == 200
     saved = adam.post(url, {"version": 1, "role": "coordinator", "valid_from": "", "last_day": ""})
     assert saved.status_code == 302
+    assert not AuditEvent.objects.filter(action=Action.MEMBER_PERIOD).exists()  # the period was left as it was
     stale = adam.post(url, {"version": 1, "role": "mentor", "valid_from": "", "last_day": ""})
     assert stale.status_code == 409
     confirm = adam.get(url + "active/")

@@ -206,18 +206,21 @@ def member_update(
             locked.role = role
             events.append((Action.MEMBER_ROLE, role))
         if valid_from is not UNSET or last_day is not UNSET:
-            first = valid_from if valid_from is not UNSET else timezone.localdate(locked.valid_from)
-            last = (
-                last_day
-                if last_day is not UNSET
-                else (
-                    timezone.localdate(locked.valid_until) - dt.timedelta(days=1)
-                    if locked.valid_until is not None
-                    else None
-                )
+            # By days: a day the form sends back unchanged changes nothing (the stored moment keeps its time).
+            now_first = timezone.localdate(locked.valid_from)
+            now_last = (
+                timezone.localdate(locked.valid_until) - dt.timedelta(days=1)
+                if locked.valid_until is not None
+                else None
             )
-            start, end = period_from_days(first, last)
-            if (start, end) != (locked.valid_from, locked.valid_until):
+            first = valid_from if valid_from not in (UNSET, None) else now_first
+            last = last_day if last_day is not UNSET else now_last
+            if (first, last) != (now_first, now_last):
+                start, end = period_from_days(first, last)
+                if first == now_first:
+                    start = locked.valid_from
+                if end is not None and end <= start:
+                    raise UtveiError(_("The last day must not be before the first day."), code="invalid_period")
                 locked.valid_from, locked.valid_until = start, end
                 events.append((Action.MEMBER_PERIOD, _period_reason(start, end)))
         if active is not None and active != locked.is_active:
