@@ -500,3 +500,15 @@ def test_the_api_lists_invites_changes_resets_and_hands_over(world):
     handed = api.post(f"{API}{kari}/handover/", {"to": world.m["kjell"].pk}, content_type="application/json")
     assert handed.status_code == 200 and handed.json() == {"cases": 1, "tasks": 1, "follow_ups": 1, "decisions": 1}
     assert Task.objects.get().assignee_id == world.m["kjell"].user_id
+
+
+def test_the_api_list_makes_a_constant_number_of_queries(world):
+    api = world.api("adam")
+    with CaptureQueriesContext(connection) as few:
+        before = api.get(API).json()["count"]
+    for i in range(5):
+        _invite(world, username=f"ny{i}", role="mentor")
+    with CaptureQueriesContext(connection) as many:
+        answer = api.get(API)
+    assert answer.status_code == 200 and answer.json()["count"] == before + 5
+    assert len(many) == len(few)
