@@ -343,3 +343,13 @@ def test_a_lead_who_does_not_read_the_safety_plan_is_not_reminded(world, case):
     case.__class__.objects.filter(pk=case.pk).update(safety_plan_review_on=timezone.localdate() - dt.timedelta(days=2))
     reminders_run()
     assert not Reminder.objects.exists()
+
+
+@pytest.mark.parametrize(("username", "status"), [("kari", 200), ("ola", 200), ("siri", 403), ("atle", 404)])
+def test_the_persons_details_are_read_in_the_api_where_the_header_shows_who_it_is(world, case, username, status):
+    response = world.api(username).get(f"/api/v1/cases/{case.public_id}/person/")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["full_name"] == OLD_NAME and response.json()["version"] == 1
+    else:
+        assert OLD_NAME not in response.content.decode()

@@ -49,6 +49,13 @@ def safety_plan_visible(ca: CaseAccess) -> bool:
     return "safety_plan" in header_scope(ca)
 
 
+def person_read_decision(ca: CaseAccess) -> Decision:
+    """May the principal read the identity details of the case's person: where the header shows who it is."""
+    if "person" not in header_scope(ca):
+        return Decision(False, "identity", _("You may not read who this case is about."))
+    return Decision(True, "identity", _("You may read who this case is about."), records=dict(ca.records))
+
+
 def person_edit_decision(ca: CaseAccess) -> Decision:
     """May the principal edit the identity details of the case's person: manage the case and read who it is."""
     manage = can(ca.membership, Act.CASE_MANAGE, ca)

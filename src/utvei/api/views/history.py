@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from utvei.access.header import person_read_decision
+from utvei.access.policy import require
 from utvei.cases import history, selectors, services
 from utvei.core.errors import Conflict
 
@@ -37,6 +39,20 @@ class CaseHistoryView(ApiView):
 
 
 class CasePersonView(ApiView):
+    @extend_schema(
+        operation_id="cases_person_retrieve",
+        summary="The identity details of the case's person",
+        description=(
+            "Where the case header shows who the person is (docs/access.md). Never the identity number: only "
+            "whether one is recorded. `version` is what PATCH sends."
+        ),
+        responses={200: PersonSerializer, **errors(401, 403, 404)},
+    )
+    def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
+        ca = selectors.case_get(actor=self.actor, case_id=case_id)
+        require(person_read_decision(ca))
+        return Response(PersonSerializer(ca.case.person).data)
+
     @extend_schema(
         operation_id="cases_person_partial_update",
         summary="Edit the identity details of the case's person",
