@@ -241,9 +241,6 @@ class PersonRefSerializer(serializers.Serializer):
 
     reference = serializers.CharField()
     name = serializers.CharField(source="full_name")
-    version = serializers.IntegerField(
-        help_text=_("The person record's version: send it as `version` to PATCH cases/{id}/person/.")
-    )
 
 
 class PhaseChangeSerializer(serializers.Serializer):

@@ -42,7 +42,7 @@ class HistorySerializer(serializers.Serializer):
 
 
 class PersonEditSerializer(serializers.Serializer):
-    """The identity details to change, with the person's `version` (from the case header's `person.version`)."""
+    """The identity details to change, with the person's `version` (as GET cases/{id}/person/ gives it)."""
 
     version = Version()
     full_name = Text(max_length=200, required=False)

@@ -57,8 +57,8 @@ class CasePersonView(ApiView):
         operation_id="cases_person_partial_update",
         summary="Edit the identity details of the case's person",
         description=(
-            "Coordinators who manage the case and may read who it is. Send `version` (the header's "
-            "`person.version`) with the fields to change. The earlier details are kept (GET cases/{id}/history/). "
+            "Coordinators who manage the case and may read who it is. Send `version` (from GET "
+            "cases/{id}/person/) with the fields to change. The earlier details are kept (GET cases/{id}/history/). "
             "A stale version gives 409 with the saved person in «current»."
         ),
         request=PersonEditSerializer,
