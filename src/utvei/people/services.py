@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership
@@ -179,7 +179,11 @@ def person_update(
             born = wanted["birth_date"]
             locked.age_band = age_band_for(dt.date.fromisoformat(born) if born else None)
         locked.version += 1
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:  # the same identity number registered at this moment by someone else
+            raise UtveiError(_("Another person is registered with this identity number."), code="nin_taken") from None
         index_person(locked)
         audit_by(actor, Action.PERSON_UPDATE, obj=locked, case=case, reason=",".join(changed))
     return locked
