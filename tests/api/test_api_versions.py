@@ -96,6 +96,7 @@ DUE = (dt.date.today() + dt.timedelta(days=10)).isoformat()
 
 OPS = [
     Op("PATCH", "/api/v1/cases/{case_id}/", _case, lambda t: {"safety_plan": "Ny plan"}),
+    Op("PATCH", "/api/v1/cases/{case_id}/person/", lambda t: _case(t) + "person/", lambda t: {"full_name": "Ny Navn"}),
     Op(
         "POST",
         "/api/v1/cases/{case_id}/transition/",

@@ -110,6 +110,7 @@ class NotificationKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", _("Overdue plan review")
     REASSESSMENT_OVERDUE = "reassessment_overdue", _("Overdue reassessment")
     FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Overdue follow-up")
+    SAFETY_PLAN_REVIEW_OVERDUE = "safety_plan_review_overdue", _("Overdue safety plan review")
     CONCERN_ACUTE = "concern_acute", _("Acute concern received")
     CONCERN_QUESTION = "concern_question", _("Question about a concern you reported")
     CONCERN_ANSWERED = "concern_answered", _("The reporter answered your question")
@@ -123,6 +124,7 @@ REMINDER_KINDS = (
     NotificationKind.REVIEW_OVERDUE,
     NotificationKind.REASSESSMENT_OVERDUE,
     NotificationKind.FOLLOW_UP_OVERDUE,
+    NotificationKind.SAFETY_PLAN_REVIEW_OVERDUE,
 )
 
 

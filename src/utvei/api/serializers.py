@@ -289,6 +289,7 @@ SCOPED = {
     "motivation_stage": "motivation_stage",
     "threat_clarified_at": "threat_clarified_at",
     "safety_plan": "safety_plan",
+    "safety_plan_review_on": "safety_plan",
     "closure_reason": "closure_reason",
     "closure_summary": "closure_summary",
     "person": "person",
@@ -311,6 +312,11 @@ class CaseSerializer(CaseListSerializer):
     motivation_stage = serializers.ChoiceField(choices=MotivationStage.choices, required=False, allow_blank=True)
     threat_clarified_at = Date(required=False, allow_null=True)
     safety_plan = Text(max_length=BODY_MAX, required=False, allow_blank=True)
+    safety_plan_review_on = Date(
+        required=False,
+        allow_null=True,
+        help_text=_("Review the safety plan by this date; when it passes the lead is reminded. null clears it."),
+    )
     closure_reason = serializers.CharField(read_only=True, required=False)
     closure_summary = serializers.CharField(read_only=True, required=False)
     person = PersonRefSerializer(read_only=True, required=False)

@@ -37,6 +37,7 @@ from .views.concerns import (
 from .views.emergency import EmergencyAccessEndView, EmergencyAccessListView, EmergencyAccessReviewView
 from .views.entries import EntryDetailView, EntryListView
 from .views.export import CaseExportView
+from .views.history import CaseHistoryView, CasePersonView
 from .views.legal_bases import LegalBasisDetailView, LegalBasisListView
 from .views.referrals import (
     CaseReferralListView,
@@ -80,6 +81,8 @@ urlpatterns = [
     path("cases/", CaseListView.as_view(), name="case_list"),
     path("cases/search/", CaseSearchView.as_view(), name="case_search"),
     path("cases/<uuid:case_id>/", CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<uuid:case_id>/history/", CaseHistoryView.as_view(), name="case_history"),
+    path("cases/<uuid:case_id>/person/", CasePersonView.as_view(), name="case_person"),
     path("cases/<uuid:case_id>/transition/", CaseTransitionView.as_view(), name="case_transition"),
     path("cases/<uuid:case_id>/close/", CaseCloseView.as_view(), name="case_close"),
     path("cases/<uuid:case_id>/reopen/", CaseReopenView.as_view(), name="case_reopen"),

@@ -298,6 +298,12 @@ class CaseEditForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Where the former milieu threatens the person: who does what if a threat arises."),
     )
+    safety_plan_review_on = forms.DateField(
+        label=_("Review the safety plan by"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("When this date has passed, the case lead is reminded, as of a plan review."),
+    )
 
     service_error_fields = {"lead_not_on_team": "lead", "too_long": "safety_plan"}
 
@@ -308,9 +314,46 @@ class CaseEditForm(VersionedForm):
         lead.choices = team_user_choices(team)
         if not with_safety_plan:
             del self.fields["safety_plan"]
+            del self.fields["safety_plan_review_on"]
 
     def clean_threat_clarified_at(self) -> dt.date | None:
         return not_in_future(self.cleaned_data.get("threat_clarified_at"))
+
+    def clean_safety_plan_review_on(self) -> dt.date | None:
+        value: dt.date | None = in_range(self.cleaned_data.get("safety_plan_review_on"))
+        return value
+
+
+class PersonEditForm(VersionedForm):
+    """The identity details of the case's person (issue 14, deliverable 6): the earlier ones are kept."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=200)
+    national_id = forms.CharField(
+        label=_("National identity number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_WIDGET)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+    guardian_name = forms.CharField(
+        label=_("Guardian"), max_length=200, required=False, help_text=_("For a minor: a parent or other guardian.")
+    )
+
+    service_error_fields = {
+        "name_required": "full_name",
+        "invalid_nin": "national_id",
+        "nin_taken": "national_id",
+        "date_out_of_range": "birth_date",
+        "invalid_choice": "gender",
+    }
+
+    def clean_birth_date(self) -> dt.date | None:
+        return not_in_future(self.cleaned_data.get("birth_date"))
+
+    def clean_gender(self) -> str:
+        return self.cleaned_data.get("gender") or Gender.UNKNOWN
 
 
 class PhaseForm(VersionedForm):

@@ -275,6 +275,8 @@ class Case(models.Model):
     )
     threat_clarified_at = models.DateField(_("security threat clarified on"), null=True, blank=True)
     safety_plan = EncryptedTextField(_("safety plan"), blank=True)
+    # When the safety plan is to be reviewed: past it, the lead is reminded (desk/overdue.py), as of a plan review.
+    safety_plan_review_on = models.DateField(_("review the safety plan by"), null=True, blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(_("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True)
@@ -300,6 +302,39 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.phase == Phase.CLOSED
+
+    @property
+    def safety_plan_review_overdue(self) -> bool:
+        """The safety plan's review date has passed on an open case (desk/overdue.py reminds the lead of it)."""
+        due = self.safety_plan_review_on
+        return due is not None and due < timezone.localdate() and not self.is_closed
+
+
+# The header fields whose earlier values a CaseHeaderVersion keeps, in the order the history lists them.
+HEADER_VERSIONED = ("ideologies", "motivation_stage", "threat_clarified_at", "safety_plan", "safety_plan_review_on")
+
+
+class CaseHeaderVersion(models.Model):
+    """One earlier version of a case header, kept when it was edited (issue 14, deliverable 6).
+
+    Written by `cases.services.case_update` in the transaction of the edit: `number` is the case's version that
+    this row preserves, `changed` names the header fields the edit changed (names only), `earlier` holds the
+    values of every versioned field *before* the edit as encrypted JSON — the safety plan is encrypted live and the
+    orientation is special-category data. Who may read the earlier values is the rule for each live field
+    (access/header.py).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="header_versions")
+    number = models.PositiveIntegerField()
+    changed = models.JSONField(default=list)
+    earlier = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="case_header_version_unique")]
 
 
 class PhaseChange(models.Model):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access import policy
 from utvei.access.attachments import attachment_write_decision
+from utvei.access.header import person_edit_decision
 from utvei.access.policy import (
     Act,
     CaseAccess,
@@ -41,14 +44,16 @@ from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
-from utvei.people.services import normalise_nin, person_find_or_create
+from utvei.people.services import normalise_nin, person_find_or_create, person_update
 
 from . import hooks, selectors, workflow
 from .models import (
     HANDOFF_OUTCOMES,
+    HEADER_VERSIONED,
     Attachment,
     AttachmentBlob,
     Case,
+    CaseHeaderVersion,
     ClosureReason,
     Concern,
     ConcernHandoff,
@@ -467,6 +472,26 @@ def _bump(case: Case, **fields: Any) -> None:
     case.refresh_from_db()
 
 
+class _Keep(enum.Enum):
+    KEEP = 0
+
+
+KEEP = _Keep.KEEP  # "leave this field as it is", where None means "clear it"
+
+
+def header_values(case: Case) -> dict[str, Any]:
+    """The versioned header fields as JSON-ready values (dates as ISO text), for a version row and a comparison."""
+    out: dict[str, Any] = {}
+    for field in HEADER_VERSIONED:
+        value = getattr(case, field)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif field == "ideologies":
+            value = sorted(value or [])
+        out[field] = value if value is not None else ""
+    return out
+
+
 def case_update(
     *,
     actor: Membership,
@@ -477,11 +502,19 @@ def case_update(
     motivation_stage: str | None = None,
     threat_clarified_at: dt.date | None = None,
     safety_plan: str | None = None,
+    safety_plan_review_on: dt.date | None | _Keep = KEEP,
 ) -> Case:
-    """Edit header fields. A stale version raises Conflict instead of overwriting."""
+    """Edit header fields. A stale version raises Conflict instead of overwriting.
+
+    The one service that edits the header (the page, the API's PATCH): when a versioned field changes
+    (`HEADER_VERSIONED`), the values before the edit are kept as a `CaseHeaderVersion` in the same transaction —
+    who, in which organisation, when, which fields. `safety_plan_review_on=None` clears the review date; KEEP (the
+    default) leaves it.
+    """
     _require(can(actor, Act.CASE_MANAGE, case))
     with transaction.atomic():
         locked = _lock_case(case, expected_version)
+        before = header_values(locked)
         changes: dict[str, Any] = {}
         if lead is not None and lead.pk != locked.lead_id:
             if not TeamMember.objects.current().filter(case=locked, user=lead).exists():
@@ -498,8 +531,25 @@ def case_update(
         if threat_clarified_at is not None:
             check_date(threat_clarified_at, _("Security threat clarified on"))
             changes["threat_clarified_at"] = threat_clarified_at
+        if safety_plan_review_on is not KEEP:
+            check_date(safety_plan_review_on, _("Review the safety plan by"))
+            changes["safety_plan_review_on"] = safety_plan_review_on
         if safety_plan is not None:
-            locked.safety_plan = _text(safety_plan, _("Safety plan"), required=False)
+            changes["safety_plan"] = _text(safety_plan, _("Safety plan"), required=False)
+        after = {**before, **header_values(_with(locked, changes))}
+        changed = [field for field in HEADER_VERSIONED if after[field] != before[field]]
+        if changed:
+            CaseHeaderVersion.objects.create(
+                case=locked,
+                number=locked.version,
+                changed=changed,
+                earlier=json.dumps(before, sort_keys=True),
+                author=actor.user,
+                author_org=actor.organisation,
+            )
+        if "safety_plan" in changes:
+            # An encrypted field is written through the model (an update() would not encrypt it).
+            locked.safety_plan = changes.pop("safety_plan")
             locked.save(update_fields=["safety_plan"])
         if changes.get("motivation_stage", locked.motivation_stage) != locked.motivation_stage:
             hooks.MOTIVATION_STAGE_CHANGED.send(actor=actor, case=locked, stage=changes["motivation_stage"])
@@ -507,6 +557,25 @@ def case_update(
             _bump(locked, **changes)
             audit_by(actor, Action.CASE_UPDATE, obj=locked, case=locked)
     return locked
+
+
+def _with(case: Case, changes: dict[str, Any]) -> Case:
+    """A copy of the case with these changes applied, unsaved: to compare the header before and after."""
+    copy = Case(**{f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields})
+    for field, value in changes.items():
+        setattr(copy, field, value)
+    return copy
+
+
+def person_edit(*, actor: Membership, case: Case, expected_version: int, **changes: Any) -> Person:
+    """Edit the identity details of the case's person (the page and the API): the principal must manage the case
+    and read who it is (`access.header.person_edit_decision`). `people.services.person_update` keeps the earlier
+    version, rewrites the search index and audits; a stale `expected_version` (the person's) raises Conflict."""
+    ca = policy.case_access(actor, case)
+    if ca is None:
+        raise NotFound(_("Not found."))
+    _require(person_edit_decision(ca))
+    return person_update(actor=actor, person=case.person, expected_version=expected_version, case=case, **changes)
 
 
 def case_transition(

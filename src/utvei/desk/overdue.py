@@ -15,13 +15,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from utvei.access import policy
 from utvei.access.assessments import assessment_decision
 from utvei.access.evaluation import follow_ups_visible
+from utvei.access.header import safety_plan_visible
 from utvei.access.plans import PlanView, plan_view
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership, NotificationKind
@@ -39,7 +40,7 @@ Kind = NotificationKind
 class Overdue:
     """One overdue thing on a case: what it is, which one (public id) and when it was due."""
 
-    kind: str  # NotificationKind.TASK_OVERDUE, REVIEW_OVERDUE or REASSESSMENT_OVERDUE
+    kind: str  # a NotificationKind of REMINDER_KINDS
     case: Case
     ref: uuid.UUID
     due_on: dt.date
@@ -69,6 +70,8 @@ def item_url(kind: str, case_id: uuid.UUID, ref: uuid.UUID) -> str:
         return reverse("assessment_detail", args=[case_id, ref])
     if kind == Kind.FOLLOW_UP_OVERDUE:
         return reverse("follow_up_detail", args=[case_id, ref])
+    if kind == Kind.SAFETY_PLAN_REVIEW_OVERDUE:  # the item is the case itself: its header holds the safety plan
+        return reverse("case_detail", args=[case_id]) + "#safety-plan"
     return reverse("case_detail", args=[case_id]) + f"#task-{ref}"
 
 
@@ -96,6 +99,12 @@ def late_reassessments(today: dt.date) -> QuerySet[Assessment]:
     return Assessment.objects.filter(status=AssessmentStatus.FINAL, reassessment_due__lt=today).exclude(Exists(later))
 
 
+def late_safety_plans(today: dt.date) -> QuerySet[Case]:
+    """Open cases whose safety plan's review date has passed (the item is the case: `case_id` is its own pk)."""
+    late = Case.objects.filter(safety_plan_review_on__lt=today).exclude(phase=Phase.CLOSED)
+    return late.annotate(case_id=F("pk"))
+
+
 def late_follow_ups(today: dt.date) -> QuerySet[FollowUp]:
     """Follow-ups past their date and not recorded — on open and closed cases alike: a closed case is followed up."""
     return FollowUp.objects.filter(status=FollowUpStatus.PENDING, due_on__lt=today)
@@ -120,6 +129,7 @@ def led_cases_with_something_late(today: dt.date) -> QuerySet[Case]:
         Q(Exists(late_tasks(today).filter(case_id=OuterRef("pk"))))
         | Q(Exists(late_reviews(today).filter(case_id=OuterRef("pk"))))
         | Q(Exists(late_reassessments(today).filter(case_id=OuterRef("pk"))))
+        | Q(safety_plan_review_on__lt=today)
     )
     return Case.objects.filter(lead__isnull=False).exclude(phase=Phase.CLOSED).filter(late)
 
@@ -144,6 +154,7 @@ class _Scope:
     full: bool  # reads the case as coordinators and caseworkers do (reviews, assessments, follow-ups)
     led: Q  # on an item: its case is one the principal leads and may see, and open
     follow_led: Q  # on a follow-up: its case is one the principal may see (owned follow-ups, closed cases too)
+    led_cases: Q  # `led` on the case itself (the safety plan's review date is a field of the case)
 
 
 def _scope(m: Membership, cases: list[int] | None = None) -> _Scope | None:
@@ -151,13 +162,20 @@ def _scope(m: Membership, cases: list[int] | None = None) -> _Scope | None:
     if visible is None:
         return None
     mine = Q(case__lead_id=m.user_id) & ~Q(case__phase=Phase.CLOSED)
+    mine_cases = Q(lead_id=m.user_id) & ~Q(phase=Phase.CLOSED)
+    full = policy.reads_in_full(m)
     if cases is not None:  # the cases were found through `visible` and `case_accesses` asks again for each
-        return _Scope(m, policy.reads_in_full(m), mine & Q(case_id__in=cases), visible & Q(case_id__in=cases))
+        return _Scope(
+            m, full, mine & Q(case_id__in=cases), visible & Q(case_id__in=cases), mine_cases & Q(pk__in=cases)
+        )
     led = visible & mine
+    led_cases = mine_cases & (policy.visible_q(m) or Q(pk__in=[]))
     few = list(Case.objects.filter(lead_id=m.user_id).order_by().values_list("pk", flat=True)[: FEW_CASES + 1])
     if len(few) <= FEW_CASES:  # look items up by case: the cost follows the cases the principal leads
-        led = Q(case_id__in=list(policy.visible_cases(m).filter(pk__in=few).values_list("pk", flat=True))) & mine
-    return _Scope(m, policy.reads_in_full(m), led, visible)
+        ids = list(policy.visible_cases(m).filter(pk__in=few).values_list("pk", flat=True))
+        led = Q(case_id__in=ids) & mine
+        led_cases = Q(pk__in=ids) & mine_cases
+    return _Scope(m, full, led, visible, led_cases)
 
 
 def _sources(scope: _Scope, today: dt.date) -> dict[str, tuple[QuerySet[Any], str]]:
@@ -175,6 +193,7 @@ def _sources(scope: _Scope, today: dt.date) -> dict[str, tuple[QuerySet[Any], st
             late_follow_ups(today).filter(follow_up_owner_q(m.user_id)).filter(scope.follow_led),
             "due_on",
         ),
+        Kind.SAFETY_PLAN_REVIEW_OVERDUE: (late_safety_plans(today).filter(scope.led_cases), "safety_plan_review_on"),
     }
 
 
@@ -198,14 +217,16 @@ def overdue_for(
     plans: list[Plan] = []
     assessments: list[Assessment] = []
     follow_ups: list[FollowUp] = []
+    safety_plans: list[Case] = []
     if scope.full:
         plans = list(sources[Kind.REVIEW_OVERDUE][0].only(*_ITEM_FIELDS, "review_due"))
         assessments = list(sources[Kind.REASSESSMENT_OVERDUE][0].only(*_ITEM_FIELDS, "reassessment_due"))
         follow_ups = list(sources[Kind.FOLLOW_UP_OVERDUE][0].only("pk", "public_id", "case_id", "due_on"))
-    if not (tasks or plans or assessments or follow_ups):
+        safety_plans = list(sources[Kind.SAFETY_PLAN_REVIEW_OVERDUE][0].only("pk", "safety_plan_review_on"))
+    if not (tasks or plans or assessments or follow_ups or safety_plans):
         return []
     wanted = {t.case_id for t in tasks} | {p.case_id for p in plans} | {a.case_id for a in assessments}
-    wanted |= {f.case_id for f in follow_ups}
+    wanted |= {f.case_id for f in follow_ups} | {c.pk for c in safety_plans}
     access = policy.case_accesses(m, Case.objects.filter(pk__in=wanted).only(*_CASE_FIELDS))
     items: list[Overdue] = []
     for task in tasks:
@@ -225,6 +246,13 @@ def overdue_for(
         ca = access.get(follow_up.case_id)
         if ca is not None and follow_ups_visible(ca):
             items.append(Overdue(Kind.FOLLOW_UP_OVERDUE, ca.case, follow_up.public_id, follow_up.due_on))
+    for late in safety_plans:
+        ca = access.get(late.pk)
+        # The review date is part of the safety plan: reminded only to a lead who reads it (access/header.py).
+        if ca is not None and late.safety_plan_review_on is not None and safety_plan_visible(ca):
+            items.append(
+                Overdue(Kind.SAFETY_PLAN_REVIEW_OVERDUE, ca.case, ca.case.public_id, late.safety_plan_review_on)
+            )
     items.sort(key=_order)
     if audit and items:
         audit_by(m, Action.CASE_LIST, reason="overdue")

@@ -1,4 +1,5 @@
-"""Reminders: each overdue task, plan review and reassessment tells the case lead once — in Utvei and by e-mail.
+"""Reminders: each overdue task, plan review, reassessment and safety plan review tells the case lead once — in
+Utvei and by e-mail.
 
 `reminders_run` is one pass (the `utvei reminders` command, and the worker that `utvei serve` starts). It asks
 `overdue.overdue_for` for every current membership of every lead of an open case with something overdue, so a
@@ -48,6 +49,7 @@ AUDIT_OBJECT_TYPE = {
     NotificationKind.REVIEW_OVERDUE: "plan",
     NotificationKind.REASSESSMENT_OVERDUE: "assessment",
     NotificationKind.FOLLOW_UP_OVERDUE: "followup",
+    NotificationKind.SAFETY_PLAN_REVIEW_OVERDUE: "case",
 }
 
 
@@ -159,12 +161,14 @@ SUBJECTS = {
     NotificationKind.REVIEW_OVERDUE: lambda: _("Utvei: you have an overdue plan review"),
     NotificationKind.REASSESSMENT_OVERDUE: lambda: _("Utvei: you have an overdue reassessment"),
     NotificationKind.FOLLOW_UP_OVERDUE: lambda: _("Utvei: you have an overdue follow-up"),
+    NotificationKind.SAFETY_PLAN_REVIEW_OVERDUE: lambda: _("Utvei: you have an overdue safety plan review"),
 }
 LINES = {
     NotificationKind.TASK_OVERDUE: lambda: _("You have an overdue task in Utvei."),
     NotificationKind.REVIEW_OVERDUE: lambda: _("You have an overdue plan review in Utvei."),
     NotificationKind.REASSESSMENT_OVERDUE: lambda: _("You have an overdue reassessment in Utvei."),
     NotificationKind.FOLLOW_UP_OVERDUE: lambda: _("You have an overdue follow-up in Utvei."),
+    NotificationKind.SAFETY_PLAN_REVIEW_OVERDUE: lambda: _("You have an overdue safety plan review in Utvei."),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,7 @@ class Person(models.Model):
     protected_identity = models.BooleanField(_("protected identity"), default=False)
     guardian_name = EncryptedTextField(_("guardian"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)  # optimistic locking of identity edits (PersonVersion)
 
     def __str__(self) -> str:
         return self.reference
@@ -80,3 +82,25 @@ def age_band_for(birth_date: object) -> str:
     if age < 35:
         return AgeBand.AGE_25_34
     return AgeBand.AGE_35_PLUS
+
+
+class PersonVersion(models.Model):
+    """One earlier version of a person's identity details, kept when they were edited (issue 14, deliverable 6).
+
+    Written by `people.services.person_update` in the transaction of the edit: `number` is the person's version
+    that this row preserves, `changed` names the fields the edit changed (names only, in clear), and `earlier`
+    holds the values of every identity field *before* the edit as encrypted JSON — encrypted as the live identity
+    is. Who may read the earlier values is the rule for the live identity (access/header.py).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    changed = models.JSONField(default=list)
+    earlier = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_org = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["person", "number"], name="person_version_unique")]

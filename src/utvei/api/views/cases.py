@@ -31,7 +31,15 @@ from ..serializers import (
 )
 from .base import ApiView, conflict
 
-HEADER_FIELDS = ("lead", "ideologies", "motivation_stage", "threat_clarified_at", "safety_plan", "track")
+HEADER_FIELDS = (
+    "lead",
+    "ideologies",
+    "motivation_stage",
+    "threat_clarified_at",
+    "safety_plan",
+    "safety_plan_review_on",
+    "track",
+)
 
 
 def render_case(ca: CaseAccess, case: Case | None = None) -> dict[str, Any]:
@@ -121,8 +129,9 @@ class CaseDetailView(ApiView):
         summary="Edit the case header",
         description=(
             "Coordinators. Send `version` (required) with the fields to change: lead, ideologies, "
-            "motivation_stage, threat_clarified_at, safety_plan, track. A stale version gives 409 with the "
-            "saved header in «current»."
+            "motivation_stage, threat_clarified_at, safety_plan, safety_plan_review_on (null clears it), track. "
+            "A stale version gives 409 with the saved header in «current». The earlier values are kept: "
+            "GET cases/{id}/history/."
         ),
         request=CaseSerializer,
         responses={200: CaseSerializer, **errors(400, 401, 403, 404, 409)},

@@ -26,6 +26,7 @@ from .concerns import (
 )
 from .entries import entry_attachment_add, entry_detail, entry_edit, entry_new
 from .export import case_export
+from .history import case_history, person_edit
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "case_detail",
     "case_edit",
     "case_export",
+    "case_history",
+    "person_edit",
     "case_list",
     "case_parallel_ask",
     "parallel_handled",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from utvei.access import policy
 from utvei.access.explain import explain_items
+from utvei.access.header import history_decision, person_edit_decision
 from utvei.access.policy import Act, CaseAccess, Relation
 from utvei.accounts.models import Membership, Organisation
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
@@ -166,6 +167,8 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "task_rows": task_rows(ca, selectors.case_tasks(ca)),
         "history": selectors.phase_history(ca),
         "can_manage": bool(can_manage),
+        "can_history": bool(history_decision(ca)),
+        "can_edit_person": bool(can_manage) and bool(person_edit_decision(ca)),
         "can_team": bool(can_team),
         "can_task": bool(can_task),
         "can_entry": bool(can_entry),
@@ -334,6 +337,7 @@ def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse
                 motivation_stage=d["motivation_stage"],
                 threat_clarified_at=d["threat_clarified_at"],
                 safety_plan=d["safety_plan"] if with_safety_plan else None,
+                safety_plan_review_on=d["safety_plan_review_on"] if with_safety_plan else services.KEEP,
             ),
         )
         if failed is None:
@@ -348,6 +352,7 @@ def case_edit(request: HttpRequest, m: Membership, case_id: Any) -> HttpResponse
                 "motivation_stage": case.motivation_stage,
                 "threat_clarified_at": case.threat_clarified_at,
                 "safety_plan": case.safety_plan if with_safety_plan else "",
+                "safety_plan_review_on": case.safety_plan_review_on if with_safety_plan else None,
                 "version": case.version,
             },
             team=team,
