@@ -18,7 +18,6 @@ class Action(models.TextChoices):
     SSO_LINK = "auth.sso_link", _("Single sign-on linked to the account")
     SSO_REFUSED = "auth.sso_refused", _("Single sign-on refused")
     IDP_ADD = "idp.add", _("Identity provider added")
-    IDP_CHANGE = "idp.change", _("Identity provider changed")
     IDP_REMOVE = "idp.remove", _("Identity provider removed")
     MEMBERSHIP_SWITCH = "membership.switch", _("Switched organisation")
     MEMBERSHIP_CREATE = "membership.create", _("Membership created")
