@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/utvei
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run demo test lint types test-sqlite test-pg test-browser system clean bench
+.PHONY: install run demo test lint types test-sqlite test-pg test-browser system oidc clean bench
 
 $(STAMP):
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,15 @@ run: install
 system:
 	bash scripts/ensure-system.sh
 
+# The OpenID Connect provider the single sign-on browser tests start (tests/oidc: panva's oidc-provider, pinned in
+# package-lock.json), installed from the npm registry once per lock file.
+OIDC_STAMP := tests/oidc/node_modules/.installed-$(shell sha1sum tests/oidc/package-lock.json | cut -c1-12)
+$(OIDC_STAMP): tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(OIDC_STAMP)
+
+oidc: $(OIDC_STAMP)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -41,7 +50,7 @@ test-sqlite: install
 test-pg: install system
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
-test-browser: install system
+test-browser: install system oidc
 	$(BIN)/pytest -m browser -n 2 -p no:cacheprovider
 
 test: install system lint types test-sqlite test-pg test-browser

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -181,6 +183,16 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or DEMO
 MFA_TOTP_ISSUER = "Utvei"
+# Single sign-on with OpenID Connect (docs/administration.md, "Single sign-on"): each organisation's identity
+# provider is an accounts.IdentityProvider row (`utvei idp add`), which the adapter gives allauth as its app. A
+# provider login is accepted only for a user the organisation has invited (a current membership): never a sign-up.
+SOCIALACCOUNT_ADAPTER = "utvei.accounts.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching by e-mail is ours (accounts/sso.py), within one organisation
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False  # the provider's tokens are used once, at login, and not kept
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the flow starts with a POST (the login page's buttons), never a link
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

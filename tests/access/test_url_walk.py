@@ -121,6 +121,17 @@ PUBLIC = {
     "accounts/password/reset/done/",
     "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
     "accounts/password/reset/key/done/",
+    # Single sign-on (docs/administration.md): starting a provider's sign-in and its callback (404 for a provider
+    # that does not exist: the walk's world has none), allauth's pages about a cancelled or failed provider login,
+    # and its old addresses, which only redirect to the new ones.
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/",
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/",
+    "accounts/3rdparty/login/cancelled/",
+    "accounts/3rdparty/login/error/",
+    "accounts/social/login/cancelled/",
+    "accounts/social/login/error/",
+    "accounts/social/signup/",
+    "accounts/social/connections/",
     "api/v1/auth/token",  # token login (POST), and the same with a slash
     "api/v1/auth/token/",
     "api/v1/schema/",  # the OpenAPI schema and its documentation page
@@ -608,6 +619,7 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         "reset_uid": [Arg("zz", "zz", None, "reset uid")],
         "reset_key": [Arg("walk-no-such-key", "walk-no-such-key", None, "reset key")],
         "path": [Arg("walk/nowhere/", "walk/nowhere/", None, "unknown path")],
+        "provider_id": [Arg("walk-no-such-idp", "walk-no-such-idp", None, "identity provider")],
     }
 
 

@@ -49,7 +49,7 @@ def test_api_answers(world, path) -> None:
     _headers_hold(world.api("kari").get(path))
 
 
-def test_pages_before_login_and_the_api_docs() -> None:
+def test_pages_before_login_and_the_api_docs(db) -> None:  # the login page reads its single sign-on providers
     client = Client()
     for path in ("/accounts/login/", "/api/v1/docs/", "/healthz"):
         _headers_hold(client.get(path))
@@ -62,7 +62,7 @@ def test_the_swagger_page_has_no_inline_script_or_style() -> None:
     assert html.count("<script") == html.count("<script src=")
 
 
-def test_hsts_when_the_secure_switch_is_on(settings) -> None:
+def test_hsts_when_the_secure_switch_is_on(db, settings) -> None:
     """settings.py sets SECURE_HSTS_SECONDS from UTVEI_SECURE_COOKIES; off (the test settings) means no HSTS."""
     assert "Strict-Transport-Security" not in Client().get("/accounts/login/", secure=True)
     settings.SECURE_HSTS_SECONDS = 31_536_000

@@ -9,9 +9,12 @@ grow (5 in 5 minutes, 10 in an hour, 20 in a day): growing waits. A refused atte
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.internal.ratelimit import get_ip
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -21,6 +24,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 
 from .models import User
+from .stages import ALLAUTH_MFA_STAGE, MFA_STAGE
 
 
 def attempted_user_id(credentials: dict[str, Any]) -> str:
@@ -31,6 +35,16 @@ def attempted_user_id(credentials: dict[str, Any]) -> str:
         return ""
     pk = User.objects.filter(username__iexact=username).values_list("pk", flat=True).first()
     return str(pk) if pk is not None else ""
+
+
+def just_signed_in_by_provider(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    at = [r.get("at") for r in records if isinstance(r, dict) and r.get("method") == "socialaccount"]
+    last = at[-1] if at else None
+    return isinstance(last, int | float) and time.time() - last < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,6 +64,21 @@ class AccountAdapter(DefaultAccountAdapter):
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """The "key" the login_failed limits count by: this address and this username, together."""
         return f"{get_ip(request)}:{super()._get_login_attempts_cache_key(request, **credentials)}"
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with its MFA stage replaced by ours, which knows single sign-on (accounts/stages.py)."""
+        return [MFA_STAGE if path == ALLAUTH_MFA_STAGE else path for path in super().get_login_stages()]
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A sign-in through the organisation's identity provider counts as a recent authentication for allauth's
+        reauthentication timeout (5 minutes), as a reauthentication with the password does: the provider has just
+        confirmed who the user is. Without it a user who has no usable password and no authenticator yet would be
+        refused outright the set-up of Utvei's authenticator that they must do first (accounts/middleware.py).
+        After the timeout allauth asks for the authenticator's code, or the password where there is one."""
+        request = getattr(self, "request", None)
+        if request is not None and just_signed_in_by_provider(request):
+            return False
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:

@@ -142,8 +142,12 @@ def user_has_mfa(user: object) -> bool:
     return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
 
 
+SSO_MFA = "utvei_sso_mfa"  # set at a single sign-on whose identity provider asserted MFA (accounts/signals.py)
+
+
 class RequireMfaMiddleware:
-    """Users whose role can read case content must set up MFA before anything else (not in demo mode)."""
+    """Users whose role can read case content must set up MFA before anything else (not in demo mode), unless the
+    session's login was multi-factor at the organisation's identity provider (single sign-on, accounts/sso.py)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -155,6 +159,7 @@ class RequireMfaMiddleware:
             and not settings.DEMO
             and mfa_required(m.role)
             and not request.path.startswith(EXEMPT_PREFIXES)
+            and request.session.get(SSO_MFA) is not True
             and not user_has_mfa(request.user)
         ):
             return redirect("mfa_activate_totp")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from utvei.core.crypto import EncryptedTextField
 
 from .roles import Role
 
@@ -100,6 +104,59 @@ class Membership(models.Model):
     def is_current(self) -> bool:
         now = timezone.now()
         return self.is_active and self.valid_from <= now and (self.valid_until is None or self.valid_until > now)
+
+
+def _no_values() -> list[str]:
+    return []
+
+
+def _mfa_amr_default() -> list[str]:
+    return ["mfa", "mca"]
+
+
+class IdentityProvider(models.Model):
+    """An organisation's own OpenID Connect identity provider (ID-porten, Entra ID, Feide, ...): its users sign in
+    through it (single sign-on, accounts/sso.py; `utvei idp`). The provider only authenticates: who may use Utvei,
+    and in which role, is the organisation's membership, made by invitation.
+
+    The client secret is stored encrypted with the keyring (`secret`), or read from the environment variable named by
+    `secret_env` (then nothing secret is in the database at all)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="identity_providers")
+    provider_id = models.SlugField(max_length=60, unique=True)  # in the provider's URLs: /accounts/oidc/<id>/...
+    name = models.CharField(_("name"), max_length=100)  # shown on the login page: "Sign in with <name>"
+    server_url = models.URLField(max_length=300)  # the issuer; its /.well-known/openid-configuration is read
+    # Where the provider's authorization endpoint is (from its discovery document, at `utvei idp add`), when it is
+    # not at the issuer's origin: the login page's forms may go there (its Content-Security-Policy form-action).
+    authorization_origin = models.CharField(max_length=300, blank=True, default="")
+    client_id = models.CharField(max_length=300)
+    secret = EncryptedTextField(blank=True, default="")
+    secret_env = models.CharField(max_length=100, blank=True, default="")
+    # Which `acr` values of the ID token mean multi-factor (e.g. ID-porten's idporten-loa-substantial/high), and
+    # which `amr` values do by themselves (RFC 8176; two different kinds of factor always do: accounts/sso.py).
+    mfa_acr = models.JSONField(default=_no_values, blank=True)
+    mfa_amr = models.JSONField(default=_mfa_amr_default, blank=True)
+    # Accept the provider's e-mail without `email_verified` (an organisation's own directory, e.g. Entra ID, which
+    # does not send the claim). Off by default: an unverified e-mail matches nobody.
+    trust_email = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def origins(self) -> list[str]:
+        """The origins a sign-in through this provider starts at: the issuer's, and its authorization endpoint's."""
+        return sorted({o for o in (url_origin(self.server_url), self.authorization_origin) if o})
+
+
+def url_origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
 class NotificationKind(models.TextChoices):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
+import requests
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,7 +23,7 @@ from utvei.audit.models import Action
 from utvei.audit.services import audit_record
 from utvei.core.errors import Forbidden, NotFound, UtveiError
 
-from .models import Invitation, InvitationState, Membership, Organisation, OrgKind, User
+from .models import IdentityProvider, Invitation, InvitationState, Membership, Organisation, OrgKind, User, url_origin
 from .roles import Role
 
 
@@ -171,6 +174,12 @@ def invitation_by_token(raw: str) -> Invitation | None:
     )
 
 
+def taken_up(user: User) -> bool:
+    """Has the user taken up their account: a password of their own, or an accepted invitation (by password or
+    through their organisation's identity provider)?"""
+    return user.has_usable_password() or Invitation.objects.filter(user=user, accepted_at__isnull=False).exists()
+
+
 def invitation_open(user: User) -> Invitation | None:
     """The user's invitation that may still be accepted, if any (single sign-on marks it accepted)."""
     found = Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True)
@@ -235,3 +244,95 @@ def invitation_accept(invitation: Invitation, *, password: str | None = None, vi
             reason=via,
         )
     return current
+
+
+# ---- Single sign-on (docs/administration.md, "Single sign-on") -------------------------------------------------
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def idp_add(
+    *,
+    org_slug: str,
+    provider_id: str,
+    name: str,
+    server_url: str,
+    client_id: str,
+    secret: str = "",
+    secret_env: str = "",
+    mfa_acr: list[str] | None = None,
+    mfa_amr: list[str] | None = None,
+    trust_email: bool = False,
+) -> IdentityProvider:
+    """Configure an organisation's OpenID Connect provider (a server administrator's `utvei idp add`). The client
+    secret is either given (stored encrypted) or named as an environment variable (`secret_env`, read at login)."""
+    org = Organisation.objects.filter(slug=org_slug).first()
+    if org is None:
+        raise NotFound(_("No organisation with that slug."))
+    if slugify(provider_id) != provider_id or not provider_id:
+        raise UtveiError(_("The provider id may hold only lower-case letters, digits and hyphens."))
+    try:
+        URLValidator(schemes=["https", "http"])(server_url)
+    except ValidationError as exc:
+        raise UtveiError(_("Give the issuer as an https:// address."), code="invalid_issuer") from exc
+    if not client_id.strip() or not name.strip():
+        raise UtveiError(_("Give the provider's name and client id."))
+    if bool(secret) == bool(secret_env):
+        raise UtveiError(_("Give the client secret, or the name of the environment variable that holds it."))
+    if secret_env and not ENV_NAME.match(secret_env):
+        raise UtveiError(_("An environment variable's name holds capital letters, digits and underscores."))
+    with transaction.atomic():
+        if IdentityProvider.objects.filter(provider_id=provider_id).exists():
+            raise UtveiError(_("An identity provider with that id exists."), code="exists")
+        idp = IdentityProvider.objects.create(
+            organisation=org,
+            provider_id=provider_id,
+            name=name.strip(),
+            server_url=server_url.rstrip("/"),
+            authorization_origin=authorization_origin(server_url.rstrip("/")),
+            client_id=client_id.strip(),
+            secret=secret,
+            secret_env=secret_env,
+            mfa_acr=sorted(set(mfa_acr or [])),
+            mfa_amr=sorted(set(mfa_amr)) if mfa_amr is not None else ["mca", "mfa"],
+            trust_email=trust_email,
+        )
+        audit_record(action=Action.IDP_ADD, organisation=org, obj=idp, object_id=idp.provider_id)
+    return idp
+
+
+def authorization_origin(issuer: str) -> str:
+    """The origin of the provider's authorization endpoint, from its discovery document; "" when it cannot be read
+    now (then the login page lets its forms go to the issuer's origin only: `utvei idp list` shows it)."""
+    try:
+        response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5)
+        response.raise_for_status()
+        endpoint = response.json().get("authorization_endpoint", "")
+    except (requests.RequestException, ValueError, AttributeError):
+        return ""
+    return url_origin(endpoint) if isinstance(endpoint, str) else ""
+
+
+def idp_remove(*, provider_id: str) -> None:
+    """Remove an identity provider: its users sign in no more through it (their links to it go too; their
+    accounts and memberships stay)."""
+    idp = IdentityProvider.objects.filter(provider_id=provider_id).select_related("organisation").first()
+    if idp is None:
+        raise NotFound(_("No identity provider with that id."))
+    with transaction.atomic():
+        SocialAccount.objects.filter(provider=idp.provider_id).delete()
+        audit_record(action=Action.IDP_REMOVE, organisation=idp.organisation, obj=idp, object_id=idp.provider_id)
+        idp.delete()
+
+
+def sso_linked(user: User, organisation: Organisation) -> None:
+    """The user signed in through the organisation's identity provider for the first time: their account is now
+    linked to it. Audited (`auth.sso_link`). An invitation to the organisation that is still open becomes accepted
+    here (`invitation.accept` with the reason `sso`): the invited person took up their account through the provider,
+    and the invitation's link no longer works."""
+    audit_record(
+        action=Action.SSO_LINK, actor=user, organisation=organisation, object_type="user", object_id=str(user.pk)
+    )
+    invitation = invitation_open(user)
+    if invitation is not None and invitation.membership.organisation_id == organisation.pk:
+        invitation_accept(invitation, via="sso")

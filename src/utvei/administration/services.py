@@ -21,7 +21,7 @@ from utvei.access import administration as rules
 from utvei.access.policy import Decision
 from utvei.accounts.models import Invitation, Membership, NotificationKind, User
 from utvei.accounts.notifications import invitation_email, notify
-from utvei.accounts.services import credentials_end, invitation_issue
+from utvei.accounts.services import credentials_end, invitation_issue, taken_up
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.cases.models import Case, Task, TaskStatus, TeamMember
@@ -146,10 +146,7 @@ def invitation_resend(*, actor: Membership, membership: Membership) -> Invited:
     """A new link for a member who has not accepted yet; every earlier link stops working."""
     _require(rules.member_change_decision(actor, membership))
     with transaction.atomic():
-        if (
-            membership.user.has_usable_password()
-            or Invitation.objects.filter(user=membership.user, accepted_at__isnull=False).exists()
-        ):
+        if taken_up(membership.user):
             raise Conflict(_("This user has already taken up their account. There is nothing to send."))
         invited = _issue(actor, membership, Action.INVITATION_RESEND)
     return _send(invited)

@@ -32,21 +32,28 @@ class RequestIdMiddleware:
 
 
 # The pages load scripts, styles, fonts and images from this server only; nothing inline (htmx is told not to add
-# its indicator style, base.html); no framing, no plugins, forms post here only.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
+# its indicator style, base.html); no framing, no plugins, forms post here only. The one exception: a page that
+# shows single sign-on buttons (the login page) sets `request.csp_form_action` to the identity providers' origins,
+# where its sign-in forms are redirected to (accounts/templatetags/sso.py).
+def content_security_policy(form_action: list[str] | tuple[str, ...] = ()) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(["form-action 'self'", *form_action]),
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+SOURCE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
 # Powerful browser features no page uses. WebAuthn (publickey-credentials-*) stays allowed: security keys for MFA.
 # Only features the browsers know: an unknown one (Chromium does not know `bluetooth`) is a console error on every page.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
@@ -63,7 +70,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            extra = [o for o in getattr(request, "csp_form_action", ()) if isinstance(o, str) and SOURCE.match(o)]
+            response["Content-Security-Policy"] = content_security_policy(extra) if extra else CONTENT_SECURITY_POLICY
         response["Permissions-Policy"] = PERMISSIONS_POLICY
         response["Cache-Control"] = "no-store"
         return response
