@@ -223,6 +223,15 @@ class TriageSerializer(serializers.Serializer):
         default=None,
         help_text=_("With «police_pst» or «ordinary_services»: to whom, on which basis and when it was passed on."),
     )
+    protected_identity = serializers.ChoiceField(
+        choices=[("unknown", _("Not known")), ("no", _("No")), ("yes", _("Yes"))],
+        default="unknown",
+        help_text=_(
+            "With «open_case»: does the person have a protected identity? «yes» sets it at opening (with "
+            "protected_reason): only the case lead and the team members they name then read who the person is."
+        ),
+    )
+    protected_reason = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class TakeSerializer(serializers.Serializer):

@@ -176,6 +176,8 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
                     municipality=d["municipality"],
                     question=d["question"],
                     handoff=handoff,
+                    protected_identity=d["protected_identity"] or "unknown",
+                    protected_reason=d["protected_reason"],
                 )
             except UtveiError as exc:
                 form.add_service_error(exc)
