@@ -440,22 +440,28 @@ def is_protected(case: Case) -> bool:
     return Person.objects.filter(pk=case.person_id, protected_identity=True).exists()
 
 
-def _protected_cases(cases: list[Case]) -> set[int]:
-    """The cases among these whose person has a protected identity: no query when the persons are loaded."""
-    loaded = [c for c in cases if Case.person.is_cached(c)]
-    out = {c.pk for c in loaded if c.person.protected_identity}
-    rest = [c.pk for c in cases if not Case.person.is_cached(c)]
+def _protected_cases(cases: list[Case]) -> dict[int, Any]:
+    """The cases among these whose person has a protected identity, with their lead's id: no query when the persons
+    and the leads are loaded with the cases, else one."""
+    out: dict[int, Any] = {}
+    rest = []
+    for c in cases:
+        if Case.person.is_cached(c) and "lead_id" not in c.get_deferred_fields():
+            if c.person.protected_identity:
+                out[c.pk] = c.lead_id
+        else:
+            rest.append(c.pk)
     if rest:
-        out |= set(
-            Case.objects.filter(pk__in=rest, person__protected_identity=True).values_list("pk", flat=True).order_by()
-        )
+        found = Case.objects.filter(pk__in=rest, person__protected_identity=True).values_list("pk", "lead_id")
+        out.update(found.order_by())
     return out
 
 
-def is_identity_lead(ca: CaseAccess) -> bool:
-    """Is the principal the case lead, working on the case (a full relation)? The lead always reads a protected
-    identity: they must work with the person."""
-    return ca.case.lead_id == ca.membership.user_id and ca.relation in FULL_RELATIONS
+def is_identity_lead(ca: CaseAccess, lead_id: Any = None) -> bool:
+    """Is the principal the case lead (`lead_id`, else the case's), working on the case (a full relation)? The lead
+    always reads a protected identity: they must work with the person."""
+    lead = ca.case.lead_id if lead_id is None else lead_id
+    return lead == ca.membership.user_id and ca.relation in FULL_RELATIONS
 
 
 def identity_shielded(ca: CaseAccess) -> bool:
@@ -511,7 +517,7 @@ def _identity_readable(m: Membership | None, cases: Iterable[Case]) -> tuple[set
     )
     readable = {pk for pk, ca in accesses.items() if "person" in _header_scope(ca)}
     protected = _protected_cases([accesses[pk].case for pk in readable])
-    shielded = {pk for pk in protected if not is_identity_lead(accesses[pk])}
+    shielded = {pk for pk, lead in protected.items() if not is_identity_lead(accesses[pk], lead or 0)}
     members = {accesses[pk].records.get("team_member"): pk for pk in shielded}
     members.pop(None, None)
     if members:
@@ -519,7 +525,7 @@ def _identity_readable(m: Membership | None, cases: Iterable[Case]) -> tuple[set
         shielded -= {members[x] for x in named.values_list("member_id", flat=True)}
     for pk in readable:
         accesses[pk]._shielded = pk in shielded
-    return readable - shielded, protected - shielded
+    return readable - shielded, set(protected) - shielded
 
 
 # ---- Items (entries, tasks) ----------------------------------------------------------------------------
