@@ -85,6 +85,7 @@ def test_every_surface_follows_the_table_under_a_protected_identity(world, clien
     assert (NAME in html) is reads, viewer
     assert "badge-warning protected-identity" in html  # everyone on the case is told why they see the reference only
     assert ("person" in header.json()) is reads and (NAME in header.content.decode()) is reads, viewer
+    assert header.json()["protected_identity"] is True
 
     # Lists: references only, for everyone (the lead and the named readers too).
     for url in ("/cases/", "/"):
@@ -129,7 +130,7 @@ def test_without_protection_the_same_viewers_read_the_name(world, client_for, sc
     html = client.get(f"/cases/{sc.case.public_id}/").content.decode()
     assert (NAME in html) is reads_identity(viewer, protected=False)
     header = world.api(viewer).get(f"{API}/cases/{sc.case.public_id}/").json()
-    assert header["person"]["name"] == NAME
+    assert header["person"]["name"] == NAME and header["protected_identity"] is False
     if viewer != EMERGENCY_VIEWER:
         assert NAME in client.get("/cases/", {"ref": sc.case.reference}).content.decode()
         assert str(sc.case.public_id) in client.post("/cases/", {"q": NAME}).content.decode()

@@ -166,6 +166,9 @@ def test_triage_asks_and_sets_it_at_opening(world, browse):
     assert case.person.protected_identity
     assert ProtectionChange.objects.get(case=case).reason == REASON
     assert AuditEvent.objects.filter(action=Action.IDENTITY_PROTECT, case_id=str(case.public_id)).exists()
+    # The concern's intake page is no way round it: the other coordinators no longer see who it was about.
+    assert NAME in client.get(f"/intake/{concern.public_id}/").content.decode()
+    assert NAME not in browse("kjell").get(f"/intake/{concern.public_id}/").content.decode()
 
 
 @pytest.mark.parametrize("answer", ["no", "unknown"])
@@ -190,6 +193,9 @@ def test_the_apis_triage_sets_it_too(world):
     ok = send(world.api("kari"), "post", url, {**body, "protected_reason": REASON})
     assert ok.status_code == 200, ok.content
     assert Case.objects.get().person.protected_identity
+    assert ok.json()["subject_name"] == NAME  # the lead reads it
+    other = world.api("kjell").get(f"/api/v1/concerns/{concern.public_id}/").json()
+    assert other["subject_name"] == "" and NAME not in str(other)
 
 
 # ---- Emergency access -----------------------------------------------------------------------------------

@@ -479,6 +479,17 @@ def identity_shielded(ca: CaseAccess) -> bool:
     return ca._shielded
 
 
+def concern_identity_visible(m: Membership | None, concern: Concern) -> bool:
+    """May the principal see who a concern is about on its intake page (name, identity number, birth date)? Yes,
+    until the case it opened has a protected identity: then only where they read that identity (the lead and the
+    named readers) — the intake page must not be a way round it."""
+    if concern.case_id is None:
+        return True
+    case = concern.case
+    assert case is not None
+    return not is_protected(case) or case.pk in identity_readable(m, [case])
+
+
 def protection_decision(ca: CaseAccess) -> Decision:
     """May the principal set or lift the protected identity on this case, and name who reads it? The case lead and
     the owning organisation's coordinators, with a full relation, on an open case. (A coordinator who sets it does

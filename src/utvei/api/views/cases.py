@@ -39,7 +39,7 @@ def render_case(ca: CaseAccess, case: Case | None = None, *, scope: frozenset[st
     if case is not None:
         ca = dataclasses.replace(ca, case=case)
     scope = policy.header_scope(ca) if scope is None else scope
-    context = {"scope": scope, "phase_history": selectors.phase_history(ca)}
+    context = {"scope": scope, "phase_history": selectors.phase_history(ca), "protected": policy.is_protected(ca.case)}
     return CaseSerializer(ca.case, context=context).data
 
 
