@@ -149,9 +149,8 @@ class ProtectionState:
 def protection_state(ca: CaseAccess) -> ProtectionState:
     """For those who may manage the protection (`policy.protection_decision`): the caller checks."""
     case = ca.case
-    history = list(
-        ProtectionChange.objects.filter(case__person_id=case.person_id).select_related("changed_by", "changed_by_org")
-    )
+    # This case's changes only: the person's other cases may belong to other organisations, and so do their reasons.
+    history = list(ProtectionChange.objects.filter(case=case).select_related("changed_by", "changed_by_org"))
     readers = list(
         IdentityReader.objects.filter(case=case).select_related(
             "member__user", "member__organisation", "named_by", "removed_by"
