@@ -108,3 +108,40 @@ def expect(viewer: str, author: str, classification: str) -> Expect:
 
 def rows() -> list[tuple[str, str, str]]:
     return [(v, a, c) for v in VIEWERS for a, c in ENTRIES]
+
+
+# ---- Protected identities (issue 14, deliverable 5) ------------------------------------------------------
+#
+# The scenario's person under a protected identity, set by the case lead (kari), who names ola as a reader. arne,
+# another municipality's caseworker, opens the case with emergency access. Who sees who the person is:
+
+IDENTITY_NAMED = ("ola",)
+EMERGENCY_VIEWER = "arne"
+IDENTITY_VIEWERS = [*VIEWERS, EMERGENCY_VIEWER]
+
+
+def opens_case(viewer: str) -> bool:
+    """Does the viewer reach the case at all (the scenario's relations, and arne's emergency access)?"""
+    return viewer == EMERGENCY_VIEWER or sees_case(viewer)
+
+
+def reads_identity(viewer: str, *, protected: bool) -> bool:
+    """Does the viewer see the person's name on the case page and in the API's case header? Without protection,
+    everyone who opens the case (the scenario's consents cover identity for every team organisation; emergency access
+    reads the header). Under protection, the lead and the named readers only — never emergency access."""
+    if not opens_case(viewer):
+        return False
+    if not protected:
+        return True
+    return TEAM.get(viewer) == "lead" or viewer in IDENTITY_NAMED
+
+
+def finds_by_name(viewer: str, *, protected: bool) -> bool:
+    """Does a search by the person's name find the case? Exactly where the identity may be read; an emergency
+    access is not a list relation for search (it is found by reference)."""
+    return reads_identity(viewer, protected=protected)
+
+
+# Lists, exports (CSV, JSON), prints (plan, minutes) and e-mails carry the name under a protected identity for
+# nobody: references only.
+NAME_IN_COPIES = False

@@ -117,7 +117,18 @@ def test_no_identity_number_or_birth_date_ever(world: Any) -> None:
         assert "01010112345" not in text and "2001-02-03" not in text
 
 
-BASIC_HEADER = {"id", "reference", "track", "phase", "owning_organisation", "lead", "opened_at", "closed_at", "version"}
+BASIC_HEADER = {
+    "id",
+    "reference",
+    "track",
+    "phase",
+    "owning_organisation",
+    "lead",
+    "opened_at",
+    "closed_at",
+    "version",
+    "protected_identity",  # every viewer is told the identity is protected (issue 14, deliverable 5)
+}
 
 
 def test_a_mentor_sees_the_basic_header_and_what_the_consent_covers_them_for(cw: CaseWorld) -> None:

@@ -70,9 +70,9 @@ def test_tokens_are_keyed_hashes_that_change_with_the_key(settings, tmp_path):
         reset_keyring_cache()
 
 
-def test_a_protected_identity_is_shown_by_initials(world):
+def test_a_protected_identity_is_not_named_in_lists_not_even_by_initials(world):
     person, _ = person_find_or_create(actor=world.m["kari"], full_name="Henrik Olsen Berg", protected_identity=True)
-    assert person.label == "H. O. B."
+    assert person.label == ""  # lists show the reference only (issue 14, deliverable 5)
     other, _ = person_find_or_create(actor=world.m["kari"], full_name="Lise Lund")
     assert other.label == "Lise Lund"
 

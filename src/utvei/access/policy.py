@@ -33,9 +33,10 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership, Organisation, OrgKind
 from utvei.accounts.roles import Cap, Role, has_cap
-from utvei.cases.models import Case, Concern, Entry, Task, TeamMember, TeamRole
+from utvei.cases.models import Case, Concern, Entry, IdentityReader, Task, TeamMember, TeamRole
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import Classification, DataCategory
+from utvei.people.models import Person
 from utvei.sharing.models import Consent, Disclosure, EmergencyAccess
 
 from . import table
@@ -287,6 +288,7 @@ class CaseAccess:
     records: dict[str, Any]
 
     _bases: tuple[list[Any], list[Any]] | None = None
+    _shielded: bool | None = None  # the person's identity is hidden from the principal (`identity_shielded`)
 
     @property
     def full(self) -> bool:
@@ -372,7 +374,24 @@ _HEADER_CATEGORIES = {
 
 
 def header_scope(ca: CaseAccess) -> frozenset[str]:
-    """Which header fields the principal may see (step 4: the header itself is limited by role)."""
+    """Which header fields the principal may see (step 4: the header itself is limited by role). Under a protected
+    identity, the person only for the case lead and the team members the lead names (`identity_shielded`)."""
+    scope = _header_scope(ca)
+    if "person" in scope and identity_shielded(ca):
+        return scope - {"person"}
+    return scope
+
+
+def copy_scope(ca: CaseAccess) -> frozenset[str]:
+    """The header fields a copy taken away may carry — an export, a print, the minutes: `header_scope`, but never
+    the person under a protected identity, whoever asks (the lead and named readers too: references only)."""
+    scope = header_scope(ca)
+    if "person" in scope and is_protected(ca.case):
+        return scope - {"person"}
+    return scope
+
+
+def _header_scope(ca: CaseAccess) -> frozenset[str]:
     base = {"reference", "track", "phase", "owning_org", "lead", "opened_at", "closed_at", "team"}
     if not ca.full:
         # A mentor: the header's facts, and what a consent or a disclosure covers their organisation for — who the
@@ -397,9 +416,105 @@ def header_scope(ca: CaseAccess) -> frozenset[str]:
 
 def identity_readable(m: Membership | None, cases: Iterable[Case]) -> set[int]:
     """The cases among `cases` whose person the principal may know by name — where the case header would show
-    them (`header_scope`: the identity category of the owning organisation, issue 13). Lists show a name there
-    and the reference elsewhere, and a search by name or birth date finds only these. A constant number of
+    them (`header_scope`: the identity category of the owning organisation, issue 13; under a protected identity
+    only the lead and the named readers). A search by name or birth date finds only these. A constant number of
     queries however many cases (`case_accesses`)."""
+    return _identity_readable(m, cases)[0]
+
+
+def listed_names(m: Membership | None, cases: Iterable[Case]) -> set[int]:
+    """The cases among `cases` whose list rows may carry the person's name: those of `identity_readable` whose
+    person has no protected identity. Under a protected identity every list shows the reference only, to the lead
+    and the named readers too (issue 14). A constant number of queries."""
+    readable, protected = _identity_readable(m, cases)
+    return readable - protected
+
+
+# ---- Protected identities (issue 14, deliverable 5) ----------------------------------------------------
+
+
+def is_protected(case: Case) -> bool:
+    """Does the case's person have a protected identity? No query when the person is loaded with the case."""
+    if Case.person.is_cached(case):
+        return bool(case.person.protected_identity)
+    return Person.objects.filter(pk=case.person_id, protected_identity=True).exists()
+
+
+def _protected_cases(cases: list[Case]) -> dict[int, Any]:
+    """The cases among these whose person has a protected identity, with their lead's id: no query when the persons
+    and the leads are loaded with the cases, else one."""
+    out: dict[int, Any] = {}
+    rest = []
+    for c in cases:
+        if Case.person.is_cached(c) and "lead_id" not in c.get_deferred_fields():
+            if c.person.protected_identity:
+                out[c.pk] = c.lead_id
+        else:
+            rest.append(c.pk)
+    if rest:
+        found = Case.objects.filter(pk__in=rest, person__protected_identity=True).values_list("pk", "lead_id")
+        out.update(found.order_by())
+    return out
+
+
+def is_identity_lead(ca: CaseAccess, lead_id: Any = None) -> bool:
+    """Is the principal the case lead (`lead_id`, else the case's), working on the case (a full relation)? The lead
+    always reads a protected identity: they must work with the person."""
+    lead = ca.case.lead_id if lead_id is None else lead_id
+    return lead == ca.membership.user_id and ca.relation in FULL_RELATIONS
+
+
+def identity_shielded(ca: CaseAccess) -> bool:
+    """Is the person's identity hidden from the principal by a protected identity (sperret adresse)? For everyone
+    but the case lead and the team members the lead names (`IdentityReader`): the rest of the team, the owner's
+    coordinators, referral recipients and emergency access see the reference only. At most two queries per
+    request (cached on the CaseAccess)."""
+    if ca._shielded is None:
+        if not is_protected(ca.case) or is_identity_lead(ca):
+            ca._shielded = False
+        else:
+            member = ca.records.get("team_member")
+            named = bool(member) and IdentityReader.objects.filter(member_id=member, removed_at__isnull=True).exists()
+            ca._shielded = not named
+    return ca._shielded
+
+
+def concern_identity_visible(m: Membership | None, concern: Concern) -> bool:
+    """May the principal see who a concern is about on its intake page (name, identity number, birth date)? Yes,
+    until the case it opened has a protected identity: then only where they read that identity (the lead and the
+    named readers) — the intake page must not be a way round it."""
+    if concern.case_id is None:
+        return True
+    case = concern.case
+    assert case is not None
+    return not is_protected(case) or case.pk in identity_readable(m, [case])
+
+
+def protection_decision(ca: CaseAccess) -> Decision:
+    """May the principal set or lift the protected identity on this case, and name who reads it? The case lead and
+    the owning organisation's coordinators, with a full relation, on an open case. (A coordinator who sets it does
+    not read the identity unless they lead the case or are named.)"""
+    m = ca.membership
+    if ca.relation not in FULL_RELATIONS:
+        return _limited(ca)
+    owner_coordinator = m.organisation_id == ca.case.owning_org_id and has_cap(m.role, Cap.CASE_MANAGE)
+    if not (is_identity_lead(ca) or owner_coordinator):
+        return Decision(
+            False, "capability", _("Only the case lead or a coordinator of the owning organisation can do this.")
+        )
+    if ca.case.is_closed:
+        return Decision(False, "closed", _("The case is closed."))
+    return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
+
+
+def identity_reader_allowed(member: TeamMember) -> bool:
+    """May this team row be named to read a protected identity? A current member of the team whose role works on
+    cases (not the lead: they read it anyway)."""
+    return member.role != TeamRole.LEAD
+
+
+def _identity_readable(m: Membership | None, cases: Iterable[Case]) -> tuple[set[int], set[int]]:
+    """(the cases whose person the principal may know, the protected ones among them)."""
     accesses = case_accesses(m, cases, with_bases=False)
     # The owning organisation's full readers and an emergency access see who the person is without a basis
     # (`header_scope`); only the rest need the cases' consents and disclosures.
@@ -411,7 +526,17 @@ def identity_readable(m: Membership | None, cases: Iterable[Case]) -> set[int]:
             and ca.relation != Relation.EMERGENCY
         ]
     )
-    return {pk for pk, ca in accesses.items() if "person" in header_scope(ca)}
+    readable = {pk for pk, ca in accesses.items() if "person" in _header_scope(ca)}
+    protected = _protected_cases([accesses[pk].case for pk in readable])
+    shielded = {pk for pk, lead in protected.items() if not is_identity_lead(accesses[pk], lead or 0)}
+    members = {accesses[pk].records.get("team_member"): pk for pk in shielded}
+    members.pop(None, None)
+    if members:
+        named = IdentityReader.objects.filter(member_id__in=list(members), removed_at__isnull=True)
+        shielded -= {members[x] for x in named.values_list("member_id", flat=True)}
+    for pk in readable:
+        accesses[pk]._shielded = pk in shielded
+    return readable - shielded, set(protected) - shielded
 
 
 # ---- Items (entries, tasks) ----------------------------------------------------------------------------

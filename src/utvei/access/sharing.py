@@ -334,6 +334,16 @@ def emergency_watchers(m: Membership, case: Case) -> list[tuple[User, Organisati
     return [(u, o) for u, o in out if u.is_active and u.pk != m.user_id]
 
 
+def emergency_priority_watchers(m: Membership, case: Case) -> list[tuple[User, Organisation]]:
+    """Who is told by e-mail of an emergency access to a case whose person has a protected identity, so that it is
+    reviewed first: the DPOs among `emergency_watchers` (the owning organisation's and the user's own)."""
+    dpos = Membership.objects.active().filter(
+        organisation_id__in={case.owning_org_id, m.organisation_id}, role=Role.DPO, user__is_active=True
+    )
+    found = dpos.select_related("user", "organisation").order_by("pk")
+    return [(d.user, d.organisation) for d in found if d.user_id != m.user_id]
+
+
 # ---- The catalogue of legal bases ----------------------------------------------------------------------
 
 

@@ -32,6 +32,11 @@ EMAIL_BATCH = 500
 
 # What the e-mail of each kind says (subject, first line). Nothing about the person or the case.
 EMAIL_TEXTS: dict[str, tuple[Any, Any]] = {
+    # Sent by e-mail only to the DPOs, and only when the case's person has a protected identity (priority review).
+    NotificationKind.EMERGENCY_ACCESS: (
+        lambda: _("Utvei: an emergency access to review first"),
+        lambda: _("Someone opened a case with emergency access where the identity is protected. Review the use first."),
+    ),
     NotificationKind.CONCERN_ACUTE: (
         lambda: _("Utvei: an acute concern has arrived"),
         lambda: _("Your organisation has received a concern marked as acute danger. Someone must take it now."),

@@ -172,7 +172,9 @@ class ConcernDetailSerializer(ConcernIntakeSerializer):
     """One concern, read by a coordinator of the receiving organisation (the read is audited)."""
 
     description = Text(read_only=True)
-    subject_name = Text(read_only=True)
+    subject_name = serializers.SerializerMethodField(  # type: ignore[assignment]  # read, and limited
+        help_text=_("Empty once the case it opened has a protected identity you may not read.")
+    )
     has_national_id = serializers.SerializerMethodField()
     has_birth_date = serializers.SerializerMethodField()
     rationale = serializers.CharField(read_only=True)
@@ -188,11 +190,14 @@ class ConcernDetailSerializer(ConcernIntakeSerializer):
         record = getattr(obj, "handoff", None)  # a missing reverse one-to-one is an AttributeError
         return HandoffRecordSerializer(record).data if record is not None else None
 
+    def get_subject_name(self, obj: Any) -> str:
+        return "" if self.context.get("identity_hidden") else obj.subject_name
+
     def get_has_national_id(self, obj: Any) -> bool:
-        return bool(obj.subject_national_id)
+        return bool(obj.subject_national_id) and not self.context.get("identity_hidden")
 
     def get_has_birth_date(self, obj: Any) -> bool:
-        return bool(obj.subject_birth_date)
+        return bool(obj.subject_birth_date) and not self.context.get("identity_hidden")
 
 
 class TriageSerializer(serializers.Serializer):
@@ -223,6 +228,15 @@ class TriageSerializer(serializers.Serializer):
         default=None,
         help_text=_("With «police_pst» or «ordinary_services»: to whom, on which basis and when it was passed on."),
     )
+    protected_identity = serializers.ChoiceField(
+        choices=[("unknown", _("Not known")), ("no", _("No")), ("yes", _("Yes"))],
+        default="unknown",
+        help_text=_(
+            "With «open_case»: does the person have a protected identity? «yes» sets it at opening (with "
+            "protected_reason): only the case lead and the team members they name then read who the person is."
+        ),
+    )
+    protected_reason = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class TakeSerializer(serializers.Serializer):
@@ -320,6 +334,12 @@ class CaseSerializer(CaseListSerializer):
     closure_reason = serializers.CharField(read_only=True, required=False)
     closure_summary = serializers.CharField(read_only=True, required=False)
     person = PersonRefSerializer(read_only=True, required=False)
+    protected_identity = serializers.SerializerMethodField(
+        help_text=_(
+            "The person has a protected identity: only the case lead and the team members they name get «person»; "
+            "lists and exports carry the reference only."
+        )
+    )
     previous_case = serializers.SerializerMethodField()
     phase_history = serializers.SerializerMethodField()
 
@@ -327,6 +347,9 @@ class CaseSerializer(CaseListSerializer):
         scope = self.context.get("scope", frozenset())
         data = super().to_representation(instance)
         return {k: v for k, v in data.items() if k not in SCOPED or SCOPED[k] in scope}
+
+    def get_protected_identity(self, obj: Any) -> bool:
+        return bool(self.context.get("protected", False))
 
     def get_previous_case(self, obj: Any) -> str | None:
         return str(obj.previous_case.public_id) if obj.previous_case_id else None

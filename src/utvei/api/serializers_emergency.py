@@ -68,6 +68,10 @@ class EmergencyAccessSerializer(serializers.Serializer):
     ended_at = DateTime(read_only=True, allow_null=True)
     active = serializers.SerializerMethodField(help_text=_("In force now: started, not expired, not ended."))
     review_status = serializers.ChoiceField(choices=ReviewStatus.choices, read_only=True)
+    priority = serializers.BooleanField(
+        read_only=True,
+        help_text=_("The case's person had a protected identity when it was opened: the DPO reviews it first."),
+    )
     reviewed_by = serializers.SerializerMethodField()
     reviewed_at = DateTime(read_only=True, allow_null=True)
     review_note = serializers.CharField(read_only=True)

@@ -53,7 +53,7 @@ def case_record(*, actor: Membership | None, case_id: Any, fmt: str) -> CaseReco
         raise Forbidden(decision.reason)
     record = CaseRecord(
         ca=ca,
-        scope=policy.header_scope(ca),
+        scope=policy.copy_scope(ca),
         team=selectors.team_list(ca),
         items=selectors.timeline(ca),
         exported_at=timezone.now(),

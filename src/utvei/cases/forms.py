@@ -134,6 +134,21 @@ class TriageForm(UtveiForm):
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_WIDGET)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN, required=False)
     municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+    protected_identity = forms.ChoiceField(
+        label=_("Does the person have a protected identity (strengthened protection of address)?"),
+        choices=[("unknown", _("Not known")), ("no", _("No")), ("yes", _("Yes"))],
+        initial="unknown",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Yes: only the case lead and the team members the lead names see who the person is."),
+    )
+    protected_reason = forms.CharField(
+        label=_("Why the identity is protected (when yes)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. the decision on protection of address. Stored with the flag, not in the log."),
+    )
     question = forms.CharField(
         label=_("Question to the reporter"),
         max_length=TEXT_MAX,
@@ -171,6 +186,8 @@ class TriageForm(UtveiForm):
 
     service_error_fields = {
         "invalid_nin": "national_id",
+        "invalid_protected": "protected_identity",
+        "protected_reason_required": "protected_reason",
         "identity_required": "full_name",
         "name_required": "full_name",
         "required": "rationale",
@@ -606,3 +623,30 @@ class AttachmentForm(UtveiForm):
             "classification": self.cleaned_data["classification"],
             "category": self.cleaned_data["category"],
         }
+
+
+class ProtectionForm(UtveiForm):
+    """Setting or lifting a protected identity: the reason is required either way."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the decision on protection of address. Stored with the change, not in the log."),
+    )
+
+    service_error_fields = {"required": "reason", "too_long": "reason"}
+
+
+class IdentityReaderForm(UtveiForm):
+    """Naming a team member to read the protected identity."""
+
+    member = forms.ChoiceField(label=_("Team member"))
+
+    service_error_fields = {"not_on_team": "member", "lead": "member"}
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _blank(_("Choose a team member")) + choices

@@ -535,3 +535,44 @@ class AttachmentBlob(models.Model):
 
     attachment = models.OneToOneField(Attachment, on_delete=models.CASCADE, primary_key=True, related_name="blob")
     data = models.BinaryField()
+
+
+# ---- Protected identities (issue 14, deliverable 5) -----------------------------------------------------
+
+
+class ProtectionChange(models.Model):
+    """One setting or lifting of a person's protected identity (`Person.protected_identity`) on a case: who, when
+    and why. The reason is stored here, encrypted, never in the audit log. Newest last."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="protection_changes")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    protected = models.BooleanField()
+    reason = EncryptedTextField(_("reason"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+
+class IdentityReader(models.Model):
+    """A team member the case lead has named to read a protected identity on the case page. The naming follows the
+    team row: when the member leaves the team, it no longer counts. Removing it keeps the row (who, when)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identity_readers")
+    member = models.ForeignKey(TeamMember, on_delete=models.CASCADE, related_name="+")
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    named_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["named_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(removed_at__isnull=True), name="identity_reader_once"
+            )
+        ]

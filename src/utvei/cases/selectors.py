@@ -139,11 +139,11 @@ def _lookup_action(f: CaseFilters) -> str:
 
 
 def label_people(actor: Membership | None, cases: Iterable[Case]) -> None:
-    """Give each case `person_label`: the person's name — initials under a protected identity — where the principal
-    may read who the case is about, else "" and the reference stands alone. A constant number of queries: the
-    relations (`policy.identity_readable`), and the persons not loaded with their cases."""
+    """Give each case `person_label`: the person's name where the principal may read who the case is about and the
+    identity is not protected, else "" and the reference stands alone. A constant number of queries: the
+    relations (`policy.listed_names`), and the persons not loaded with their cases."""
     cases = [c for c in cases if c is not None]
-    readable = policy.identity_readable(actor, cases)
+    readable = policy.listed_names(actor, cases)
     shown = [c for c in cases if c.pk in readable]
     deferred = [c.pk for c in shown if "person_id" in c.get_deferred_fields()]  # lists that load few columns
     person_of = dict(Case.objects.filter(pk__in=deferred).values_list("pk", "person_id")) if deferred else {}

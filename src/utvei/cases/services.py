@@ -78,6 +78,7 @@ from .models import (
     Urgency,
     attachment_blob_context,
 )
+from .protection import Protected, protection_set
 
 
 def _text(value: str, label: Any, *, required: bool = True, max_length: int = 20000) -> str:
@@ -200,6 +201,8 @@ def concern_triage(
     municipality: str = "",
     question: str = "",
     handoff: Handoff | None = None,
+    protected_identity: str = Protected.UNKNOWN,
+    protected_reason: str = "",
 ) -> Concern:
     """Record the triage outcome. "Open a case" registers or links the person and opens the case; "more
     information needed" asks the reporter `question` and waits for the answer; handing to the police, PST or
@@ -211,6 +214,8 @@ def concern_triage(
         question = _text(question, _("Question to the reporter"))
     if outcome in HANDOFF_OUTCOMES:
         handoff = _handoff_checked(actor, outcome, handoff)
+    if outcome == TriageOutcome.OPEN_CASE:
+        protected_identity = _protected_answer(protected_identity, protected_reason)
     with transaction.atomic():
         locked = Concern.objects.select_for_update().get(pk=concern.pk)
         if locked.status == ConcernStatus.TRIAGED:
@@ -235,6 +240,8 @@ def concern_triage(
                 municipality=municipality,
             )
             locked.case = case_open(actor=actor, person=person, track=track, origin_concern=locked)
+            if protected_identity == Protected.YES and not person.protected_identity:
+                protection_set(actor=actor, case=locked.case, protected=True, reason=protected_reason)
             # The concern is the case's first entry: its words, as received, for the receiving organisation.
             _entry_write(
                 actor,
@@ -268,6 +275,17 @@ def concern_triage(
         if handoff is not None:
             _handoff_record(actor, locked, handoff)
     return locked
+
+
+def _protected_answer(answer: Any, reason: Any) -> str:
+    """The triage's answer to "does the person have a protected identity?": yes (with a reason), no, unknown."""
+    if answer in (None, ""):
+        return Protected.UNKNOWN
+    if answer not in Protected.VALUES:
+        raise UtveiError(_("Say whether the person has a protected identity."), code="invalid_protected")
+    if answer == Protected.YES and not (isinstance(reason, str) and reason.strip()):
+        raise UtveiError(_("Give the reason for the protected identity."), code="protected_reason_required")
+    return str(answer)
 
 
 # ---- The same person elsewhere (issue 13, deliverable 2) -----------------------------------------------

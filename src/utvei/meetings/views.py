@@ -339,7 +339,7 @@ def meeting_print(request: HttpRequest, m: Membership, case_id: Any, meeting_id:
         "ma": ma,
         "meeting": ma.meeting,
         "case": ma.ca.case,
-        "scope": policy.header_scope(ma.ca),
+        "scope": policy.copy_scope(ma.ca),
         "printed_at": timezone.now(),
         "printed_by": m,
     }

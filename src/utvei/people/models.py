@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from django.conf import settings
@@ -49,10 +48,11 @@ class Person(models.Model):
 
     @property
     def label(self) -> str:
-        """How lists name the person to those who may read who they are: the name, or only its initials when the
-        identity is protected (strengthened protection of address: the name is said only where it must be)."""
+        """How lists name the person to those who may read who they are: the name, or nothing at all when the
+        identity is protected (strengthened protection of address: lists, exports, prints and e-mails carry the
+        reference only; `access.policy.listed_names`)."""
         if self.protected_identity:
-            return " ".join(f"{part[0].upper()}." for part in re.findall(r"[^\W\d_]+", self.full_name)) or "—"
+            return ""
         return self.full_name
 
 

@@ -416,7 +416,7 @@ def plan_print(request: HttpRequest, m: Membership, case_id: Any, plan_id: Any) 
             "plan": pa.plan,
             "case": pa.ca.case,
             "content": selectors.plan_content(pa),
-            "scope": policy.header_scope(pa.ca),
+            "scope": policy.copy_scope(pa.ca),
             "lang": lang,
             "printed_at": timezone.now(),
             "printed_by": m,

@@ -364,6 +364,8 @@ class EmergencyAccess(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = EncryptedTextField(_("review note"), blank=True)
+    # The person has a protected identity: the DPO reviews this use first (issue 14, deliverable 5).
+    priority = models.BooleanField(_("priority review"), default=False)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -42,12 +42,12 @@ HEADER_FIELDS = (
 )
 
 
-def render_case(ca: CaseAccess, case: Case | None = None) -> dict[str, Any]:
-    """The case header as far as `policy.header_scope` lets this caller see it."""
+def render_case(ca: CaseAccess, case: Case | None = None, *, scope: frozenset[str] | None = None) -> dict[str, Any]:
+    """The case header as far as `policy.header_scope` lets this caller see it (or `scope`: an export's copy)."""
     if case is not None:
         ca = dataclasses.replace(ca, case=case)
-    scope = policy.header_scope(ca)
-    context = {"scope": scope, "phase_history": selectors.phase_history(ca)}
+    scope = policy.header_scope(ca) if scope is None else scope
+    context = {"scope": scope, "phase_history": selectors.phase_history(ca), "protected": policy.is_protected(ca.case)}
     return CaseSerializer(ca.case, context=context).data
 
 

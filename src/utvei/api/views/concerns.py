@@ -71,8 +71,14 @@ class ConcernListView(ApiView):
 
 def _render(actor: Any, concern: Any) -> dict[str, Any]:
     if policy.can(actor, Act.CONCERN_TRIAGE, concern):
-        return ConcernDetailSerializer(concern).data
+        return _detail(actor, concern)
     return ConcernSerializer(concern).data
+
+
+def _detail(actor: Any, concern: Any) -> Any:
+    """The concern for its triager: without who it is about once its case's identity is protected from them."""
+    hidden = not policy.concern_identity_visible(actor, concern)
+    return ConcernDetailSerializer(concern, context={"identity_hidden": hidden}).data
 
 
 class ConcernDetailView(ApiView):
@@ -116,7 +122,7 @@ class ConcernTriageView(ApiView):
                 handed_at=h["handed_at"],
             )
         triaged = services.concern_triage(actor=actor, concern=concern, handoff=handoff, **v)
-        return Response(ConcernDetailSerializer(triaged).data)
+        return Response(_detail(actor, triaged))
 
 
 class ConcernTakeView(ApiView):
@@ -133,7 +139,7 @@ class ConcernTakeView(ApiView):
     def post(self, request: Request, concern_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         concern = selectors.concern_get(actor=self.actor, concern_id=concern_id, for_triage=True, audit=False)
         taken = services.concern_take(actor=self.actor, concern=concern)
-        return Response(ConcernDetailSerializer(taken).data)
+        return Response(_detail(self.actor, taken))
 
 
 class ConcernAnswerView(ApiView):

@@ -44,7 +44,7 @@ class CaseExportView(ApiView):
     def get(self, request: Request, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Response:
         record = exports.case_record(actor=self.actor, case_id=case_id, fmt="json")
         data = {
-            "case": render_case(record.ca),
+            "case": render_case(record.ca, scope=record.scope),  # `policy.copy_scope`: no protected identity
             "team": [TeamMemberSerializer(t).data for t in record.team],
             "entries": [render_item(i) for i in record.items],
             "exported_at": record.exported_at.isoformat(),

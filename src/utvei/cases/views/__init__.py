@@ -27,6 +27,7 @@ from .concerns import (
 from .entries import entry_attachment_add, entry_detail, entry_edit, entry_new
 from .export import case_export
 from .history import case_history, person_edit
+from .protection import case_protection, identity_reader_name, identity_reader_remove
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
@@ -40,6 +41,9 @@ __all__ = [
     "person_edit",
     "case_list",
     "case_parallel_ask",
+    "case_protection",
+    "identity_reader_name",
+    "identity_reader_remove",
     "parallel_handled",
     "concern_parallel_ask",
     "case_phase",

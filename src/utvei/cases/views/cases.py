@@ -187,6 +187,8 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "task_error": None,
         "reopen_error": None,
         "emergency": emergency_banner(ca),
+        "protected": policy.is_protected(case),
+        "can_protect": bool(policy.protection_decision(ca)),
     }
     owner = policy.parallel_inquiries_decision(ca)
     ctx["inquiries"] = selectors.parallel_inquiries(ca) if owner else []

@@ -176,6 +176,8 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
                     municipality=d["municipality"],
                     question=d["question"],
                     handoff=handoff,
+                    protected_identity=d["protected_identity"] or "unknown",
+                    protected_reason=d["protected_reason"],
                 )
             except UtveiError as exc:
                 form.add_service_error(exc)
@@ -199,6 +201,7 @@ def concern_triage(request: HttpRequest, m: Membership, concern_id: Any) -> Http
         "questions": selectors.concern_questions(concern),
         "handoff": selectors.concern_handoff(concern),
         "parallel": selectors.parallel_cases(actor=m, concern=concern) if concern.status != "triaged" else [],
+        "show_identity": policy.concern_identity_visible(m, concern),
     }
     return render(request, "cases/concern_triage.html", ctx, status=status)
 

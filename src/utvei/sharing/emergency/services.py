@@ -16,11 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, IntegerField, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access import policy
 from utvei.access import sharing as sharing_policy
 from utvei.access.policy import Act, can, membership_ok
 from utvei.accounts.models import Membership, NotificationKind
@@ -169,6 +170,7 @@ def emergency_open(
             reason_text=text,
             started_at=now,
             expires_at=now + dt.timedelta(hours=window),
+            priority=policy.is_protected(case),
         )
         audit_record(
             action=Action.EMERGENCY_OPEN,
@@ -178,12 +180,13 @@ def emergency_open(
             case=case,
             reason=f"{reason_code};{window}h",
         )
-        notify(
-            recipients=sharing_policy.emergency_watchers(actor, case),
-            kind=NotificationKind.EMERGENCY_ACCESS,
-            case=case,
-            ref=access.public_id,
-        )
+        watchers = sharing_policy.emergency_watchers(actor, case)
+        # A protected identity: the DPOs are told by e-mail as well, to review it first (the e-mail has no content).
+        dpos = set(sharing_policy.emergency_priority_watchers(actor, case)) if access.priority else set()
+        kind, ref = NotificationKind.EMERGENCY_ACCESS, access.public_id
+        notify(recipients=[w for w in watchers if w not in dpos], kind=kind, case=case, ref=ref)
+        if dpos:
+            notify(recipients=[w for w in watchers if w in dpos], kind=kind, case=case, ref=ref, email=True)
     return Opened(case, access, True)
 
 
@@ -287,9 +290,15 @@ def review_queue(
             organisation=actor.organisation,
             reason=f"queue;{status or 'all'}",
         )
+    # Pending first, and among them a protected identity's (priority, or the person protected since) first of all.
+    urgent = Q(priority=True) | Q(case__person__protected_identity=True)
     pending_first = SqlCase(
-        When(review_status=ReviewStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+        When(Q(review_status=ReviewStatus.PENDING) & urgent, then=Value(0)),
+        When(review_status=ReviewStatus.PENDING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
     )
+    qs = qs.annotate(urgent=ExpressionWrapper(urgent, output_field=BooleanField()))
     return qs.order_by(pending_first, "-started_at", "-pk")
 
 

@@ -49,6 +49,7 @@ from utvei.cases.models import (
     TeamMember,
     TriageOutcome,
 )
+from utvei.cases.protection import protection_set
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import DataCategory
 from utvei.people.models import AgeBand, Person
@@ -65,6 +66,7 @@ from utvei.tools.synthetic import synthetic_nin
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.yaml"
 DEFAULT_PASSWORD = "utvei-demo-2026"
+PROTECTED_REASON = "Vedtak om strengt fortrolig adresse (kode 6), politiet 2025."  # invented, like the whole demo
 
 
 def load_story(path: Path = DATA_FILE) -> dict[str, Any]:
@@ -206,13 +208,13 @@ class DemoLoader:
                 )
         else:
             protected = self.story["persons"][spec["person"]].get("protected", False)
-            person, _created = person_find_or_create(
-                actor=actor, protected_identity=protected, **self._person_fields(spec["person"])
-            )
+            person, _created = person_find_or_create(actor=actor, **self._person_fields(spec["person"]))
             lead = self.m[spec["lead"]].user if "lead" in spec else None
             case = cs.case_open(
                 actor=actor, person=person, track=spec["track"], lead=lead, ideologies=spec.get("ideologies")
             )
+            if protected and not person.protected_identity:  # set as a coordinator would: with a reason, audited
+                protection_set(actor=actor, case=case, protected=True, reason=PROTECTED_REASON)
             opened = self.clock.at(spec["at"])
         Case.objects.filter(pk=case.pk).update(opened_at=opened)
         PhaseChange.objects.filter(case=case).update(changed_at=opened)
