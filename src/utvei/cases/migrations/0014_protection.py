@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_parallel_inquiry'),
-        ('cases', '0012_parallel_inquiry'),
+        ('cases', '0013_header_version_history'),
         ('people', '0002_person_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
