@@ -160,7 +160,7 @@ class GoalSerializer(serializers.Serializer):
         notes = rating_notes_visible(self.context.get("view", PlanView.NONE))
         rows = []
         for r in obj.ratings.all():
-            row: dict[str, Any] = {"rating": r.rating, "rated_on": r.rated_on.isoformat()}
+            row: dict[str, Any] = {"rating": r.rating, "rated_on": r.rated_on.isoformat(), "source": r.source}
             if notes:
                 row |= {"rated_by": r.rated_by.username, "rated_by_organisation": r.rated_by_org.slug, "note": r.note}
             rows.append(row)

@@ -144,6 +144,10 @@ class Action(models.TextChoices):
     ATTACHMENT_UPLOAD = "attachment.upload", _("Attachment uploaded")
     ATTACHMENT_DOWNLOAD = "attachment.download", _("Attachment downloaded")
     ATTACHMENT_REFUSED = "attachment.refused", _("Attachment refused")
+    PARTICIPANT_INVITE = "participant.invite", _("The person invited to their own page")
+    PARTICIPANT_ACCEPT = "participant.accept", _("The person's own account set up")
+    PARTICIPANT_END = "participant.end", _("The person's own account ended")
+    PARTICIPANT_VIEW = "participant.view", _("The person read their own page")
 
 
 class AuditEvent(models.Model):

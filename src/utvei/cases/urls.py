@@ -23,6 +23,12 @@ urlpatterns: list[URLPattern] = [
     path("cases/<uuid:case_id>/reopen/", views.case_reopen, name="case_reopen"),
     path("cases/<uuid:case_id>/ask/<slug:org_slug>/", views.case_parallel_ask, name="case_parallel_ask"),
     path("cases/<uuid:case_id>/inquiries/<uuid:inquiry_id>/handled/", views.parallel_handled, name="parallel_handled"),
+    path("cases/<uuid:case_id>/participant/", views.case_participant, name="case_participant"),
+    path(
+        "cases/<uuid:case_id>/participant/<uuid:account_id>/end/",
+        views.case_participant_end,
+        name="case_participant_end",
+    ),
     path("cases/<uuid:case_id>/team/", views.team_add, name="team_add"),
     path("cases/<uuid:case_id>/team/<int:member_id>/end/", views.team_end, name="team_end"),
     path("cases/<uuid:case_id>/entries/new/", views.entry_new, name="entry_new"),

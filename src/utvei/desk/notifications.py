@@ -113,6 +113,10 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
             text = _("Another organisation follows the person of case %(ref)s and asks you to get in touch.") % {
                 "ref": ref
             }
+        elif n.kind == NotificationKind.PARTICIPANT_WITHDREW:
+            text = _("The person withdrew a consent in case %(ref)s on their own page. It no longer applies.") % {
+                "ref": ref
+            }
         elif n.kind in CONCERN_TEXTS:
             text = str(CONCERN_TEXTS[n.kind])
             if n.ref is not None:
