@@ -117,9 +117,9 @@ def test_the_person_rates_their_own_goal(world, case):
     with pytest.raises(UtveiError):
         goal_rate_by_person(account=account, goal_id=goal.public_id, rating=5)
     # The team sees it as the person's rating on the plan page.
-    page = client_of_staff(world, "kari").get(f"/cases/{case.public_id}/plan/")
-    if page.status_code == 200:
-        assert "The person" in page.content.decode()
+    page = client_of_staff(world, "kari").get(f"/cases/{case.public_id}/plans/{plan.public_id}/")
+    assert page.status_code == 200
+    assert "<td>The person</td>" in page.content.decode()
 
 
 def client_of_staff(world, username):
