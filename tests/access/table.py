@@ -108,3 +108,13 @@ def expect(viewer: str, author: str, classification: str) -> Expect:
 
 def rows() -> list[tuple[str, str, str]]:
     return [(v, a, c) for v in VIEWERS for a, c in ENTRIES]
+
+
+# The person's own page (docs/participant.md): the person of the scenario's case, and the person of another case.
+# Not a membership: every staff page and endpoint is 404 for them; on /me/ they read by classification alone.
+PARTICIPANTS = {"paula": "own", "bert": "other"}
+
+
+def expect_participant(classification: str, *, own_case: bool) -> bool:
+    """Does the person read an item of this classification (never a marker)? Only `participant`, only their own."""
+    return own_case and classification == C.PARTICIPANT
