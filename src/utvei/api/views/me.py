@@ -25,6 +25,7 @@ from utvei.evaluation.services import self_report_record
 from utvei.plans.services import goal_rate_by_person
 from utvei.sharing.consent.services import consent_withdraw_by_person
 
+from ..auth import BearerTokenAuthentication
 from ..schema import errors
 from ..serializers_participant import (
     MyAnswerSerializer,
@@ -51,11 +52,23 @@ from .base import ApiView
 TAG = ["me"]
 
 
+class ParticipantSessionAuthentication(SessionAuthentication):
+    """The web session, for the person's own account only (with its CSRF check): staff use the API with tokens, so
+    a staff member's web session is not signed in here, as everywhere else in the API."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        found = super().authenticate(request)
+        if found is None or not getattr(found[0], "is_participant", False):
+            return None
+        return found
+
+
 class MeView(ApiView):
     """The participant's own account, from the web session; 404 for anyone else."""
 
     def get_authenticators(self) -> list[BaseAuthentication]:
-        return [SessionAuthentication()]
+        # The web session of the person; a staff token authenticates too, and finds nothing here (404).
+        return [ParticipantSessionAuthentication(), BearerTokenAuthentication()]
 
     @property
     def account(self) -> ParticipantAccount:
