@@ -120,6 +120,8 @@ def test_the_person_rates_their_own_goal(world, case):
     page = client_of_staff(world, "kari").get(f"/cases/{case.public_id}/plans/{plan.public_id}/")
     assert page.status_code == 200
     assert "<td>The person</td>" in page.content.decode()
+    api = world.api("kari").get(f"/api/v1/cases/{case.public_id}/plans/{plan.public_id}/goals/{goal.public_id}/")
+    assert api.json()["ratings"][-1]["source"] == "person"
 
 
 def client_of_staff(world, username):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership, User
 from utvei.accounts.roles import Role
-from utvei.cases.models import Case, ParticipantAccount, Phase
+from utvei.cases.models import Case, ParticipantAccount, Phase, TeamRole
 from utvei.core.errors import NotFound
 from utvei.sharing.models import Consent
 
@@ -224,7 +224,7 @@ def log_basis(
             and row.started_at <= at
             and (row.ended_at is None or row.ended_at > at)
         ):
-            return ("referral" if row.role == "referral" else "team"), ""
+            return ("referral" if row.role == TeamRole.REFERRAL else "team"), ""
     if event.actor_org_id == case.owning_org_id:
         return "coordinator", ""
     return "other", ""
