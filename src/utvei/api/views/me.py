@@ -68,7 +68,7 @@ class MeView(ApiView):
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         # The web session of the person; a staff token authenticates too, and finds nothing here (404).
-        return [ParticipantSessionAuthentication(), BearerTokenAuthentication()]
+        return [BearerTokenAuthentication(), ParticipantSessionAuthentication()]  # the first names the 401 challenge
 
     @property
     def account(self) -> ParticipantAccount:
