@@ -145,3 +145,13 @@ def finds_by_name(viewer: str, *, protected: bool) -> bool:
 # Lists, exports (CSV, JSON), prints (plan, minutes) and e-mails carry the name under a protected identity for
 # nobody: references only.
 NAME_IN_COPIES = False
+
+
+# The person's own page (docs/participant.md): the person of the scenario's case, and the person of another case.
+# Not a membership: every staff page and endpoint is 404 for them; on /me/ they read by classification alone.
+PARTICIPANTS = {"paula": "own", "bert": "other"}
+
+
+def expect_participant(classification: str, *, own_case: bool) -> bool:
+    """Does the person read an item of this classification (never a marker)? Only `participant`, only their own."""
+    return own_case and classification == C.PARTICIPANT

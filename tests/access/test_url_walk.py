@@ -85,6 +85,7 @@ from utvei.accounts.roles import Cap, has_cap
 from utvei.assessments.services import instruments_sync
 from utvei.cases import services as case_services
 from utvei.cases.models import Attachment, Case, EntryKind, ParallelInquiry, Phase, TeamMember, TeamRole
+from utvei.cases.participants import participant_invite
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.evaluation import services as evaluation_services
@@ -139,6 +140,8 @@ PUBLIC = {
     "api/v1/^(?P<path>[\\s\\S]*)$",  # any other address under /api/v1/ (a newline too): a JSON 404
     "invitations/accept/",  # an invited person chooses a password: the token kept in the session decides
     "invitations/<str:token>/",  # the invitation link (docs/administration.md)
+    "me/join/",  # the person's invitation (docs/participant.md): the token is in the session, or it is a 404
+    "me/join/<str:token>/",  # the invitation link: puts the token in the session, sends on to me/join/
 }
 # The principals whose answers without standing are compared with the answers for ids that name nothing: one role
 # that reads cases (atle) and one that does not (dina). (The others are checked for 404 and no content only.)
@@ -449,6 +452,9 @@ def build(world: Any) -> WalkWorld:
         case=case, asking_org=world.orgs["annen"], asked_by=world.m["atle"].user
     )
 
+    # The case lead invited the person to their own page (docs/participant.md): a pending invitation.
+    o["participant_account"], _raw = participant_invite(actor=kari, case=case, given_as="person")
+
     # The measures ended: the case is in follow-up, with its follow-ups scheduled.
     case.refresh_from_db()
     case = case_services.case_transition(
@@ -594,11 +600,12 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         ],
         "concern_id": [uid(o["concern"], "concern", lambda m: bool(policy.can(m, Act.CONCERN_READ, o["concern"])))],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
+        "account_id": [uid(o["participant_account"], "participant account")],
+        "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
         "org_slug": [Arg("annen", "walk-no-such-org", None, "organisation")],
         # Organisation administration: the municipality's members, for its administrator alone.
         "org": [Arg(kari.organisation.slug, "walk-no-such-org", administers(kari), "organisation (administered)")],
         "org_member_id": [Arg(w.m("ola").pk, GHOST_INT, administers(kari), "organisation member")],
-        "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
         "notification_pk": [
             Arg(
                 o["notification"].pk,

@@ -23,8 +23,8 @@ from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
 from utvei.accounts.middleware import SSO_MFA
-from utvei.accounts.models import IdentityProvider, Membership, User
-from utvei.accounts.services import idp_add
+from utvei.accounts.models import IdentityProvider, Invitation, Membership, User
+from utvei.accounts.services import idp_add, invitation_issue, invitation_refusal
 from utvei.accounts.sso import MFA_STATE, Refused, SocialAccountAdapter, mfa_asserted, sso_match
 from utvei.accounts.stages import AuthenticateStage
 from utvei.audit.models import Action, AuditEvent
@@ -55,7 +55,8 @@ def invited(world: Any, username: str, email: str, org: str = "kommune", role: s
     user = User(username=username, email=email)
     user.set_unusable_password()
     user.save()
-    Membership.objects.create(user=user, organisation=world.orgs[org], role=role)
+    membership = Membership.objects.create(user=user, organisation=world.orgs[org], role=role)
+    invitation_issue(membership=membership, by=None)  # as the administrator's invitation does
     return user
 
 
@@ -190,6 +191,34 @@ def test_the_first_login_links_the_invited_user_and_says_whether_mfa_was_asserte
     assert login.state[MFA_STATE] is True
     assert SocialAccount.objects.get(provider="testby-id", uid="sub-1").user == ola
     assert AuditEvent.objects.filter(action=Action.SSO_LINK, actor_id=ola.pk).count() == 1
+
+
+def test_the_first_provider_login_accepts_the_open_invitation_and_its_link_dies(world, idp):
+    ola = invited(world, "ola-sso", "ola.sso@testby.no")
+    invitation = Invitation.objects.get(user=ola)
+    login = sociallogin("sub-1", {"sub": "sub-1", "email": "ola.sso@testby.no", "email_verified": True}, {})
+    SocialAccountAdapter().pre_social_login(request_for(), login)
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+    assert AuditEvent.objects.filter(action=Action.INVITATION_ACCEPT, actor_id=ola.pk, reason="sso").count() == 1
+    assert invitation_refusal(invitation) is not None  # the link in the e-mail no longer works
+
+
+@pytest.mark.parametrize("closed", ["revoked_at", "expires_at"])
+def test_an_invitation_that_was_withdrawn_or_expired_lets_nobody_in_through_the_provider(world, idp, closed):
+    ola = invited(world, "ola-sso", "ola.sso@testby.no")
+    Invitation.objects.filter(user=ola).update(**{closed: timezone.now() - dt.timedelta(minutes=1)})
+    with pytest.raises(Refused) as exc:
+        sso_match(idp, uid="sub-1", email="ola.sso@testby.no", email_verified=True)
+    assert exc.value.reason == "invitation_closed"
+
+
+def test_a_member_who_took_up_the_account_with_a_password_needs_no_open_invitation(world, idp):
+    ola = invited(world, "ola-sso", "ola.sso@testby.no")
+    Invitation.objects.filter(user=ola).update(revoked_at=timezone.now())
+    ola.set_password("a long enough password 1")
+    ola.save()
+    assert sso_match(idp, uid="sub-1", email="ola.sso@testby.no", email_verified=True) == ola
 
 
 def test_a_login_nobody_invited_is_refused_in_the_users_language_and_no_user_is_made(world, idp):

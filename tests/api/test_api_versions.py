@@ -25,6 +25,9 @@ CLOSE_REASON = ClosureReason.values[0]
 # step that refuses a second attempt with 409 (so two people cannot both win), or not a change of case data.
 NOT_VERSIONED = {
     "POST /api/v1/auth/token": "signs in",
+    "POST /api/v1/me/goals/{goal_id}/ratings/": "appends (the person's own rating)",
+    "POST /api/v1/me/answers/": "appends (the person's own answer)",
+    "POST /api/v1/me/consents/{consent_id}/withdraw/": "one way; a second is 409",
     "POST /api/v1/cases/search/": "reads (a search sent in the body, to keep names out of addresses)",
     "POST /api/v1/concerns/{concern_id}/take/": "one-way: taking twice is harmless, someone else's is a 409",
     "POST /api/v1/concerns/{concern_id}/answer/": "one-way: answers the one open question, a second is a 409",

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.support import code_for, give_totp, serious_violations
 from tests.oidc.server import oidc_provider
 from utvei.accounts.models import Membership, User
-from utvei.accounts.services import idp_add
+from utvei.accounts.services import idp_add, invitation_issue
 from utvei.audit.models import Action, AuditEvent
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,8 @@ def invited(world: Any, username: str, email: str, role: str) -> User:
     user = User(username=username, email=email)
     user.set_unusable_password()
     user.save()
-    Membership.objects.create(user=user, organisation=world.orgs["kommune"], role=role)
+    membership = Membership.objects.create(user=user, organisation=world.orgs["kommune"], role=role)
+    invitation_issue(membership=membership, by=None)  # as the administrator's invitation does
     return user
 
 

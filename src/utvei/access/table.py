@@ -350,3 +350,59 @@ def rows() -> Iterator[Row]:
             role=role, sector=sector, relation=relation, classification=classification, category=category, basis=basis
         )
         yield Row(role, sector, relation, classification, category, basis, rule.outcome, rule.key)
+
+
+# ---- The person's own page (docs/participant.md) --------------------------------------------------------------
+#
+# The person a case is about (or a guardian) is a principal of their own: not a membership, so none of the rules
+# above ever finds a case for them (`visible_cases(None)` is empty; every staff page and endpoint is 404). On their
+# own page (/me/, /api/v1/me/) they read by classification alone: what is classified `participant` on their own
+# case, whoever wrote it, and nothing else — not even a marker. Another case does not exist for them.
+
+PARTICIPANT = "participant"
+PARTICIPANT_CLASSIFICATIONS = frozenset({Classification.PARTICIPANT.value})
+
+
+@dataclass(frozen=True)
+class ParticipantRule:
+    key: str
+    outcome: Outcome
+    says: str
+    own_case: bool | None = None  # None: either
+    classification: frozenset[str] | None = None
+
+
+PARTICIPANT_RULES: tuple[ParticipantRule, ...] = (
+    ParticipantRule(
+        "participant-other-case",
+        Outcome.NO_CASE,
+        "Another person's case does not exist for the person: not found, on every page and endpoint.",
+        own_case=False,
+    ),
+    ParticipantRule(
+        "participant-classified",
+        Outcome.READ,
+        "On their own page the person reads what is classified `participant` on their own case, whoever wrote it.",
+        own_case=True,
+        classification=PARTICIPANT_CLASSIFICATIONS,
+    ),
+    ParticipantRule(
+        "participant-nothing-else",
+        Outcome.HIDDEN,
+        "Everything else of their case is not shown to them, not even as a marker; the access log says who read "
+        "their record and why.",
+        own_case=True,
+    ),
+)
+
+
+def participant_outcome(*, own_case: bool, classification: str) -> Outcome:
+    """The outcome for the person on their own page: the first PARTICIPANT_RULES row that matches."""
+    _check("classification", classification)
+    for rule in PARTICIPANT_RULES:
+        if rule.own_case is not None and rule.own_case != own_case:
+            continue
+        if rule.classification is not None and classification not in rule.classification:
+            continue
+        return rule.outcome
+    raise AssertionError("the last rule matches everything")  # pragma: no cover

@@ -17,6 +17,8 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "membership": m,
         "memberships": getattr(request, "memberships", []),
         "caps": caps,
+        # The person on their own page (docs/participant.md): no organisation, no staff menu.
+        "is_participant": m is None and bool(getattr(getattr(request, "user", None), "is_participant", False)),
         "DEMO": settings.DEMO,
         "session_idle_seconds": settings.UTVEI_SESSION_IDLE_SECONDS,
         # A callable: the template calls it (one query) only where it shows the count.

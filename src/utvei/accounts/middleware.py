@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import Membership
-from .roles import mfa_required
+from .roles import PARTICIPANT, mfa_required
 
 SESSION_KEY = "utvei_membership"
 AUTH_AT = "utvei_auth_at"  # when the session's user logged in (seconds since the epoch)
@@ -147,20 +147,27 @@ SSO_MFA = "utvei_sso_mfa"  # set at a single sign-on whose identity provider ass
 
 class RequireMfaMiddleware:
     """Users whose role can read case content must set up MFA before anything else (not in demo mode), unless the
-    session's login was multi-factor at the organisation's identity provider (single sign-on, accounts/sso.py)."""
+    session's login was multi-factor at the organisation's identity provider (single sign-on, accounts/sso.py); so
+    must the person reading their own page (a participant: no membership, `User.is_participant`), whose start page
+    is /me/."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         m = getattr(request, "membership", None)
+        user = getattr(request, "user", None)
+        participant = m is None and user is not None and user.is_authenticated and user.is_participant
+        principal = m.role if m is not None else PARTICIPANT if participant else None
         if (
-            m is not None
+            principal is not None
             and not settings.DEMO
-            and mfa_required(m.role)
+            and mfa_required(principal)
             and not request.path.startswith(EXEMPT_PREFIXES)
             and request.session.get(SSO_MFA) is not True
             and not user_has_mfa(request.user)
         ):
             return redirect("mfa_activate_totp")
+        if participant and request.path == "/":
+            return redirect("participant_home")
         return self.get_response(request)

@@ -57,6 +57,9 @@ class User(AbstractUser):
     # Raised when every session and API token of the user must end (an MFA reset, "log out everywhere"); a new
     # password ends them by itself. Both go into the session hash that sessions and tokens are checked against.
     credentials_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # The person a case is about (or their guardian), with their own page (docs/participant.md): never a member of
+    # an organisation. Set when they accept the case lead's invitation; they must use MFA as staff do.
+    is_participant = models.BooleanField(default=False, editable=False)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's HMAC of the password hash, with the credentials epoch: a session (Django compares it on every
@@ -173,6 +176,7 @@ class NotificationKind(models.TextChoices):
     CONCERN_ANSWERED = "concern_answered", _("The reporter answered your question")
     PARALLEL_ASKED = "parallel_asked", _("Another organisation follows the same person")
     HANDOVER = "handover", _("Work handed over to you")
+    PARTICIPANT_WITHDREW = "participant_withdrew", _("The person withdrew a consent")
 
 
 # The kinds a reminder is (desk/reminders.py): something on a case the user leads is past its date.

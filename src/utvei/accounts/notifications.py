@@ -59,6 +59,10 @@ EMAIL_TEXTS: dict[str, tuple[Any, Any]] = {
         lambda: _("Utvei: the reporter has answered"),
         lambda: _("The reporter has answered your question about a concern. It is back in the intake queue."),
     ),
+    NotificationKind.PARTICIPANT_WITHDREW: (
+        lambda: _("Utvei: a consent was withdrawn"),
+        lambda: _("The person in a case you lead has withdrawn a consent on their own page."),
+    ),
 }
 
 

@@ -66,8 +66,11 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.ORG_ADMIN: frozenset({Cap.ORG_ADMIN}),
 }
 
-# Roles that can read case content must use multi-factor authentication.
-MFA_REQUIRED_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.MENTOR, Role.DPO})
+# The person a case is about, on their own page (docs/participant.md): a principal, not a role in an organisation.
+PARTICIPANT = "participant"
+
+# Roles that can read case content must use multi-factor authentication; so must the person reading their own.
+MFA_REQUIRED_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.MENTOR, Role.DPO, PARTICIPANT})
 
 
 def mfa_required(role: str) -> bool:

@@ -162,7 +162,12 @@ class GoalSerializer(serializers.Serializer):
         for r in obj.ratings.all():
             row: dict[str, Any] = {"rating": r.rating, "rated_on": r.rated_on.isoformat()}
             if notes:
-                row |= {"rated_by": r.rated_by.username, "rated_by_organisation": r.rated_by_org.slug, "note": r.note}
+                row |= {
+                    "rated_by": r.rated_by.username,
+                    "rated_by_organisation": r.rated_by_org.slug,
+                    "source": r.source,  # "person": the person's own rating on their page (docs/participant.md)
+                    "note": r.note,
+                }
             rows.append(row)
         return rows
 

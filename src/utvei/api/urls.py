@@ -39,6 +39,19 @@ from .views.entries import EntryDetailView, EntryListView
 from .views.export import CaseExportView
 from .views.history import CaseHistoryView, CasePersonView
 from .views.legal_bases import LegalBasisDetailView, LegalBasisListView
+from .views.me import (
+    MeAccessLogView,
+    MeAnswerView,
+    MeAppointmentsView,
+    MeConsentsView,
+    MeConsentWithdrawView,
+    MeDetailView,
+    MeDocumentsView,
+    MeEntriesView,
+    MeGoalRateView,
+    MeIndicatorsView,
+    MePlanView,
+)
 from .views.referrals import (
     CaseReferralListView,
     ReferralAcceptView,
@@ -127,6 +140,17 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
     path("legal-bases/", LegalBasisListView.as_view(), name="legal_basis_list"),
     path("legal-bases/<slug:key>/", LegalBasisDetailView.as_view(), name="legal_basis_detail"),
+    path("me/", MeDetailView.as_view(), name="me"),
+    path("me/plan/", MePlanView.as_view(), name="me_plan"),
+    path("me/appointments/", MeAppointmentsView.as_view(), name="me_appointments"),
+    path("me/entries/", MeEntriesView.as_view(), name="me_entries"),
+    path("me/documents/", MeDocumentsView.as_view(), name="me_documents"),
+    path("me/consents/", MeConsentsView.as_view(), name="me_consents"),
+    path("me/indicators/", MeIndicatorsView.as_view(), name="me_indicators"),
+    path("me/access-log/", MeAccessLogView.as_view(), name="me_access_log"),
+    path("me/goals/<uuid:goal_id>/ratings/", MeGoalRateView.as_view(), name="me_goal_rate"),
+    path("me/answers/", MeAnswerView.as_view(), name="me_answer"),
+    path("me/consents/<uuid:consent_id>/withdraw/", MeConsentWithdrawView.as_view(), name="me_consent_withdraw"),
     *assessment_urls,
     *plan_urls,
     *meeting_urls,

@@ -164,6 +164,10 @@ class Action(models.TextChoices):
     MEMBER_REACTIVATE = "member.reactivate", _("Membership reactivated")
     MFA_RESET = "auth.mfa_reset", _("Second factor reset by an administrator")
     HANDOVER = "member.handover", _("Work handed over to a colleague")
+    PARTICIPANT_INVITE = "participant.invite", _("The person invited to their own page")
+    PARTICIPANT_ACCEPT = "participant.accept", _("The person's own account set up")
+    PARTICIPANT_END = "participant.end", _("The person's own account ended")
+    PARTICIPANT_VIEW = "participant.view", _("The person read their own page")
 
 
 class AuditEvent(models.Model):

@@ -576,3 +576,54 @@ class IdentityReader(models.Model):
                 fields=["member"], condition=models.Q(removed_at__isnull=True), name="identity_reader_once"
             )
         ]
+
+
+# ---- The person's own account (docs/participant.md) ----------------------------------------------------
+
+
+class ParticipantAs(models.TextChoices):
+    PERSON = "person", _("The person")
+    GUARDIAN = "guardian", _("A guardian")
+
+
+class ParticipantAccountQuerySet(models.QuerySet["ParticipantAccount"]):
+    def current(self) -> ParticipantAccountQuerySet:
+        """Accepted and not ended: the account opens the person's own page."""
+        return self.filter(accepted_at__isnull=False, ended_at__isnull=True, user__isnull=False)
+
+
+class ParticipantAccount(models.Model):
+    """The person (or, for a minor, a guardian) reading their own page for one case. Not a member of any
+    organisation: the case lead invites them with a one-time link (only its hash is stored) that expires; they
+    choose a username and a password and must set up a second factor. The lead ends the access; the next request
+    no longer opens the page. Who may invite and end, and what the page shows: `access/participant.py`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="participant_accounts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="participant_accounts"
+    )
+    given_as = models.CharField(_("account for"), max_length=10, choices=ParticipantAs.choices)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)  # "" once used or ended
+    token_expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ParticipantAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-invited_at", "-pk"]
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.ended_at is None and self.token_expires_at > timezone.now()
+
+    @property
+    def is_current(self) -> bool:
+        return self.accepted_at is not None and self.ended_at is None and self.user_id is not None

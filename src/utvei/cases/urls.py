@@ -32,6 +32,12 @@ urlpatterns: list[URLPattern] = [
         views.identity_reader_remove,
         name="identity_reader_remove",
     ),
+    path("cases/<uuid:case_id>/participant/", views.case_participant, name="case_participant"),
+    path(
+        "cases/<uuid:case_id>/participant/<uuid:account_id>/end/",
+        views.case_participant_end,
+        name="case_participant_end",
+    ),
     path("cases/<uuid:case_id>/team/", views.team_add, name="team_add"),
     path("cases/<uuid:case_id>/team/<int:member_id>/end/", views.team_end, name="team_end"),
     path("cases/<uuid:case_id>/entries/new/", views.entry_new, name="entry_new"),

@@ -116,6 +116,10 @@ def describe(m: Membership, notes: list[Notification]) -> list[dict[str, Any]]:
             }
         elif n.kind == NotificationKind.HANDOVER:
             text = _("Work on case %(ref)s was handed over to you.") % {"ref": ref}
+        elif n.kind == NotificationKind.PARTICIPANT_WITHDREW:
+            text = _("The person withdrew a consent in case %(ref)s on their own page. It no longer applies.") % {
+                "ref": ref
+            }
         elif n.kind in CONCERN_TEXTS:
             text = str(CONCERN_TEXTS[n.kind])
             if n.ref is not None:

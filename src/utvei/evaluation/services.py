@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access import participant as participant_rules
 from utvei.access.evaluation import (
     follow_up_decision,
     follow_up_owner_decision,
@@ -30,8 +31,8 @@ from utvei.access.policy import CaseAccess, case_access
 from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, User
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by
-from utvei.cases.models import Case, MotivationStage, Phase, TeamMember
+from utvei.audit.services import audit_by, audit_record
+from utvei.cases.models import Case, MotivationStage, ParticipantAccount, Phase, TeamMember
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, NotFound, UtveiError
 from utvei.core.validation import EARLIEST, clean_text
@@ -480,3 +481,39 @@ __all__ = [
     "motivation_stage_record",
     "outcome_event_record",
 ]
+
+
+# ---- The person's own answers (docs/participant.md) ---------------------------------------------------------
+
+
+def self_report_indicators(account: ParticipantAccount) -> list[Indicator]:
+    """The indicators the person may answer on their own page."""
+    return participant_rules.self_report_indicators(account, Indicator.objects.filter(active=True))
+
+
+def self_report_record(*, account: ParticipantAccount, indicator_key: str, value: Any) -> Measurement:
+    """The person answers one self-report indicator today: a measurement with the source `self_report`, classified
+    `participant` (they see their own answers; the team reads them as any entry of the owning organisation), kept
+    with the organisation that owns the case. The occasion follows the case's phase."""
+    indicator = next((i for i in self_report_indicators(account) if i.key == indicator_key), None)
+    if indicator is None:
+        raise NotFound(_("Not found."))
+    case = account.case
+    assert account.user is not None
+    number = _check_value(indicator, value)
+    with transaction.atomic():
+        row = Measurement.objects.create(
+            case=case,
+            indicator=indicator,
+            indicator_version=indicator.version,
+            occasion=occasion_for_phase(case.phase),
+            measured_on=timezone.localdate(),
+            value=number,
+            source=IndicatorSource.SELF_REPORT,
+            category=indicator.category,
+            classification=Classification.PARTICIPANT,
+            author=account.user,
+            author_org=case.owning_org,
+        )
+        audit_record(action=Action.MEASUREMENT_CREATE, actor=account.user, obj=row, case=case, reason="person")
+    return row

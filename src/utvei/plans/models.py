@@ -304,6 +304,13 @@ class Goal(models.Model):
         ordering = ["position", "pk"]
 
 
+class RatingSource(models.TextChoices):
+    """Who rated: someone on the team, or the person themselves on their own page (docs/participant.md)."""
+
+    TEAM = "team", _("The team")
+    PERSON = "person", _("The person")
+
+
 class GoalRating(models.Model):
     """One goal-attainment rating (−2…+2) on a date, by someone. A new plan version copies a goal's ratings."""
 
@@ -311,7 +318,9 @@ class GoalRating(models.Model):
     rating = models.SmallIntegerField(_("rating"), choices=Attainment.choices)
     rated_on = models.DateField(_("rated on"))
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The person's own rating is kept with the organisation that owns the case (they belong to none).
     rated_by_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("rated by"), max_length=8, choices=RatingSource.choices, default=RatingSource.TEAM)
     note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access import participant as participant_rules
 from utvei.access.plans import (
     PlanView,
     item_status_decision,
@@ -34,7 +36,7 @@ from utvei.access.policy import require as _require
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by, audit_record
-from utvei.cases.models import Case, TeamMember
+from utvei.cases.models import Case, ParticipantAccount, TeamMember
 from utvei.core.catalogue import save_edit
 from utvei.core.dates import add_months
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
@@ -57,6 +59,7 @@ from .models import (
     PlanItem,
     PlanReview,
     PlanStatus,
+    RatingSource,
     RevisionSource,
     StopReason,
 )
@@ -311,6 +314,7 @@ def _copy(source: Plan, target: Plan, user: User) -> None:
                 rated_on=r.rated_on,
                 rated_by_id=r.rated_by_id,
                 rated_by_org_id=r.rated_by_org_id,
+                source=r.source,
                 note=r.note,
                 created_at=r.created_at,
             )
@@ -580,6 +584,34 @@ def goal_rate(
         )
         _bump(locked)
         audit_by(actor, Action.PLAN_GOAL_RATE, obj=goal, case=locked.case)
+    return row
+
+
+def goal_rate_by_person(*, account: ParticipantAccount, goal_id: uuid.UUID | str, rating: int) -> GoalRating:
+    """The person rates how far their own goal is reached (−2…+2), today, on their own page (docs/participant.md).
+    Kept as the person's rating (source `person`) with the organisation that owns the case; a goal they do not see
+    is not found."""
+    goal = Goal.objects.filter(public_id=goal_id).select_related("plan").first()
+    if goal is None or not participant_rules.goal_rate_decision(account, goal):
+        raise NotFound(_("Not found."))
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in Attainment.values:
+        raise UtveiError(_("A rating is a whole number from −2 to +2."), code="invalid_rating")
+    case = account.case
+    assert account.user is not None
+    with transaction.atomic():
+        locked = _lock(goal.plan)
+        if not participant_rules.plan_shows(account, locked):
+            raise NotFound(_("Not found."))
+        row = GoalRating.objects.create(
+            goal=goal,
+            rating=rating,
+            rated_on=timezone.localdate(),
+            rated_by=account.user,
+            rated_by_org=case.owning_org,
+            source=RatingSource.PERSON,
+        )
+        _bump(locked)
+        audit_record(action=Action.PLAN_GOAL_RATE, actor=account.user, obj=goal, case=case, reason="person")
     return row
 
 

@@ -27,10 +27,13 @@ from .concerns import (
 from .entries import entry_attachment_add, entry_detail, entry_edit, entry_new
 from .export import case_export
 from .history import case_history, person_edit
+from .participant import case_participant, case_participant_end
 from .protection import case_protection, identity_reader_name, identity_reader_remove
 from .tasks import my_tasks, task_new, task_status
 
 __all__ = [
+    "case_participant",
+    "case_participant_end",
     "attachment_download",
     "entry_attachment_add",
     "case_close",

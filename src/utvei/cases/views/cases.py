@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from utvei.access import participant as participant_rules
 from utvei.access import policy
 from utvei.access.explain import explain_items
 from utvei.access.header import history_decision, person_edit_decision
@@ -172,6 +173,7 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "can_team": bool(can_team),
         "can_task": bool(can_task),
         "can_entry": bool(can_entry),
+        "can_participant": participant_rules.accounts_visible(ca),
         "entry_refusal": None if can_entry else can_entry.reason,
         "next_phases": phase_buttons(case) if can_manage and not case.is_closed else [],
         "ideology_labels": [Ideology(v).label for v in case.ideologies if v in Ideology.values],

@@ -6,6 +6,7 @@ The access gate (access.policy.sharing_basis) reads what these services record, 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,13 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utvei.access import participant as participant_rules
 from utvei.access.policy import Act, can, case_access, membership_ok
 from utvei.access.policy import require as _require
 from utvei.access.sharing import legal_basis_note_decision
-from utvei.accounts.models import Membership, Organisation, OrgKind
+from utvei.accounts.models import Membership, NotificationKind, Organisation, OrgKind
+from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import Case
+from utvei.cases.models import Case, ParticipantAccount
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import LATEST, clean_text
 from utvei.core.vocabulary import DataCategory
@@ -270,6 +273,34 @@ def consent_withdraw(*, actor: Membership, consent: Consent, note: str = "") -> 
         current.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
         audit_record(
             action=Action.CONSENT_WITHDRAW, actor=actor.user, organisation=actor.organisation, obj=current, case=case
+        )
+    return current
+
+
+def consent_withdraw_by_person(*, account: ParticipantAccount, consent_id: uuid.UUID | str) -> Consent:
+    """The person asks to withdraw a consent they gave, on their own page: it is withdrawn at once, exactly as
+    `consent_withdraw` does (it stops covering anything on the next request), and the case lead is told — in Utvei
+    and by an e-mail without content — so that they can follow it up (docs/participant.md)."""
+    consent = Consent.objects.filter(public_id=consent_id).select_related("case").first()
+    if consent is None or not participant_rules.consent_withdraw_decision(account, consent):
+        raise NotFound(_("Not found."))
+    case = account.case
+    assert account.user is not None
+    with transaction.atomic():
+        current = Consent.objects.select_for_update().get(pk=consent.pk)
+        if current.withdrawn_at is not None:
+            raise Conflict(_("This consent has already been withdrawn."))
+        current.withdrawn_at = timezone.now()
+        current.withdrawn_by = account.user
+        current.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        audit_record(action=Action.CONSENT_WITHDRAW, actor=account.user, obj=current, case=case, reason="person")
+        leads = participant_rules.lead_recipients(case)
+        notify(
+            recipients=[(m.user, m.organisation) for m in leads],
+            kind=NotificationKind.PARTICIPANT_WITHDREW,
+            case=case,
+            ref=current.public_id,
+            email=True,
         )
     return current
 
