@@ -8,9 +8,13 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+from html import unescape
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import selectors
@@ -255,3 +259,10 @@ def test_the_api_searches_in_the_body_and_names_only_where_the_identity_may_be_r
     assert rows[henrik.reference] == "Henrik Olsen"
     assert kari.get(f"{API}/cases/search/").status_code == 405
     assert kari.post(f"{API}/cases/search/", {"q": ""}, content_type="application/json").status_code == 400
+
+
+def test_a_list_row_names_the_person_and_the_reference_apart():
+    """Two words to the eye and to a screen reader («Ada Li UTV-1», not «Ada LiUTV-1»)."""
+    case = SimpleNamespace(person_label="Ada Li", reference="UTV-1")
+    html = render_to_string("includes/case_name.html", {"case": case})
+    assert unescape(strip_tags(html)) == "Ada Li UTV-1"

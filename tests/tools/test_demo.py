@@ -33,7 +33,9 @@ from utvei.cases.models import (
     Concern,
     ConcernStatus,
     Entry,
+    ParticipantAccount,
     Phase,
+    ProtectionChange,
     Task,
     TaskStatus,
     TeamMember,
@@ -351,3 +353,31 @@ def test_networks_change_over_a_year_in_several_cases_and_the_gate_holds(demo: s
     seen = network.load(mentor)
     assert seen.open and seen.contacts and all(cv.contact.classification == "mentor" for cv in seen.contacts)
     assert case_access(_m("tindvik-koordinator"), henrik) is None
+
+
+def test_eline_has_taken_up_her_own_page(demo: str) -> None:
+    """Issue 14: the demo's invited participant, listed with the accounts, her page showing her goals."""
+    account = ParticipantAccount.objects.current().select_related("user", "case__person").get()
+    assert account.user is not None and account.user.username == "eline"
+    assert account.case.person.full_name.startswith("Eline")
+    assert account.user.check_password(DEFAULT_PASSWORD) and account.user.is_participant
+    assert "eline" in demo and "participant" in demo
+
+
+def test_a_colleague_who_left_handed_her_work_over_in_one_step(demo: str) -> None:
+    """Issue 14: the organisation administrator handed Hanne Solberg's case and tasks to Jørgen Aune and deactivated
+    her; Jørgen is told on his start page."""
+    left, new = _m("sluttet"), _m("saksbehandler")
+    assert not left.is_current
+    assert not Case.objects.filter(lead=left.user).exists()
+    assert not Task.objects.filter(assignee=left.user, status=TaskStatus.OPEN).exists()
+    told = Notification.objects.filter(user=new.user, kind=NotificationKind.HANDOVER).values_list("case", flat=True)
+    handed = Case.objects.get(pk__in=told)
+    assert handed.lead_id == new.user_id and handed.team.filter(user=new.user, role=TeamRole.LEAD).exists()
+    assert AuditEvent.objects.filter(action=Action.HANDOVER).exists()
+    assert "sluttet" in demo and "deactivated" in demo
+
+
+def test_the_protected_identity_was_set_with_a_reason_on_the_record(demo: str) -> None:
+    change = ProtectionChange.objects.select_related("person").get()
+    assert change.protected and change.person.protected_identity and change.reason

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from utvei.access.policy import own_concerns, visible_cases, visible_concerns
 from utvei.accounts.models import Membership, Organisation, User
 from utvei.accounts.services import org_create, user_create
+from utvei.administration.services import member_handover, member_update
 from utvei.assessments.checks import planning_blocker
 from utvei.assessments.models import AssessmentSkip
 from utvei.assessments.services import assessment_skip_record
@@ -43,12 +44,14 @@ from utvei.cases.models import (
     ConcernStatus,
     Entry,
     EntryRevision,
+    ParticipantAccount,
     PhaseChange,
     Task,
     TaskStatus,
     TeamMember,
     TriageOutcome,
 )
+from utvei.cases.participants import participant_accept, participant_invite
 from utvei.cases.protection import protection_set
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import DataCategory
@@ -103,6 +106,7 @@ class DemoLoader:
         self.clock = StoryClock()
         self.m: dict[str, Membership] = {}
         self.cases: dict[str, Case] = {}
+        self.participants: list[tuple[str, str]] = []  # (username, case reference) of the persons' own accounts
         self.serial = 0
 
     def run(self) -> None:
@@ -385,6 +389,22 @@ class DemoLoader:
         """Sessions planned and held, a stop with its reason."""
         evaluation_demo.exposure_step(self, case, step)
 
+    def _step_participant(self, case: Case, step: dict[str, Any]) -> None:
+        """The case lead invites the person to their own page (docs/participant.md) and the person takes it up: a
+        participant account with the demo password, listed with the demo accounts."""
+        _account, raw = participant_invite(actor=self.m[step["by"]], case=case, given_as=step.get("as", "person"))
+        participant_accept(raw=raw, username=step["username"], password=self.password)
+        self.participants.append((step["username"], case.reference))
+
+    def _step_handover(self, case: Case, step: dict[str, Any]) -> None:
+        """A colleague leaves: the organisation administrator hands everything they lead over to another, in one
+        step (docs/administration.md), and deactivates their membership. The new lead sees it on the start page."""
+        admin, leaving, to = self.m[step["by"]], self.m[step["from"]], self.m[step["to"]]
+        member_handover(actor=admin, membership=leaving, to=to)
+        if step.get("deactivate"):
+            leaving.refresh_from_db()
+            member_update(actor=admin, membership=leaving, expected_version=leaving.version, active=False)
+
     def _manager(self, case: Case, step: dict[str, Any]) -> Membership:
         if "by" in step:
             return self.m[step["by"]]
@@ -399,14 +419,18 @@ def account_rows(story: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows = []
     for username, a in story["accounts"].items():
         m = (
-            Membership.objects.active()
-            .select_related("user", "organisation")
+            Membership.objects.select_related("user", "organisation")
             .filter(user__username=username, organisation__slug=a["org"], role=a["role"])
             .first()
         )
         if m is None:
             continue
-        rows.append((username, m.organisation.name, m.role, f"{_counts(m)}{a['sees']}"))
+        counts = _counts(m) if m.is_current else "deactivated · "  # (one who left: the handover in the story)
+        rows.append((username, m.organisation.name, m.role, f"{counts}{a['sees']}"))
+    for account in ParticipantAccount.objects.current().select_related("user", "case").order_by("pk"):
+        assert account.user is not None  # current(): taken up
+        sees = "the person's own page (/me/): goals, appointments, consents, who read the record and why"
+        rows.append((account.user.username, "—", "participant", f"case {account.case.reference} · {sees}"))
     return rows
 
 
