@@ -265,4 +265,4 @@ def test_a_list_row_names_the_person_and_the_reference_apart():
     """Two words to the eye and to a screen reader («Ada Li UTV-1», not «Ada LiUTV-1»)."""
     case = SimpleNamespace(person_label="Ada Li", reference="UTV-1")
     html = render_to_string("includes/case_name.html", {"case": case})
-    assert unescape(strip_tags(html)) == "Ada Li UTV-1"
+    assert unescape(strip_tags(html)).strip() == "Ada Li UTV-1"

@@ -303,7 +303,8 @@ def test_the_history_page_costs_a_constant_number_of_queries(world, case, browse
 def test_a_passed_safety_plan_review_reminds_the_lead_once(world, case, browse):
     kari = world.m["kari"].user
     kari.email = "kari@example.org"
-    kari.save(update_fields=["email"])
+    kari.preferred_language = "en"  # the e-mail is in the user's language
+    kari.save(update_fields=["email", "preferred_language"])
     edit_header(world, case, safety_plan=OLD_PLAN)
     case.refresh_from_db()
     case.__class__.objects.filter(pk=case.pk).update(safety_plan_review_on=timezone.localdate() - dt.timedelta(days=2))

@@ -176,7 +176,7 @@ def test_the_other_municipality_sees_none_of_fjordviks_cases(demo: str) -> None:
 
 def test_every_case_is_visible_to_its_team_and_to_nobody_without_a_relation(demo: str) -> None:
     for case in Case.objects.select_related("owning_org"):
-        for member in case.team.select_related("user", "organisation"):
+        for member in case.team.filter(ended_at__isnull=True).select_related("user", "organisation"):
             m = Membership.objects.select_related("user", "organisation").get(
                 user=member.user, organisation=member.organisation
             )

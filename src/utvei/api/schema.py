@@ -28,6 +28,21 @@ class BearerScheme(OpenApiAuthenticationExtension):
         }
 
 
+class ParticipantSessionScheme(OpenApiAuthenticationExtension):
+    """The person's own pages under me/ (docs/participant.md): their web session, not a token."""
+
+    target_class = "utvei.api.views.me.ParticipantSessionAuthentication"
+    name = "participantSession"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The web session of a person signed in to their own page (with MFA); staff use tokens.",
+        }
+
+
 class UtveiAutoSchema(AutoSchema):
     """Fields a serializer lists in `optional_fields` may be missing from a response (limited by role); a serializer
     parsed partially names what its view still requires in `required_fields`; a method
