@@ -36,9 +36,7 @@ def issuer(live_server: Any) -> Iterator[str]:
         yield url
 
 
-def test_invited_signed_in_through_the_provider_added_by_name_and_deactivated(
-    live_server, world, issuer, browser_page
-):
+def test_invited_signed_in_through_the_provider_added_by_name_and_deactivated(live_server, world, issuer, browser_page):
     base = live_server.url
     a11y = A11yLog("joining")
     # The server's administrator has configured the municipality's identity provider (`utvei idp add`).
