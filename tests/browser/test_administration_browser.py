@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import A11yLog, code_for, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
 
 PASSWORD = "et langt og godt passord 2026"
 
