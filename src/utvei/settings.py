@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "utvei.network",
     "utvei.evaluation",
     "utvei.administration",
+    "utvei.retention",
     "utvei.desk",
     "utvei.api",
     "utvei.tools",
