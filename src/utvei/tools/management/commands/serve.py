@@ -28,7 +28,7 @@ from .demo import DEFAULT_PASSWORD
 
 logger = logging.getLogger("utvei.worker")
 
-WORKER_COMMAND = [sys.executable, "-m", "utvei", "worker"]
+WORKER_COMMAND = [sys.executable, "-m", "utvei", "worker", "--verbosity", "0"]
 THREADS = 4  # per worker process (gthread): requests waiting on the database do not hold up the others
 TIMEOUT = 120  # seconds a request may take before its worker is restarted (the PDF report at scale takes a few)
 
@@ -57,6 +57,9 @@ def gunicorn_options(
         "keepalive": 5,
         "proc_name": "utvei",
         "errorlog": "-",
+        # gunicorn's start-up lines (listening, booting worker N) are INFO: the banner says the same, and it should be
+        # the last thing `make run` prints. Warnings and errors (a worker that died, a timeout) are still logged.
+        "loglevel": "warning",
         "accesslog": None,  # no request log of our own: paths carry ids only, but nothing needs them logged
         # gunicorn's control socket lives at one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn): two servers on
         # one machine (a bench beside `make run`) would fight over it, and nothing here uses it.
@@ -87,7 +90,7 @@ def start_reminders(server: Any = None) -> subprocess.Popen[bytes]:
     if _reminders is not None and _reminders.poll() is None:
         return _reminders  # already running: never a second one
     _reminders = subprocess.Popen(WORKER_COMMAND, preexec_fn=_die_with_parent())
-    logger.info("worker: process %s started (reminders, audit checkpoints)", _reminders.pid)
+    logger.debug("worker: process %s started (reminders, audit checkpoints)", _reminders.pid)
     return _reminders
 
 

@@ -31,8 +31,9 @@ class Command(BaseCommand):
             worker.start(reminders_run, interval=reminders * 60, name="reminders"),
             worker.start(checkpoint, interval=seals * 60, name="audit checkpoint"),
         ]
-        self.stdout.write(f"worker: reminders every {reminders} min, audit checkpoint every {seals} min")
-        self.stdout.flush()
+        if opts["verbosity"] >= 1:  # `utvei serve` starts it with 0: its banner is the last line of `make run`
+            self.stdout.write(f"worker: reminders every {reminders} min, audit checkpoint every {seals} min")
+            self.stdout.flush()
         done = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
         try:
