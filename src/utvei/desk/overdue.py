@@ -157,25 +157,36 @@ class _Scope:
     led_cases: Q  # `led` on the case itself (the safety plan's review date is a field of the case)
 
 
+OPEN_ITEM = ~Q(case__phase=Phase.CLOSED)
+OPEN_CASE = ~Q(phase=Phase.CLOSED)
+
+
+def _on(m: Membership, visible: Q, cases: list[int]) -> _Scope:
+    """The scope narrowed to these cases (found through `visible`; `case_accesses` asks again for each)."""
+    mine, mine_cases = Q(case__lead_id=m.user_id) & OPEN_ITEM, Q(lead_id=m.user_id) & OPEN_CASE
+    return _Scope(
+        m,
+        policy.reads_in_full(m),
+        mine & Q(case_id__in=cases),
+        visible & Q(case_id__in=cases),
+        mine_cases & Q(pk__in=cases),
+    )
+
+
 def _scope(m: Membership, cases: list[int] | None = None) -> _Scope | None:
     visible = policy.visible_q(m, "case")
     if visible is None:
         return None
-    mine = Q(case__lead_id=m.user_id) & ~Q(case__phase=Phase.CLOSED)
-    mine_cases = Q(lead_id=m.user_id) & ~Q(phase=Phase.CLOSED)
+    if cases is not None:
+        return _on(m, visible, cases)
+    mine, mine_cases = Q(case__lead_id=m.user_id) & OPEN_ITEM, Q(lead_id=m.user_id) & OPEN_CASE
     full = policy.reads_in_full(m)
-    if cases is not None:  # the cases were found through `visible` and `case_accesses` asks again for each
-        return _Scope(
-            m, full, mine & Q(case_id__in=cases), visible & Q(case_id__in=cases), mine_cases & Q(pk__in=cases)
-        )
-    led = visible & mine
-    led_cases = mine_cases & (policy.visible_q(m) or Q(pk__in=[]))
     few = list(Case.objects.filter(lead_id=m.user_id).order_by().values_list("pk", flat=True)[: FEW_CASES + 1])
     if len(few) <= FEW_CASES:  # look items up by case: the cost follows the cases the principal leads
         ids = list(policy.visible_cases(m).filter(pk__in=few).values_list("pk", flat=True))
-        led = Q(case_id__in=ids) & mine
-        led_cases = Q(pk__in=ids) & mine_cases
-    return _Scope(m, full, led, visible, led_cases)
+        return _Scope(m, full, Q(case_id__in=ids) & mine, visible, Q(pk__in=ids) & mine_cases)
+    # Many led cases: the visible set as conditions (the case's own columns for the safety plan's date).
+    return _Scope(m, full, visible & mine, visible, mine_cases & (policy.visible_q(m) or Q(pk__in=[])))
 
 
 def _sources(scope: _Scope, today: dt.date) -> dict[str, tuple[QuerySet[Any], str]]:
@@ -208,10 +219,14 @@ def overdue_for(
     """
     if m is None or not policy.can(m, Act.CASE_LIST):
         return []
-    today = today or timezone.localdate()
     scope = _scope(m, cases)
     if scope is None:
         return []
+    return _overdue(scope, today or timezone.localdate(), audit=audit)
+
+
+def _overdue(scope: _Scope, today: dt.date, *, audit: bool) -> list[Overdue]:
+    m = scope.m
     sources = _sources(scope, today)
     tasks = list(sources[Kind.TASK_OVERDUE][0].only("pk", "public_id", "case_id", "assignee_id", "due_on"))
     plans: list[Plan] = []
@@ -299,7 +314,7 @@ def attention(m: Membership | None, *, today: dt.date | None = None, limit: int 
             order.setdefault(case_id, None)
         chosen = list(order)[: limit * 2]
         groups: dict[int, CaseAttention] = {}
-        for item in overdue_for(m, today=today, audit=False, cases=chosen):
+        for item in _overdue(_on(m, scope.follow_led, chosen), today, audit=False):
             groups.setdefault(item.case.pk, CaseAttention(item.case, [])).items.append(item)
         if len(groups) >= limit or exhausted or batch >= 10_000:
             break
