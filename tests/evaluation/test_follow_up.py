@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.plans.helpers import to_active
 from utvei.access.evaluation import record_decision
 from utvei.access.policy import case_access
-from utvei.accounts.models import NotificationKind, Reminder
+from utvei.accounts.models import Notification, NotificationKind, Reminder
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases import services as case_services
 from utvei.cases.models import Case, Phase
@@ -151,6 +151,16 @@ def test_an_overdue_follow_up_on_a_closed_case_is_reminded_once(world, closed, s
     assert reverse("follow_up_detail", args=[closed.public_id, six.public_id]) not in page
     twelve = closed.follow_ups.get(months=12)
     assert reverse("follow_up_detail", args=[closed.public_id, twelve.public_id]) in page
+
+
+def test_the_overdue_follow_up_notification_names_the_case_and_opens_the_follow_up(world, closed, browse):
+    reminders_run()
+    kari = browse("kari")
+    body = kari.get("/me/notifications/").content.decode()
+    assert f"You have an overdue follow-up in case {closed.reference}." in body
+    note = Notification.objects.filter(kind=NotificationKind.FOLLOW_UP_OVERDUE, user=world.m["kari"].user).first()
+    response = kari.get(f"/me/notifications/{note.pk}/open/")
+    assert response["Location"] == reverse("follow_up_detail", args=[closed.public_id, note.ref])
 
 
 def test_the_follow_up_page_records_it_in_the_browser_flow(world, closed, browse):

@@ -64,6 +64,7 @@ REMINDER_TEXTS: dict[str, Any] = {
     NotificationKind.REVIEW_OVERDUE: _("You have an overdue plan review in case %(ref)s."),
     NotificationKind.REASSESSMENT_OVERDUE: _("You have an overdue reassessment in case %(ref)s."),
     NotificationKind.SAFETY_PLAN_REVIEW_OVERDUE: _("You have an overdue safety plan review in case %(ref)s."),
+    NotificationKind.FOLLOW_UP_OVERDUE: _("You have an overdue follow-up in case %(ref)s."),
 }
 
 
