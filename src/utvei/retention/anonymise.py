@@ -349,9 +349,10 @@ class FollowUpsAhead(NotYet):
 
 
 def _refusal(code: str) -> NotYet:
-    known: dict[str, type[NotYet]] = {CaseStillOpen.code: CaseStillOpen, FollowUpsAhead.code: FollowUpsAhead}
-    if code in known:
-        return known[code]()
+    if code == CaseStillOpen.code:
+        return CaseStillOpen()
+    if code == FollowUpsAhead.code:
+        return FollowUpsAhead()
     return NotYet(_("The case cannot be anonymised yet."), code=code)
 
 
