@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import models
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from utvei.access.evaluation import analytics_cases
@@ -487,3 +489,38 @@ def test_a_research_extract_still_holds_the_anonymised_persons(demo: str) -> Non
     assert rows() == before
     regions = {row["region"] for row in research_extract(actor=analyst).rows}
     assert regions <= {"Fjordkyst", "unknown", "*"}
+
+
+def _case_pages(prefix: str = "") -> list[str]:
+    """Every web route whose only argument is the case's id (the case page and all its tabs and forms)."""
+    return [r for r in _case_pages_of(get_resolver(), prefix) if not r.startswith(("api/", "accounts/", "i18n"))]
+
+
+def _case_pages_of(resolver: URLResolver, prefix: str) -> list[str]:
+    found: list[str] = []
+    for entry in resolver.url_patterns:
+        here = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found += _case_pages_of(entry, here)
+        elif re.fullmatch(r"[^<>]*<uuid:case_id>[^<>]*", here):
+            found.append(here)
+    return found
+
+
+def test_an_anonymised_case_breaks_no_page(demo: str, client: Any) -> None:
+    """Its lead opens every page of the case and the case list: some answers, never a server error, and no trace of
+    who the person was (what the lead may still see of an anonymised case is the retention states' business)."""
+    case = _richest_open_case()
+    _fill_what_the_demo_lacks(case)
+    name = case.person.full_name
+    FollowUp.objects.filter(case=case).delete()
+    case_anonymise(case)
+    assert case.lead is not None
+    client.force_login(case.lead)
+    routes = _case_pages()
+    assert len(routes) > 20
+    for route in [*routes, "cases/", ""]:
+        url = "/" + route.replace("<uuid:case_id>", str(case.public_id)).lstrip("^").rstrip("$")
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert name not in response.content.decode(errors="replace"), url

@@ -16,7 +16,7 @@ figures count exactly as before:
   puts the day the case was opened on the first of its month. The opening is thus known to the month, nothing else
   to the day, and every interval between two things on the case (days from closure to a re-engagement, from a
   concern to its triage, from a plan's approval to its review) is exactly what it was, so the figures are too.
-  ADR docs/decisions/0016-anonymisation-shifts-dates.md says why this and not truncating each date.
+  ADR docs/decisions/0014-anonymisation-moves-dates.md says why this and not truncating each date.
 
 What each model keeps and why is a `core.anonymity.Policy`: those of the apps below retention are here, the
 evidence engine places its own (`evaluation/anonymity.py`). A model that reaches a case or a person and is placed
