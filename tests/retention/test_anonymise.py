@@ -39,6 +39,7 @@ from utvei.cases.models import (
     TeamMember,
 )
 from utvei.core import anonymity
+from utvei.core.crypto import EncryptedTextField
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import DataCategory
 from utvei.evaluation import analytics
@@ -90,6 +91,18 @@ def test_every_text_field_of_a_kept_model_is_decided_with_a_reason() -> None:
         assert all(reason.strip() for reason in policy.kept.values()), policy.label
         assert policy.reason.strip(), policy.label
     assert not undecided, f"Decide these fields (kept with a reason, or blank): {undecided}"
+
+
+def test_nothing_kept_is_encrypted() -> None:
+    """Everything encrypted is words or identity, and goes: so destroying the person's own key after anonymisation
+    (crypto-shredding) loses nothing the evidence needs."""
+    kept_encrypted = [
+        f"{p.label}.{name}"
+        for p in anonymity.policies()
+        for name in p.kept
+        if isinstance(p.model._meta.get_field(name), EncryptedTextField)
+    ]
+    assert not kept_encrypted
 
 
 # ---- Helpers ----------------------------------------------------------------------------------------------------
