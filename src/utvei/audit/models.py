@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     CASE_TRACK = "case.track", _("Track changed")
     CASE_CLOSE = "case.close", _("Case closed")
     CASE_REOPEN = "case.reopen", _("Case reopened")
+    CASE_ANONYMISE = "case.anonymise", _("Case anonymised")
     TEAM_ADD = "team.add", _("Team member added")
     TEAM_END = "team.end", _("Team membership ended")
     TEAM_VIEW = "team.view", _("Team viewed")

@@ -11,3 +11,6 @@ MEASURES_ENDED = Hook("case.measures_ended")
 CLOSED = Hook("case.closed")
 # The case's motivation stage changed to `stage`. Sent with actor, case, stage.
 MOTIVATION_STAGE_CHANGED = Hook("case.motivation_stage_changed")
+# May the closed case be anonymised today? Sent with case, today; a handler returns a code of what must come first
+# (e.g. "follow_ups_ahead"), or None. Sent by retention.anonymise before anything is changed.
+ANONYMISE_CHECK = Hook("case.anonymise_check")

@@ -286,6 +286,9 @@ class Case(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_case"
     )
     version = models.PositiveIntegerField(default=1)
+    # When the case was anonymised (retention.anonymise.case_anonymise): its identity and words are gone, its dates
+    # moved back to the month it was opened, its coded evidence kept. Never moved itself.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]

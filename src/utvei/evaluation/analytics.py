@@ -410,8 +410,10 @@ def change_from_baseline(cases: QuerySet[Case]) -> list[IndicatorChange]:
     )
     later = {(case_id, indicator_id): value for case_id, indicator_id, value in later_rows}
 
+    # In case order (not the order rows were recorded in), so that the bootstrap draws the same resamples from the
+    # same persons however their records were written or moved (an anonymised case's dates are moved).
     pairs: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for pair_key, base in baseline.items():
+    for pair_key, base in sorted(baseline.items()):
         after = later.get(pair_key)
         if after is not None:
             pairs[pair_key[1]].append((base, after))

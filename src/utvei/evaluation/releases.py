@@ -406,9 +406,10 @@ def _quarter(opened_at: dt.datetime) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
-def _region(municipality: str, protected_identity: bool) -> str:
-    """The person's municipality as the region; never for a person with a protected identity."""
-    name = " ".join((municipality or "").split())
+def _region(municipality: str, region: str, protected_identity: bool) -> str:
+    """The person's municipality as the region (an anonymised person's county or region, their municipality being
+    gone); never for a person with a protected identity."""
+    name = " ".join((municipality or region or "").split())
     return UNKNOWN if protected_identity or not name else name
 
 
@@ -493,6 +494,7 @@ def research_extract(*, actor: Membership, evaluation: Evaluation | None = None,
                 "person__public_id",
                 "person__age_band",
                 "person__municipality",
+                "person__region",
                 "person__protected_identity",
             )
         )
@@ -510,7 +512,9 @@ def research_extract(*, actor: Membership, evaluation: Evaluation | None = None,
                     "track": str(row["track"]),
                     "age_band": str(row["person__age_band"] or UNKNOWN),
                     "quarter": _quarter(row["opened_at"]),
-                    "region": _region(row["person__municipality"], row["person__protected_identity"]),
+                    "region": _region(
+                        row["person__municipality"], row["person__region"], row["person__protected_identity"]
+                    ),
                 }
             )
             data_by_pseudonym[alias] = evaluation_data[pk]

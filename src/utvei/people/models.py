@@ -38,6 +38,9 @@ class Person(models.Model):
     age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    # The county or region of the municipality, written when the person is anonymised (the municipality is then
+    # emptied): what an anonymised record says about where the person lived (retention/data/regions.yaml).
+    region = models.CharField(_("region"), max_length=100, blank=True)
     protected_identity = models.BooleanField(_("protected identity"), default=False)
     guardian_name = EncryptedTextField(_("guardian"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
