@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.oversight.rules import RULE_IDS, RULES_FILE, Rules, parse_rules
+from utvei.oversight.rules import RULE_IDS, RULES_FILE, Rules, norwegian_holidays, parse_rules
 
 OSLO = ZoneInfo("Europe/Oslo")
 FILE = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
@@ -61,3 +61,20 @@ def event(
             object_type="case" if not object_id else "emergencyaccess",
             object_id=object_id,
         )
+
+
+def next_morning() -> dt.datetime:
+    """The next working day at 10:00 Norwegian time (after the world's memberships began)."""
+    day = timezone.now().astimezone(OSLO).date() + dt.timedelta(days=1)
+    while day.weekday() >= 5 or day in norwegian_holidays(day.year):
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(10), tzinfo=OSLO)
+
+
+def day_case(world: Any, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
+    """world.open_case on a working morning, so that opening it is not itself an access outside office hours
+    (whatever the time the tests run at)."""
+    morning = next_morning()
+    with monkeypatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: morning)
+        return world.open_case(**kw)

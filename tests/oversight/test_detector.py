@@ -168,12 +168,15 @@ def test_a_dpo_looking_at_the_log_at_night_is_not_an_access_to_a_case(world, mon
     assert alerts("outside_office_hours") == []
 
 
-def test_one_alert_per_user_and_day_however_many_accesses(world, monkeypatch):
+def test_one_alert_per_user_case_and_day_however_many_accesses(world, monkeypatch):
+    one, other = CaseRef(), CaseRef()
     for minute in range(5):
-        event(monkeypatch, local(*WEDNESDAY, 22, minute), world.m["ola"])
+        event(monkeypatch, local(*WEDNESDAY, 22, minute), world.m["ola"], case=one)
+    event(monkeypatch, local(*WEDNESDAY, 23), world.m["ola"], case=other)
     alerts_scan(rules=only("outside_office_hours"))
-    (alert,) = alerts("outside_office_hours")
-    assert alert.events == 5 and alert.cases == 5
+    first, second = alerts("outside_office_hours")
+    assert (first.case_public_id, first.events) == (one.public_id, 5)
+    assert (second.case_public_id, second.events) == (other.public_id, 1)
 
 
 # ---- Another jurisdiction's case -----------------------------------------------------------------------------
@@ -276,14 +279,15 @@ def test_batches_find_what_one_pass_finds(world, monkeypatch):
 
 def test_a_new_event_in_the_window_updates_a_pending_alert_but_not_a_reviewed_one(world, monkeypatch):
     ola = world.m["ola"]
-    event(monkeypatch, local(*WEDNESDAY, 22), ola)
+    case = CaseRef()
+    event(monkeypatch, local(*WEDNESDAY, 22), ola, case=case)
     alerts_scan(rules=only("outside_office_hours"))
-    event(monkeypatch, local(*WEDNESDAY, 22, 30), ola)
+    event(monkeypatch, local(*WEDNESDAY, 22, 30), ola, case=case)
     result = alerts_scan(rules=only("outside_office_hours"))
     (alert,) = alerts("outside_office_hours")
     assert result.updated == 1 and alert.events == 2
     AccessAlert.objects.update(review_status="justified")
-    event(monkeypatch, local(*WEDNESDAY, 23), ola)
+    event(monkeypatch, local(*WEDNESDAY, 23), ola, case=case)
     alerts_scan(rules=only("outside_office_hours"))
     (alert,) = alerts("outside_office_hours")
     assert alert.events == 2

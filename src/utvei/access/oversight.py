@@ -10,7 +10,8 @@ audit page (`oversight.selectors._scope`) and in the emergency-access review (`s
 So an alert is in a DPO's queue when it is about a user acting for their organisation, or about a case their
 organisation owns; a per-person report shows, of the person's cases, every access to those their organisation owns
 and its own staff's accesses to the others. The person themself can be looked up by a DPO when their organisation
-owns one of the person's cases or has (or had) someone on the team of one. Anything outside is not found (404).
+owns one of the person's cases, has (or had) someone on the team of one, or opened one with emergency access.
+Anything outside is not found (404).
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ def alert_scope(m: Membership) -> Q:
 
 
 def report_person_q(m: Membership) -> Q:
-    """The persons a DPO may open an access report on: one of their cases is owned by the DPO's organisation, or
-    has (or had) a team member from it."""
+    """The persons a DPO may open an access report on: one of their cases is owned by the DPO's organisation, has
+    (or had) a team member from it, or was opened with emergency access by its staff."""
     org = m.organisation_id
-    return Q(cases__owning_org_id=org) | Q(cases__team__organisation_id=org)
+    return (
+        Q(cases__owning_org_id=org)
+        | Q(cases__team__organisation_id=org)
+        | Q(cases__emergency_accesses__organisation_id=org)
+    )
 
 
 def report_event_q(m: Membership, case_ids: list[str], person_id: str) -> Q:

@@ -44,9 +44,12 @@ def _scoped(actor: Membership) -> QuerySet[AccessAlert]:
     return AccessAlert.objects.filter(alert_scope(actor)).select_related("user", "organisation", "reviewed_by")
 
 
-def alert_queue(*, actor: Membership | None, status: str = "pending", audit: bool = True) -> QuerySet[AccessAlert]:
-    """The alerts the DPO answers for, oldest unreviewed first (then the reviewed ones, newest review first).
-    `status`: pending (default), reviewed or all. One `alert.view` audit event unless `audit` is False."""
+def alert_queue(
+    *, actor: Membership | None, status: str = "pending", audit: bool = True, where: str = "queue"
+) -> QuerySet[AccessAlert]:
+    """The alerts the DPO answers for, oldest unreviewed first (then the reviewed ones, oldest first).
+    `status`: pending (default), reviewed or all. One `alert.view` audit event (`where;status`) unless `audit` is
+    False."""
     m = _ensure_dpo(actor)
     if status not in QUEUE_STATUSES:
         raise UtveiError(_("Choose pending, reviewed or all."), code="invalid_status")
@@ -56,7 +59,7 @@ def alert_queue(*, actor: Membership | None, status: str = "pending", audit: boo
     elif status == "reviewed":
         qs = qs.exclude(review_status=AlertStatus.PENDING)
     if audit:
-        audit_by(m, Action.ALERT_VIEW, reason=f"queue;{status}")
+        audit_by(m, Action.ALERT_VIEW, reason=f"{where};{status}")
     pending_first = SqlCase(
         When(review_status=AlertStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
     )

@@ -280,28 +280,33 @@ def _volume_spike(rule: Rule, reads: list[dict[str, Any]], tz: ZoneInfo, tally: 
 
 
 def _outside_office_hours(rule: Rule, accesses: list[dict[str, Any]], tz: ZoneInfo, tally: _Tally) -> None:
-    """Access to case data outside office hours: one alert per user, organisation and local day."""
+    """Access to a case's data outside office hours: one alert per user, organisation, case and local day."""
     p = rule.params
     touched = {
-        (e["actor_id"], e["actor_org_id"], *_local_day(e["occurred_at"], tz))
+        (e["actor_id"], e["actor_org_id"], e["case_id"], *_local_day(e["occurred_at"], tz))
         for e in accesses
         if outside_office_hours(e["occurred_at"], p, tz)
     }
-    for user_id, org_id, start, end in sorted(touched, key=lambda t: (t[2], t[0], t[1])):
+    for user_id, org_id, case_id, start, end in sorted(touched, key=lambda t: (t[3], t[0], t[1], t[2])):
         day = AuditEvent.objects.filter(
-            _access_q(), actor_id=user_id, actor_org_id=org_id, occurred_at__gte=start, occurred_at__lt=end
+            _access_q(),
+            actor_id=user_id,
+            actor_org_id=org_id,
+            case_id=case_id,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
         )
-        hits = [e for e in day.values("seq", "occurred_at", "case_id") if outside_office_hours(e["occurred_at"], p, tz)]
+        hits = [e for e in day.values("seq", "occurred_at") if outside_office_hours(e["occurred_at"], p, tz)]
         if hits:
             tally.upsert(
                 rule,
                 user_id=user_id,
                 org_id=org_id,
-                case_id="",
+                case_id=case_id,
                 start=start,
                 end=end,
                 events=len(hits),
-                cases=len({e["case_id"] for e in hits}),
+                cases=1,
                 first_seq=min(e["seq"] for e in hits),
                 last_seq=max(e["seq"] for e in hits),
             )
