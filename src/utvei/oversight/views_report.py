@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -105,10 +106,14 @@ def _csv_lines(rows: Iterator[report.ReportRow]) -> Iterator[str]:
         yield writer.writerow([_cell(x) for x in values])
 
 
+@login_required
 @require_GET
-@page
-def access_report_export(request: HttpRequest, m: Membership, person_id: Any) -> HttpResponseBase:
-    person = report.person_get(actor=m, person_id=person_id)
+def access_report_export(request: HttpRequest, person_id: Any) -> HttpResponseBase:
+    m: Membership | None = getattr(request, "membership", None)
+    try:
+        person = report.person_get(actor=m, person_id=person_id)
+    except NotFound:
+        raise Http404 from None
     result = report.access_report(actor=m, person=person, kind="csv")
     stamp = timezone.localtime(timezone.now(), report.OSLO).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
