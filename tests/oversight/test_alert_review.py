@@ -174,3 +174,9 @@ def test_the_start_page_costs_the_same_for_one_alert_or_five(world, monkeypatch,
     with CaptureQueriesContext(connection) as many:
         dpo.get("/")
     assert len(many) == len(few)
+
+
+def test_the_rules_words_come_from_the_file_in_the_pages_language(world, monkeypatch, client_for):
+    alert = night_alert(world, monkeypatch)
+    text = client_for("dina").get(f"/audit/alerts/{alert.public_id}/").content.decode()  # bokmål by default
+    assert "Tilgang utenom kontortid" in text and "utenom kontortid (kveld, natt, helg eller helligdag)" in text
