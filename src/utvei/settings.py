@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "utvei.network",
     "utvei.evaluation",
     "utvei.administration",
+    "utvei.oversight",
     "utvei.retention",
     "utvei.desk",
     "utvei.api",
@@ -281,6 +282,9 @@ UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
 # another machine), and how often it makes one.
 UTVEI_AUDIT_SEAL_DIR = os.environ.get("UTVEI_AUDIT_SEAL_DIR", str(VAR_DIR / "seals"))
 UTVEI_AUDIT_CHECKPOINT_INTERVAL = max(1, int(os.environ.get("UTVEI_AUDIT_CHECKPOINT_INTERVAL", "5").strip() or "5"))
+# Unusual access (docs/oversight.md): the worker scans the audit log for the rules of oversight/data/alert_rules.yaml
+# every so many minutes.
+UTVEI_ALERT_SCAN_INTERVAL = max(1, int(os.environ.get("UTVEI_ALERT_SCAN_INTERVAL", "15").strip() or "15"))
 # Attachments (docs/attachments.md): the largest file accepted, in bytes (10 MiB), and an optional virus scanner,
 # a command that reads the file on stdin and exits 0 when clean, 1 when infected (e.g. `clamdscan --no-summary -`).
 UTVEI_ATTACHMENT_MAX_BYTES = max(1, int(os.environ.get("UTVEI_ATTACHMENT_MAX_BYTES", "").strip() or 10 * 1024 * 1024))

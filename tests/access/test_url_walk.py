@@ -92,6 +92,11 @@ from utvei.evaluation import services as evaluation_services
 from utvei.evaluation.models import FollowUp, Indicator
 from utvei.meetings.models import MeetingAttendee
 from utvei.network.models import Observation
+from utvei.oversight import alerts as oversight_alerts
+from utvei.oversight import report as oversight_report
+from utvei.oversight.detector import alerts_scan
+from utvei.oversight.models import AccessAlert
+from utvei.oversight.rules import Rules, load_rules
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal
 from utvei.sharing.consent import services as sharing
@@ -439,6 +444,11 @@ def build(world: Any) -> WalkWorld:
     ).access
     o["access"] = access
     rules["emergency"] = lambda m, ca: finds(emergency.emergency_get, actor=m, access_id=access.public_id)
+    # The detector queues it for the DPO as unusual access (docs/oversight.md; only that rule, so the walk does not
+    # depend on the time of day it runs at).
+    found = load_rules()
+    alerts_scan(rules=Rules(found.version, found.tz, {"emergency_access": found.rules["emergency_access"]}))
+    o["alert"] = AccessAlert.objects.get(rule="emergency_access", ref=str(access.public_id))
 
     # A concern rolf sent to the municipality (not triaged).
     concern = case_services.concern_submit(
@@ -599,6 +609,20 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
             )
         ],
         "concern_id": [uid(o["concern"], "concern", lambda m: bool(policy.can(m, Act.CONCERN_READ, o["concern"])))],
+        "alert_id": [
+            uid(
+                o["alert"],
+                "unusual-access alert",
+                lambda m: finds(oversight_alerts.alert_get, actor=m, alert_id=o["alert"].public_id, audit=False),
+            )
+        ],
+        "person_id": [
+            uid(
+                case.person,
+                "person (access report)",
+                lambda m: finds(oversight_report.person_get, actor=m, person_id=case.person.public_id),
+            )
+        ],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
         "account_id": [uid(o["participant_account"], "participant account")],
         "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],

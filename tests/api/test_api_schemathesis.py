@@ -28,6 +28,7 @@ from schemathesis.core.parameters import ParameterLocation
 from tests.api.api_helpers import one_of_each
 from utvei.api.models import ApiToken
 from utvei.cases.models import TeamRole
+from utvei.oversight.models import AccessAlert
 
 EXAMPLES = int(os.environ.get("UTVEI_SCHEMATHESIS_EXAMPLES", "25"))
 
@@ -67,7 +68,20 @@ def things(world: Any) -> dict[str, str]:
     so the answers a mentor gets (403 where her role may not act, restricted markers) are checked as well."""
     t = one_of_each(world)
     world.add(t.case, "mona", role=TeamRole.MENTOR)
+    alert = AccessAlert.objects.create(  # an unusual-access alert on the case, for its DPO (dina)
+        rule="outside_office_hours",
+        rule_version=1,
+        user=world.m["kari"].user,
+        organisation=world.orgs["kommune"],
+        case_public_id=str(t.case.public_id),
+        window_start=timezone.now() - dt.timedelta(days=1),
+        window_end=timezone.now(),
+        first_seq=1,
+        last_seq=1,
+    )
     return {
+        "alert_id": str(alert.public_id),
+        "person_id": str(t.case.person.public_id),
         "case_id": str(t.case.public_id),
         "entry_id": str(t.entry.public_id),
         "task_id": str(t.task.public_id),
@@ -110,6 +124,14 @@ def test_the_api_matches_its_schema(case: Any, world: Any, things: dict[str, str
     username = "mona" if zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 3 == 0 else "kari"
     if administration:
         username = "adam"
+    # The DPO's oversight (docs/oversight.md): the municipality's DPO, on an alert and a person in her scope.
+    oversight = case.path.startswith(("/api/v1/alerts/", "/api/v1/access-reports/"))
+    if oversight:
+        username = "dina"
+        if case.path_parameters and positive and zlib.crc32(repr(case.body).encode()) % 2 == 0:
+            for name in ("alert_id", "person_id"):
+                if name in case.path_parameters:
+                    case.path_parameters[name] = things[name]
     headers = {} if headers_negated else {"Authorization": f"Bearer {_token(world, username)}"}
     response = case.call_and_validate(headers=headers)
     # 401 would satisfy every check: make sure the valid requests were let in, so the checks saw the views' answers.

@@ -57,6 +57,8 @@ NOT_VERSIONED = {
     "POST /api/v1/emergency-access/": "creates",
     "POST /api/v1/emergency-access/{access_id}/end/": "one way; a second is 409",
     "POST /api/v1/emergency-access/{access_id}/review/": "one way; a second is 409",
+    "POST /api/v1/alerts/{alert_id}/review/": "one way: the DPO's review of an alert; a second is 409",
+    "POST /api/v1/access-reports/search/": "reads (a search sent in the body, to keep names out of addresses)",
     "POST /api/v1/measures/": "creates",
     "POST /api/v1/referrals/{referral_id}/accept/": "one way; a second is 409",
     "POST /api/v1/referrals/{referral_id}/decline/": "one way; a second is 409",

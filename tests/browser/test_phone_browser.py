@@ -27,6 +27,7 @@ from utvei.cases import services as case_services
 from utvei.cases.models import Case, Concern, ConcernStatus, EntryKind
 from utvei.core.vocabulary import Classification
 from utvei.evaluation.services import indicators_sync
+from utvei.oversight.models import AccessAlert
 from utvei.plans.services import measures_sync
 from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.models import Referral
@@ -223,6 +224,13 @@ def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, 
     check.visit(page, "/", "dpo-dashboard")
     check.visit(page, "/audit/", "dpo-access-log")
     check.visit(page, "/audit/emergency/", "dpo-emergency-review")
+    check.visit(page, "/audit/alerts/", "dpo-unusual-access")
+    alert = AccessAlert.objects.filter(rule="emergency_access").first()
+    assert alert is not None  # the demo queues its emergency accesses (docs/oversight.md)
+    check.visit(page, f"/audit/alerts/{alert.public_id}/", "dpo-unusual-access-alert")
+    check.visit(page, "/audit/people/", "dpo-access-report-search")
+    person = Case.objects.get(public_id=alert.case_public_id).person
+    check.visit(page, f"/audit/people/{person.public_id}/", "dpo-access-report")
     page = _phone(browser_page)
     log_in(page, base, "orgadmin")
     check.visit(page, "/", "orgadmin-dashboard")

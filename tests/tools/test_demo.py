@@ -46,6 +46,9 @@ from utvei.cases.models import (
 )
 from utvei.core.vocabulary import Classification
 from utvei.meetings.models import Meeting, MeetingDecision, MeetingStatus
+from utvei.oversight.alerts import alert_queue
+from utvei.oversight.detector import alerts_scan
+from utvei.oversight.models import AccessAlert, AlertStatus
 from utvei.people.models import Person
 from utvei.sharing.emergency.services import case_emergency_accesses, review_queue
 from utvei.sharing.models import EmergencyAccess, Referral, ReferralBasis, ReferralStatus, ReviewStatus
@@ -269,6 +272,19 @@ def test_an_emergency_access_by_someone_outside_the_case_waits_for_the_dpos_revi
     approved = EmergencyAccess.objects.get(review_status=ReviewStatus.APPROVED)
     assert approved.reviewed_by == dpo.user and approved.reviewed_at and approved.reviewed_at >= approved.expires_at
     assert "1 emergency access to review" in demo
+
+
+def test_the_dpo_has_unusual_access_queued_for_review(demo: str) -> None:
+    dpo = _m("personvern")
+    queued = list(alert_queue(actor=dpo, status="pending", audit=False))
+    assert queued and {a.rule for a in queued} <= {"emergency_access", "repeated_emergency"}
+    alert = next(a for a in queued if a.rule == "emergency_access")
+    access = EmergencyAccess.objects.get(public_id=alert.ref)
+    assert alert.user_id == access.user_id and alert.case_public_id == str(access.case.public_id)
+    assert alert.review_status == AlertStatus.PENDING
+    assert f"{len(queued)} unusual-access alert" in demo
+    assert AccessAlert.objects.filter(rule="emergency_access").count() == EmergencyAccess.objects.count()
+    assert alerts_scan().created == 0  # the worker's next scan starts after the loading: nothing twice
 
 
 def test_cases_have_final_assessments_a_reassessment_with_changes_and_a_draft(demo: str) -> None:

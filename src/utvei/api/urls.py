@@ -52,6 +52,13 @@ from .views.me import (
     MeIndicatorsView,
     MePlanView,
 )
+from .views.oversight import (
+    AccessReportSearchView,
+    AccessReportView,
+    AlertDetailView,
+    AlertListView,
+    AlertReviewView,
+)
 from .views.referrals import (
     CaseReferralListView,
     ReferralAcceptView,
@@ -136,6 +143,11 @@ urlpatterns = [
         EmergencyAccessReviewView.as_view(),
         name="emergency_access_review",
     ),
+    path("alerts/", AlertListView.as_view(), name="alert_list"),
+    path("alerts/<uuid:alert_id>/", AlertDetailView.as_view(), name="alert_detail"),
+    path("alerts/<uuid:alert_id>/review/", AlertReviewView.as_view(), name="alert_review"),
+    path("access-reports/search/", AccessReportSearchView.as_view(), name="access_report_search"),
+    path("access-reports/<uuid:person_id>/", AccessReportView.as_view(), name="access_report"),
     path("tasks/", TaskListView.as_view(), name="task_list"),
     path("tasks/<uuid:task_id>/", TaskDetailView.as_view(), name="task_detail"),
     path("legal-bases/", LegalBasisListView.as_view(), name="legal_basis_list"),

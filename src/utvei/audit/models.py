@@ -169,6 +169,10 @@ class Action(models.TextChoices):
     PARTICIPANT_ACCEPT = "participant.accept", _("The person's own account set up")
     PARTICIPANT_END = "participant.end", _("The person's own account ended")
     PARTICIPANT_VIEW = "participant.view", _("The person read their own page")
+    ALERT_RAISE = "alert.raise", _("Unusual access queued for review")
+    ALERT_VIEW = "alert.view", _("Unusual-access alerts viewed")
+    ALERT_REVIEW = "alert.review", _("Unusual-access alert reviewed")
+    ACCESS_REPORT = "access.report", _("Access report on a person viewed")
 
 
 class AuditEvent(models.Model):

@@ -18,6 +18,8 @@ from utvei.accounts.notifications import inbox
 from utvei.cases import selectors
 from utvei.cases.views.common import DASHBOARD_ROWS
 from utvei.core.pagination import counted
+from utvei.oversight import alerts as oversight_alerts
+from utvei.oversight.views_alerts import rows as alert_rows
 
 from . import overdue
 
@@ -57,6 +59,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ctx["attention_more"] = attention.more
             ctx["attention_capped"] = attention.capped
             selectors.dashboard_audit(actor=m)
+        if ctx["can_audit"]:  # the DPO: unusual access waiting for review, oldest first (docs/oversight.md)
+            waiting = oversight_alerts.alert_queue(actor=m, status="pending", where="dashboard")
+            ctx["alert_rows"] = alert_rows(list(waiting[:DASHBOARD_ROWS]))
+            ctx["alerts_pending"] = oversight_alerts.pending_count(actor=m)
         if ctx["can_triage"]:
             ctx["intake_count"] = selectors.intake_queue(actor=m, audit=False).count()
         ctx["show_receipts"] = ctx["can_submit"] and not ctx["case_role"]

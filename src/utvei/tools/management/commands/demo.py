@@ -55,6 +55,9 @@ from utvei.cases.participants import participant_accept, participant_invite
 from utvei.cases.protection import protection_set
 from utvei.core.errors import UtveiError
 from utvei.core.vocabulary import DataCategory
+from utvei.oversight.alerts import pending_count
+from utvei.oversight.detector import alerts_scan
+from utvei.oversight.rules import Rules, load_rules
 from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
 from utvei.sharing.consent.services import consent_record
@@ -70,6 +73,9 @@ from utvei.tools.synthetic import synthetic_nin
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.yaml"
 DEFAULT_PASSWORD = "utvei-demo-2026"
 PROTECTED_REASON = "Vedtak om strengt fortrolig adresse (kode 6), politiet 2025."  # invented, like the whole demo
+
+
+DEMO_ALERT_RULES = ("emergency_access", "repeated_emergency")
 
 
 def load_story(path: Path = DATA_FILE) -> dict[str, Any]:
@@ -138,6 +144,16 @@ class DemoLoader:
         evaluation_demo.finish(self)
         if self.history and "history" in self.story:
             evaluation_demo.history_load(self, self.story["history"])  # the invented past the analyst's figures need
+        self._alerts()
+
+    def _alerts(self) -> None:
+        """Queue the story's unusual access for the DPO (docs/oversight.md): its emergency accesses, by the emergency
+        rules. The loading itself happened at one real moment in the audit log (events keep the real time), so the
+        rules on time and volume would judge the loader, not the story: they start after it (the worker's scan
+        continues from here)."""
+        rules = load_rules()
+        only = {k: r for k, r in rules.rules.items() if k in DEMO_ALERT_RULES}
+        alerts_scan(rules=Rules(rules.version, rules.tz, only))
 
     # ---- Concerns and opening ---------------------------------------------------------------------------
 
@@ -456,6 +472,9 @@ def _counts(m: Membership) -> str:
         )
         if pending:
             parts.append(f"{pending} emergency access{'es' if pending != 1 else ''} to review")
+        alerts = pending_count(actor=m)
+        if alerts:
+            parts.append(f"{alerts} unusual-access alert{'s' if alerts != 1 else ''} to review")
     return f"{', '.join(parts)} · " if parts else ""
 
 
