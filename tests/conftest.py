@@ -141,6 +141,18 @@ def _seal_root(tmp_path_factory: Any) -> Any:
     return tmp_path_factory.mktemp("seals")
 
 
+@pytest.fixture(scope="session")
+def _keystore_file(tmp_path_factory: Any) -> Any:
+    return tmp_path_factory.mktemp("keys") / "keystore.sqlite3"
+
+
+@pytest.fixture(autouse=True)
+def _own_keystore(settings: Any, _keystore_file: Any) -> None:
+    """The per-person data keys of this test run (and xdist worker) live in a key store of their own, never var/'s
+    (docs/encryption.md)."""
+    settings.UTVEI_KEYSTORE = str(_keystore_file)
+
+
 @pytest.fixture(autouse=True)
 def _own_seal_file(settings: Any, _seal_root: Any) -> None:
     """Each test seals the audit log into a folder of its own (made when the first seal is written), never var/."""

@@ -37,7 +37,7 @@ from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core import files
-from utvei.core.crypto import encrypt_bytes
+from utvei.core.crypto import encrypt_bytes, subject_of
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import check_date, clean_text
@@ -1000,7 +1000,8 @@ def attachment_add(
             **owner_field,
         )
         AttachmentBlob.objects.create(
-            attachment=attachment, data=encrypt_bytes(data, context=attachment_blob_context(public_id))
+            attachment=attachment,
+            data=encrypt_bytes(data, context=attachment_blob_context(public_id), subject=subject_of(attachment)),
         )
         audit_by(actor, Action.ATTACHMENT_UPLOAD, obj=attachment, case=case, reason=attachment.owner_kind)
     return attachment
