@@ -10,7 +10,7 @@ from django.db import connection
 from tests.cases import attachment_files as f
 from utvei.administration.models import MfaReset
 from utvei.cases import services as case_services
-from utvei.cases.models import Entry
+from utvei.cases.models import Entry, TriageOutcome
 from utvei.core import crypto, keystore
 from utvei.core.rotation import _contexts
 
@@ -64,9 +64,22 @@ def legacy(model: Any, field: str, pk: Any) -> None:
     model._base_manager.filter(pk=pk).update(**{field: crypto.Sealed(token)})
 
 
-def fill(world: Any, name: str = "Rota Rotasen", entries: int = 6) -> Any:
-    """A case with entries, an attachment, and an administrator's note about nobody."""
-    case = world.open_case(name=name)
+def fill(world: Any, name: str = "Rota Rotasen", entries: int = 6, via_concern: bool = False) -> Any:
+    """A case with entries, an attachment, and an administrator's note about nobody; `via_concern`: the case opened
+    from a concern that named the person before any case existed."""
+    if via_concern:
+        concern = case_services.concern_submit(
+            actor=world.m["rolf"],
+            receiving_org=world.orgs["kommune"],
+            description=f"Bekymring for {name}",
+            subject_name=name,
+        )
+        case = case_services.concern_triage(
+            actor=world.m["kari"], concern=concern, outcome=TriageOutcome.OPEN_CASE, rationale=f"Om {name}"
+        ).case
+        world.consent(case, "kommune")
+    else:
+        case = world.open_case(name=name)
     world.add(case, "ola")
     made = [world.entry(case, "ola", body=f"Notat {i} om {name}") for i in range(entries)]
     case_services.attachment_add(

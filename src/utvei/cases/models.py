@@ -144,6 +144,7 @@ class TaskOrigin(models.TextChoices):
 
 class Concern(models.Model):
     data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+    data_subject_until_linked = "self"  # before triage links it to a case: a data key of the concern's own
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -224,6 +225,7 @@ class ConcernQuestion(models.Model):
     The answer sends the concern back to the intake queue."""
 
     data_subject = "concern__case__person"  # core.crypto: whose data key encrypts this row's values
+    data_subject_until_linked = "concern"  # before triage: the concern's own data key
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="questions")

@@ -261,15 +261,11 @@ class Sealed(str):
     passes it through as it is."""
 
 
-def subject_of(instance: Any) -> str | None:
-    """The public id of the person a row is about, by the path its model declares in `data_subject` ("self" for a
-    Person; "case__person", "entry__case__person", …; None for a model whose rows are about nobody). Follows the
-    related objects already loaded on the instance, then asks the database once for the rest of the path."""
-    path = getattr(type(instance), "data_subject", None)
-    if not path:
-        return None
+def _public_id_along(instance: Any, path: str) -> Any:
+    """The public id at the end of `path` ("self", or related fields joined by "__") from `instance`: through the
+    related objects already loaded on it, then one query for the rest of the path. None where the path breaks."""
     if path == "self":
-        return str(instance.public_id)
+        return instance.public_id
     obj = instance
     parts = path.split("__")
     for i, part in enumerate(parts):
@@ -283,9 +279,59 @@ def subject_of(instance: Any) -> str | None:
         if fk is None:
             return None
         lookup = "__".join([*parts[i + 1 :], "public_id"])
-        found = field.related_model._base_manager.filter(pk=fk).values_list(lookup, flat=True).first()
-        return str(found) if found else None
-    return str(obj.public_id)
+        return field.related_model._base_manager.filter(pk=fk).values_list(lookup, flat=True).first()
+    return obj.public_id
+
+
+def model_along(model: Any, path: str) -> Any:
+    """The model at the end of `path` from `model`."""
+    if path == "self":
+        return model
+    for part in path.split("__"):
+        model = model._meta.get_field(part).related_model
+    return model
+
+
+def subject_of(instance: Any) -> str | None:
+    """Whose data key encrypts this row's values, by what its model declares:
+
+    - `data_subject`: the path to the person the row is about ("self" for a Person; "case__person",
+      "entry__case__person", …) — the subject is the person's public id; None for a model whose rows are about
+      nobody (they stay under the keyring's master key);
+    - `data_subject_until_linked` (optional): for rows that are about a person before they are linked to one (a
+      concern names its subject before a case exists), the path to the row that stands for the person until then
+      ("self", "concern"): the subject is then "<app.Model>:<its public id>", a data key of its own that
+      `person_shred` destroys with the person's once the row is linked (`subjects_of_person`).
+    """
+    path = getattr(type(instance), "data_subject", None)
+    if not path:
+        return None
+    found = _public_id_along(instance, path)
+    if found is not None:
+        return str(found)
+    until = getattr(type(instance), "data_subject_until_linked", None)
+    if not until:
+        return None
+    own = _public_id_along(instance, until)
+    return f"{model_along(type(instance), until)._meta.label}:{own}" if own is not None else None
+
+
+def subjects_of_person(public_id: str) -> list[str]:
+    """Every subject whose data key holds something about this person: their own, and the keys of the rows that
+    were about them before they were linked to them (`data_subject_until_linked`)."""
+    subjects = {str(public_id)}
+    for model in apps.get_models():
+        until = getattr(model, "data_subject_until_linked", None)
+        path = getattr(model, "data_subject", None)
+        if not until or not path:
+            continue
+        lookup = "public_id" if path == "self" else f"{path}__public_id"
+        own = "public_id" if until == "self" else f"{until}__public_id"
+        label = model_along(model, until)._meta.label
+        for value in model._base_manager.filter(**{lookup: public_id}).values_list(own, flat=True):
+            if value is not None:
+                subjects.add(f"{label}:{value}")
+    return sorted(subjects)
 
 
 class EncryptedTextField(models.TextField):

@@ -45,6 +45,7 @@ from utvei.core.crypto import (
     encrypted_columns,
     key_of,
     keyring,
+    model_along,
     write_keyring,
 )
 
@@ -134,12 +135,21 @@ def _next_kid(ring: Keyring) -> str:
 
 
 def _subjects(col: EncryptedColumn, pks: list[Any]) -> dict[Any, str]:
+    """pk -> subject (core.crypto.subject_of, for a batch of rows at once)."""
     path = col.data_subject
     if not path or not pks:
         return {}
     lookup = "public_id" if path == "self" else f"{path}__public_id"
-    rows = col.model._base_manager.filter(pk__in=pks).values_list("pk", lookup)
-    return {pk: str(subject) for pk, subject in rows if subject is not None}
+    until = getattr(col.model, "data_subject_until_linked", None)
+    fields = [lookup] + (["public_id" if until == "self" else f"{until}__public_id"] if until else [])
+    label = model_along(col.model, until)._meta.label if until else ""
+    out = {}
+    for pk, subject, *own in col.model._base_manager.filter(pk__in=pks).values_list("pk", *fields):
+        if subject is not None:
+            out[pk] = str(subject)
+        elif own and own[0] is not None:
+            out[pk] = f"{label}:{own[0]}"
+    return out
 
 
 def _contexts(col: EncryptedColumn, pks: list[Any]) -> dict[Any, str]:

@@ -14,7 +14,7 @@ from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by, audit_record
 from utvei.core import keystore
-from utvei.core.crypto import blind_index
+from utvei.core.crypto import blind_index, subjects_of_person
 from utvei.core.errors import Conflict, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.rotation import seal_subject
@@ -224,7 +224,8 @@ def person_shred(*, actor: Membership | None, person: Person, reason: str) -> in
     the database included. Every value about them still under a master key is first moved under their data key
     (core.rotation.seal_subject); then their keyed search tokens and the blind index of their identity number are
     deleted (a keyed hash still confirms a guessed name or number); then their data key is destroyed in the key
-    store (core.keystore, outside the database). From then on every value about them reads as
+    store (core.keystore, outside the database), with the keys of what was about them before it was linked to
+    them (a concern's, `core.crypto.subjects_of_person`). From then on every value about them reads as
     `core.crypto.Erased` («Slettet»). Returns how many data keys were destroyed (0 when it was done before).
 
     Who may call it is `access.erasure.person_shred_decision` (the data protection officer); the caller checks it.
@@ -239,7 +240,7 @@ def person_shred(*, actor: Membership | None, person: Person, reason: str) -> in
             audit_record(action=Action.PERSON_SHRED, object_type="person", object_id=subject, reason=reason)
         else:
             audit_by(actor, Action.PERSON_SHRED, object_type="person", object_id=subject, reason=reason)
-        destroyed = keystore.destroy(subject)
+        destroyed = sum(keystore.destroy(s) for s in subjects_of_person(subject))
     for name in ("full_name", "national_id", "birth_date", "guardian_name"):
         person.refresh_from_db(fields=[name])
     return destroyed
