@@ -20,7 +20,9 @@ from utvei.cases.models import Attachment, Case, Concern, Entry
 from utvei.core import crypto, keystore
 from utvei.core.rotation import rotate
 from utvei.people.models import Person, PersonToken
-from utvei.people.services import person_shred
+from utvei.cases.services import person_erase
+from utvei.core.errors import NotFound
+from utvei.people.services import person_shred, person_update
 
 API = "/api/v1"
 
@@ -91,7 +93,11 @@ def test_a_destruction_in_another_process_is_seen_at_the_next_read(world):
 def test_the_pages_and_the_api_of_a_shredded_person_work(world, browse):
     case = fill(world, name="Side Sidesen")
     att = Attachment.objects.get(case=case)
-    person_shred(actor=world.m["dina"], person=case.person, reason="request")
+    person = Person.objects.get(pk=case.person.pk)
+    person_update(actor=world.m["kari"], person=person, expected_version=person.version, full_name="Side Sidesen Ny")
+    with pytest.raises(NotFound):
+        person_erase(actor=world.m["kari"], person=case.person, reason="request")
+    person_erase(actor=world.m["dina"], person=case.person, reason="request")
     kari = browse("kari")
     for url in (
         f"/cases/{case.public_id}/",
@@ -102,6 +108,7 @@ def test_the_pages_and_the_api_of_a_shredded_person_work(world, browse):
         response = kari.get(url)
         assert response.status_code == 200, url
         assert "Side Sidesen" not in response.content.decode(), url
+    assert "Erased" in kari.get(f"/cases/{case.public_id}/history/").content.decode()
     assert "Erased" in kari.get(f"/cases/{case.public_id}/").content.decode()  # «Slettet» in bokmål
     api = world.api("kari")
     for url in (

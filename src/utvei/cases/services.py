@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access import policy
 from utvei.access.attachments import attachment_write_decision
+from utvei.access.erasure import person_shred_decision
 from utvei.access.header import person_edit_decision
 from utvei.access.policy import (
     Act,
@@ -44,7 +45,7 @@ from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
-from utvei.people.services import normalise_nin, person_find_or_create, person_update
+from utvei.people.services import normalise_nin, person_find_or_create, person_shred, person_update
 
 from . import hooks, selectors, workflow
 from .models import (
@@ -594,6 +595,16 @@ def person_edit(*, actor: Membership, case: Case, expected_version: int, **chang
         raise NotFound(_("Not found."))
     _require(person_edit_decision(ca))
     return person_update(actor=actor, person=case.person, expected_version=expected_version, case=case, **changes)
+
+
+def person_erase(*, actor: Membership, person: Person, reason: str) -> int:
+    """Crypto-shred a person by hand (docs/encryption.md): the principal must be the data protection officer of an
+    organisation owning one of the person's cases (`access.erasure.person_shred_decision`; anyone else finds
+    nothing: NotFound). `people.services.person_shred` destroys the data keys and audits. Retention calls
+    `person_shred` itself, as the system."""
+    if not person_shred_decision(actor, person):
+        raise NotFound(_("Not found."))
+    return person_shred(actor=actor, person=person, reason=reason)
 
 
 def case_transition(

@@ -228,8 +228,9 @@ def person_shred(*, actor: Membership | None, person: Person, reason: str) -> in
     them (a concern's, `core.crypto.subjects_of_person`). From then on every value about them reads as
     `core.crypto.Erased` («Slettet»). Returns how many data keys were destroyed (0 when it was done before).
 
-    Who may call it is `access.erasure.person_shred_decision` (the data protection officer); the caller checks it.
-    Retention calls it as the system, `actor=None`. Audited with a code as the reason, never content."""
+    Access is the caller's (the people floor is below access): `cases.services.person_erase` asks
+    `access.erasure.person_shred_decision` (the data protection officer). Retention calls it as the system,
+    `actor=None`. Audited with a code as the reason, never content."""
     subject = str(person.public_id)
     with transaction.atomic():
         seal_subject(subject)
