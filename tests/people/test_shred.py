@@ -12,16 +12,15 @@ import subprocess
 import pytest
 from django.db import connection
 
-from tests.cases import attachment_files as f
 from tests.core.keyhelp import fill, legacy, plaintexts, raw_values, use_fresh_keys
 from utvei.access.erasure import person_shred_decision
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Attachment, Case, Concern, Entry
+from utvei.cases.services import person_erase
 from utvei.core import crypto, keystore
+from utvei.core.errors import NotFound
 from utvei.core.rotation import rotate
 from utvei.people.models import Person, PersonToken
-from utvei.cases.services import person_erase
-from utvei.core.errors import NotFound
 from utvei.people.services import person_shred, person_update
 
 API = "/api/v1"

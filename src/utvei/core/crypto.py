@@ -1,8 +1,11 @@
-"""Field encryption: AES-256-GCM with a key id in every ciphertext, and keyed blind indexes.
+"""Field encryption: AES-256-GCM with a key id in every ciphertext, and keyed blind indexes (docs/encryption.md).
 
 The keyring is a JSON file named by settings.UTVEI_KEYRING:
-    {"active": "k2", "keys": {"k1": "<base64 32 bytes>", "k2": "..."}, "index_key": "<base64 32 bytes>"}
-Old keys stay in the file so old ciphertexts still open; new writes use the active key.
+    {"active": "k2", "keys": {"k1": "<base64 32 bytes>", "k2": "..."}, "retired": ["k1"],
+     "index_key": "<base64 32 bytes>"}
+Old keys stay in the file so old ciphertexts still open; new writes use the active key. A value about a person
+is written under that person's data key (core/keystore.py), which a master key of the keyring wraps; `utvei keys
+rotate` (core/rotation.py) moves values between keys.
 """
 
 from __future__ import annotations
@@ -250,6 +253,9 @@ class Erased(str):
         obj = super().__new__(cls, gettext("Erased"))
         obj.token = token
         return obj
+
+    def __reduce__(self) -> Any:  # a pickled copy (a cache) keeps the ciphertext, not the marker
+        return (Erased, (self.token,))
 
 
 def is_erased(value: object) -> bool:

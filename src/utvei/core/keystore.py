@@ -168,7 +168,9 @@ def data_key_for(subject: str, ring: Ring) -> tuple[str, bytes]:
 
 
 def data_key(kid: str, ring: Ring) -> bytes | None:
-    """The data key with this id, or None when it has been destroyed (or never was in this key store)."""
+    """The data key with this id, or None when it has been destroyed (its tombstone is here). A key this store has
+    never held raises KeyStoreError: UTVEI_KEYSTORE names the wrong file, or it was restored from a backup older
+    than the key; that is an operator's error to see, not an erasure to show."""
     conn = _connect()
     _fresh(conn)
     key = _keys.get(kid)
@@ -176,13 +178,15 @@ def data_key(kid: str, ring: Ring) -> bytes | None:
         return key
     try:
         row = conn.execute(
-            "SELECT subject, master, wrapped FROM data_key WHERE id = ? AND destroyed_at IS NULL", (kid,)
+            "SELECT subject, master, wrapped, destroyed_at FROM data_key WHERE id = ?", (kid,)
         ).fetchone()
     except sqlite3.Error as exc:
         raise KeyStoreError(f"the key store failed: {exc.__class__.__name__}") from exc
     if row is None:
+        raise KeyStoreError(f"data key {kid} is not in the key store {path()}")
+    if row[3] is not None:
         return None
-    subject, master, wrapped = row
+    subject, master, wrapped, _ = row
     key = _unwrap(ring, master, kid, subject, wrapped)
     with _lock:
         _keys[kid] = key
