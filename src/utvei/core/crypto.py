@@ -196,14 +196,14 @@ def key_of(token: str | bytes) -> tuple[str, str] | None:
         raw = bytes(token[:80])
         for version, prefix in (("enc1", BYTES_PREFIX), ("enc2", BYTES_SUBJECT_PREFIX)):
             if raw.startswith(prefix):
-                kid, sep, _ = raw[len(prefix) :].partition(b":")
-                return (version, kid.decode(errors="replace")) if sep else None
+                kid_raw, sep_raw, _ = raw[len(prefix) :].partition(b":")
+                return (version, kid_raw.decode(errors="replace")) if sep_raw else None
         return None
-    prefix, sep, rest = token.partition(":")
+    head, sep, rest = token.partition(":")
     kid, sep2, _ = rest.partition(":")
-    if not (sep and sep2) or prefix not in (PREFIX, SUBJECT_PREFIX):
+    if not (sep and sep2) or head not in (PREFIX, SUBJECT_PREFIX):
         return None
-    return prefix, kid
+    return head, kid
 
 
 def decrypt(token: str, *, context: str) -> str:

@@ -50,8 +50,11 @@ class KeyStoreError(RuntimeError):
 
 
 class Ring(Protocol):
-    active: str
-    keys: dict[str, bytes]
+    @property
+    def active(self) -> str: ...
+
+    @property
+    def keys(self) -> dict[str, bytes]: ...
 
 
 def path() -> str:
