@@ -14,7 +14,7 @@ from utvei.core.keystore import KeyStoreError
 
 
 class ProgressBar:
-    """A plain progress bar on stderr: `[#####.....]  50%  1200/2400 values`, redrawn at most ten times a second
+    """A plain progress bar on stderr: `[#####.....]  50%  1200/2400 rows`, redrawn at most ten times a second
     (on a terminal) or once per tenth of the way (into a file)."""
 
     def __init__(self, stream: TextIO, width: int = 30) -> None:
@@ -36,7 +36,7 @@ class ProgressBar:
             return
         self.last_draw, self.last_tenth = now, tenth
         filled = int(share * self.width)
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%}  {done}/{total} values"
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%}  {done}/{total} rows"
         self.stream.write(("\r" + line) if self.tty else (line + "\n"))
         self.stream.flush()
 
