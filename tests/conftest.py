@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
@@ -139,6 +140,16 @@ def _demo_mode_off(settings: Any) -> None:
 @pytest.fixture(scope="session")
 def _seal_root(tmp_path_factory: Any) -> Any:
     return tmp_path_factory.mktemp("seals")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_keystore(tmp_path_factory: Any) -> Any:
+    """The per-person data keys of this test run (and xdist worker) live in a key store of their own, never var/'s
+    (docs/encryption.md). Set for the whole session, before any module-scoped fixture writes data (the demo)."""
+    before = django_settings.UTVEI_KEYSTORE
+    django_settings.UTVEI_KEYSTORE = str(tmp_path_factory.mktemp("keys") / "keystore.sqlite3")
+    yield
+    django_settings.UTVEI_KEYSTORE = before
 
 
 @pytest.fixture(autouse=True)

@@ -278,6 +278,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 UTVEI_KEYRING = os.environ.get("UTVEI_KEYRING", str(VAR_DIR / "keyring.json"))
+# Per-person data keys, wrapped by the keyring's master keys, in a SQLite file of their own outside the database and
+# its backups (docs/encryption.md): destroying one makes everything about that person unreadable, backups included.
+UTVEI_KEYSTORE = os.environ.get("UTVEI_KEYSTORE", str(VAR_DIR / "keystore.sqlite3"))
 # The sealed audit log (docs/audit.md): where the worker appends a seal of each signed checkpoint (keep a copy on
 # another machine), and how often it makes one.
 UTVEI_AUDIT_SEAL_DIR = os.environ.get("UTVEI_AUDIT_SEAL_DIR", str(VAR_DIR / "seals"))

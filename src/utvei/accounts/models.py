@@ -125,6 +125,8 @@ class IdentityProvider(models.Model):
     The client secret is stored encrypted with the keyring (`secret`), or read from the environment variable named by
     `secret_env` (then nothing secret is in the database at all)."""
 
+    data_subject = None  # about no person: encrypted under the keyring's master key
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="identity_providers")
     provider_id = models.SlugField(max_length=60, unique=True)  # in the provider's URLs: /accounts/oidc/<id>/...
     name = models.CharField(_("name"), max_length=100)  # shown on the login page: "Sign in with <name>"

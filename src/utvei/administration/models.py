@@ -22,6 +22,8 @@ class MfaReset(models.Model):
     code only; the administrator's explanation is kept here, encrypted, for the data protection officer to ask
     about."""
 
+    data_subject = None  # about no person: encrypted under the keyring's master key
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     reset_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -149,6 +149,8 @@ class Assessment(models.Model):
     category), so `access.assessments` reuses the entry decision: compartments and the sharing gate apply.
     """
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     category = DataCategory.ASSESSMENT  # the data category consents and disclosures name; the same for all
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -201,6 +203,8 @@ class Assessment(models.Model):
 class AssessmentItem(models.Model):
     """One item of an assessment: the rating, the evidence behind it and how sure the assessor is."""
 
+    data_subject = "assessment__case__person"  # core.crypto: whose data key encrypts this row's values
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(max_length=20)
     domain = models.CharField(max_length=40)
@@ -216,6 +220,8 @@ class AssessmentItem(models.Model):
 
 class AssessmentRevision(models.Model):
     """Every saved version of a draft and the final one: an encrypted JSON snapshot. Nothing is lost."""
+
+    data_subject = "assessment__case__person"  # core.crypto: whose data key encrypts this row's values
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
@@ -239,6 +245,8 @@ class SkipReason(models.TextChoices):
 
 class AssessmentSkip(models.Model):
     """A coordinator's recorded reason for planning without a final assessment (cases.workflow asks for it)."""
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessment_skips")

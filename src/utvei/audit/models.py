@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     PERSON_CREATE = "person.create", _("Person registered")
     PERSON_LOOKUP = "person.lookup", _("Person looked up by identity number")
     PERSON_UPDATE = "person.update", _("Person's identity details edited")
+    PERSON_SHRED = "person.shred", _("Person's data key destroyed: everything about them erased")
     CASE_CREATE = "case.create", _("Case opened")
     CASE_VIEW = "case.view", _("Case viewed")
     CASE_LIST = "case.list", _("Case list viewed")

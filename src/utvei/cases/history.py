@@ -26,6 +26,7 @@ from utvei.access.policy import CaseAccess
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
+from utvei.core.crypto import is_erased
 from utvei.people.models import Gender, PersonVersion
 
 from . import selectors
@@ -90,13 +91,13 @@ def _shown(field: str, value: Any) -> str:
 
 
 def _version(ca: CaseAccess, record: str, row: CaseHeaderVersion | PersonVersion, readable: frozenset[str]) -> Version:
-    earlier = json.loads(row.earlier or "{}")
+    erased = is_erased(row.earlier)  # crypto-shredded (docs/encryption.md): every earlier value reads as erased
+    earlier = {} if erased else json.loads(row.earlier or "{}")
     changes = []
     for field in row.changed:
         see = field in readable and field not in NEVER_SHOWN
-        changes.append(
-            Change(field, str(LABELS.get(field, field)), see, _shown(field, earlier.get(field)) if see else "")
-        )
+        value = str(row.earlier) if erased else _shown(field, earlier.get(field))
+        changes.append(Change(field, str(LABELS.get(field, field)), see, value if see else ""))
     shown = policy.membership_visible(ca, row.author_org)
     author = (row.author.get_full_name() or row.author.username) if shown else None
     return Version(record, row.number, row.created_at, author, row.author_org.name if shown else None, changes)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Organisation
-from utvei.core.crypto import EncryptedTextField
+from utvei.core.crypto import EncryptedBinaryField, EncryptedTextField
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
 
@@ -143,6 +143,8 @@ class TaskOrigin(models.TextChoices):
 
 
 class Concern(models.Model):
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+    data_subject_until_linked = "self"  # before triage links it to a case: a data key of the concern's own
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -222,6 +224,9 @@ class ConcernQuestion(models.Model):
     """ "More information needed": a question to the reporter, asked from triage, answered on the receipt page.
     The answer sends the concern back to the intake queue."""
 
+    data_subject = "concern__case__person"  # core.crypto: whose data key encrypts this row's values
+    data_subject_until_linked = "concern"  # before triage: the concern's own data key
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="questions")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -260,6 +265,7 @@ class ConcernHandoff(models.Model):
 
 
 class Case(models.Model):
+    data_subject = "person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=24, unique=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
@@ -327,6 +333,8 @@ class CaseHeaderVersion(models.Model):
     (access/header.py).
     """
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="header_versions")
     number = models.PositiveIntegerField()
     changed = models.JSONField(default=list)
@@ -342,6 +350,8 @@ class CaseHeaderVersion(models.Model):
 
 class PhaseChange(models.Model):
     """History of phase and track: one row per transition."""
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
     from_phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
@@ -395,6 +405,8 @@ def owner_side_sync(case: Case) -> None:
 class Entry(models.Model):
     """One item on the case timeline. The body is encrypted; edits keep revisions; `version` guards writes."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
@@ -423,6 +435,8 @@ class Entry(models.Model):
 class EntryRevision(models.Model):
     """Every saved version of an entry, the first included."""
 
+    data_subject = "entry__case__person"  # core.crypto: whose data key encrypts this row's values
+
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
@@ -440,6 +454,7 @@ class EntryRevision(models.Model):
 
 
 class Task(models.Model):
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     title = EncryptedTextField(_("task"))
@@ -481,6 +496,8 @@ class Attachment(models.Model):
     whoever may read both its owner and itself (access/attachments.py). The name is encrypted (it can name the
     person); the content lives encrypted in `AttachmentBlob`, so lists never load it. URLs carry only `public_id`.
     """
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -536,8 +553,10 @@ class AttachmentBlob(models.Model):
     """An attachment's content: AES-GCM ciphertext (core.crypto.encrypt_bytes), bound to the attachment's public id.
     Stored in the database, outside any web root, and written in the same transaction as its row."""
 
+    data_subject = "attachment__case__person"  # core.crypto: whose data key encrypts this row's values
+
     attachment = models.OneToOneField(Attachment, on_delete=models.CASCADE, primary_key=True, related_name="blob")
-    data = models.BinaryField()
+    data = EncryptedBinaryField(context_prefix="cases.Attachment:", context_from="attachment__public_id")
 
 
 # ---- Protected identities (issue 14, deliverable 5) -----------------------------------------------------
@@ -546,6 +565,8 @@ class AttachmentBlob(models.Model):
 class ProtectionChange(models.Model):
     """One setting or lifting of a person's protected identity (`Person.protected_identity`) on a case: who, when
     and why. The reason is stored here, encrypted, never in the audit log. Newest last."""
+
+    data_subject = "person"  # core.crypto: whose data key encrypts this row's values
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="protection_changes")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.access import policy
 from utvei.access.attachments import attachment_write_decision
+from utvei.access.erasure import person_shred_decision
 from utvei.access.header import person_edit_decision
 from utvei.access.policy import (
     Act,
@@ -37,14 +38,14 @@ from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_by
 from utvei.core import files
-from utvei.core.crypto import encrypt_bytes
+from utvei.core.crypto import encrypt_bytes, subject_of
 from utvei.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, UtveiError
 from utvei.core.models import next_reference
 from utvei.core.validation import check_date, clean_text
 from utvei.core.validation import clean_choice as _choice
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
-from utvei.people.services import normalise_nin, person_find_or_create, person_update
+from utvei.people.services import normalise_nin, person_find_or_create, person_shred, person_update
 
 from . import hooks, selectors, workflow
 from .models import (
@@ -596,6 +597,16 @@ def person_edit(*, actor: Membership, case: Case, expected_version: int, **chang
     return person_update(actor=actor, person=case.person, expected_version=expected_version, case=case, **changes)
 
 
+def person_erase(*, actor: Membership, person: Person, reason: str) -> int:
+    """Crypto-shred a person by hand (docs/encryption.md): the principal must be the data protection officer of an
+    organisation owning one of the person's cases (`access.erasure.person_shred_decision`; anyone else finds
+    nothing: NotFound). `people.services.person_shred` destroys the data keys and audits. Retention calls
+    `person_shred` itself, as the system."""
+    if not person_shred_decision(actor, person):
+        raise NotFound(_("Not found."))
+    return person_shred(actor=actor, person=person, reason=reason)
+
+
 def case_transition(
     *,
     actor: Membership,
@@ -1000,7 +1011,8 @@ def attachment_add(
             **owner_field,
         )
         AttachmentBlob.objects.create(
-            attachment=attachment, data=encrypt_bytes(data, context=attachment_blob_context(public_id))
+            attachment=attachment,
+            data=encrypt_bytes(data, context=attachment_blob_context(public_id), subject=subject_of(attachment)),
         )
         audit_by(actor, Action.ATTACHMENT_UPLOAD, obj=attachment, case=case, reason=attachment.owner_kind)
     return attachment

@@ -145,6 +145,8 @@ class FollowUp(models.Model):
     """A follow-up 6, 12 or 24 months after the measures ended. It stays open for recording after the case is
     closed, for the case lead and the named owner, without reopening the case."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     months = models.PositiveSmallIntegerField(_("months after the measures ended"))
@@ -200,6 +202,8 @@ OCCASION_ORDER = {value: i for i, value in enumerate(Occasion.values)}
 class Measurement(models.Model):
     """One value of one indicator for one case at one occasion. Append-only; a correction is a newer measurement
     that names the one it corrects. The data category is the indicator's, copied when recorded."""
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measurements")
@@ -264,6 +268,8 @@ class OutcomeSource(models.TextChoices):
 
 class OutcomeEvent(models.Model):
     """Something that happened to the person that evaluation counts, dated, with its source. Append-only."""
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcome_events")

@@ -46,6 +46,8 @@ class DecisionState(models.TextChoices):
 class Meeting(models.Model):
     """One meeting on a case. `version` guards every write; every saved version is kept (MeetingRevision)."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
     kind = models.CharField(_("kind of meeting"), max_length=24, choices=MeetingKind.choices)
@@ -127,6 +129,8 @@ class MeetingAttendee(models.Model):
 class MeetingRevision(models.Model):
     """Every saved version of a meeting, the first included: nothing said in the minutes is lost to an edit."""
 
+    data_subject = "meeting__case__person"  # core.crypto: whose data key encrypts this row's values
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=MeetingStatus.choices)
@@ -151,6 +155,8 @@ class MeetingRevision(models.Model):
 class MeetingDecision(models.Model):
     """An explicit decision of a meeting: what, who owns it (a team user, or an organisation on the team) and by
     when. When the meeting is held it becomes a task on the case (`task`); its state is the task's."""
+
+    data_subject = "meeting__case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
@@ -193,6 +199,8 @@ class MeetingDecision(models.Model):
 
 class DecisionRevision(models.Model):
     """Every saved version of a decision, the first included."""
+
+    data_subject = "decision__meeting__case__person"  # core.crypto: whose data key encrypts this row's values
 
     decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

@@ -76,6 +76,8 @@ class Contact(models.Model):
     """Someone in the person's formal or informal network. `version` guards edits; every saved version is kept
     (ContactRevision). The data category is always `network`."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     category = DataCategory.NETWORK  # not a column: a contact is network data, always
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -108,6 +110,8 @@ class Contact(models.Model):
 class ContactRevision(models.Model):
     """Every saved version of a contact, the first included."""
 
+    data_subject = "contact__case__person"  # core.crypto: whose data key encrypts this row's values
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
     relation = models.CharField(max_length=16, choices=RelationKind.choices)
@@ -126,6 +130,8 @@ class ContactRevision(models.Model):
 class Observation(models.Model):
     """How a tie looked on a date. Append-only: never changed or deleted (retention aside); a correction is a
     newer observation. `ended` closes the tie from that date on; a later observation opens it again."""
+
+    data_subject = "contact__case__person"  # core.crypto: whose data key encrypts this row's values
 
     category = DataCategory.NETWORK
 

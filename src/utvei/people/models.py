@@ -29,6 +29,7 @@ class Gender(models.TextChoices):
 
 
 class Person(models.Model):
+    data_subject = "self"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True)
     full_name = EncryptedTextField(_("name"))
@@ -95,6 +96,8 @@ class PersonVersion(models.Model):
     holds the values of every identity field *before* the edit as encrypted JSON — encrypted as the live identity
     is. Who may read the earlier values is the rule for the live identity (access/header.py).
     """
+
+    data_subject = "person"  # core.crypto: whose data key encrypts this row's values
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

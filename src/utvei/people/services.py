@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action
-from utvei.audit.services import audit_by
-from utvei.core.crypto import blind_index
+from utvei.audit.services import audit_by, audit_record
+from utvei.core import keystore
+from utvei.core.crypto import blind_index, subjects_of_person
 from utvei.core.errors import Conflict, UtveiError
 from utvei.core.models import next_reference
+from utvei.core.rotation import seal_subject
 from utvei.core.validation import EARLIEST
 
 from . import index
@@ -215,3 +217,31 @@ def reindex_people(*, batch: int = 500) -> int:
             )
         done += len(people)
         last = people[-1].pk
+
+
+def person_shred(*, actor: Membership | None, person: Person, reason: str) -> int:
+    """Crypto-shredding (docs/encryption.md): make everything about the person unreadable, everywhere, backups of
+    the database included. Every value about them still under a master key is first moved under their data key
+    (core.rotation.seal_subject); then their keyed search tokens and the blind index of their identity number are
+    deleted (a keyed hash still confirms a guessed name or number); then their data key is destroyed in the key
+    store (core.keystore, outside the database), with the keys of what was about them before it was linked to
+    them (a concern's, `core.crypto.subjects_of_person`). From then on every value about them reads as
+    `core.crypto.Erased` («Slettet»). Returns how many data keys were destroyed (0 when it was done before).
+
+    Access is the caller's (the people floor is below access): `cases.services.person_erase` asks
+    `access.erasure.person_shred_decision` (the data protection officer). Retention calls it as the system,
+    `actor=None`. Audited with a code as the reason, never content."""
+    subject = str(person.public_id)
+    with transaction.atomic():
+        seal_subject(subject)
+        PersonToken.objects.filter(person=person).delete()
+        Person.objects.filter(pk=person.pk).update(national_id_index=None)
+        person.national_id_index = None
+        if actor is None:
+            audit_record(action=Action.PERSON_SHRED, object_type="person", object_id=subject, reason=reason)
+        else:
+            audit_by(actor, Action.PERSON_SHRED, object_type="person", object_id=subject, reason=reason)
+        destroyed = sum(keystore.destroy(s) for s in subjects_of_person(subject))
+    for name in ("full_name", "national_id", "birth_date", "guardian_name"):
+        person.refresh_from_db(fields=[name])
+    return destroyed

@@ -214,6 +214,8 @@ class Plan(models.Model):
     """One version of a case's individual plan. At most one draft and one approved version per case; approving a
     draft supersedes the approved one. `number` is the plan's version as users see it; `version` guards writes."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     category = DataCategory.PLAN  # for the sharing gate: a plan is data of the category "plan"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -273,6 +275,8 @@ class Plan(models.Model):
 class PlanReview(models.Model):
     """A review of the approved plan: when, by whom, and the next review date it set."""
 
+    data_subject = "plan__case__person"  # core.crypto: whose data key encrypts this row's values
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reviews")
     reviewed_on = models.DateField(_("reviewed on"))
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -287,6 +291,8 @@ class PlanReview(models.Model):
 
 class Goal(models.Model):
     """A goal in the person's own words, with a domain and a target date. Ratings follow it over time."""
+
+    data_subject = "plan__case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
@@ -314,6 +320,8 @@ class RatingSource(models.TextChoices):
 class GoalRating(models.Model):
     """One goal-attainment rating (−2…+2) on a date, by someone. A new plan version copies a goal's ratings."""
 
+    data_subject = "goal__plan__case__person"  # core.crypto: whose data key encrypts this row's values
+
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
     rating = models.SmallIntegerField(_("rating"), choices=Attainment.choices)
     rated_on = models.DateField(_("rated on"))
@@ -335,6 +343,8 @@ class GoalRating(models.Model):
 
 class PlanItem(models.Model):
     """A measure from the catalogue, linked to a goal, with who is responsible, dates and status."""
+
+    data_subject = "plan__case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")

@@ -163,6 +163,8 @@ def _active(start: dt.datetime, until: dt.datetime | None, ended: dt.datetime | 
 class Consent(models.Model):
     """The person's (or a guardian's) consent to share: organisations and/or kinds × categories × purposes."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="consents")
     given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
@@ -209,6 +211,8 @@ class Consent(models.Model):
 
 class Disclosure(models.Model):
     """A share from one organisation to another under a legal basis, without consent."""
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="disclosures")
@@ -279,6 +283,8 @@ class Referral(models.Model):
     team memberships, except those the sender chose to keep.
     """
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="referrals")
     kind = models.CharField(_("kind"), max_length=10, choices=ReferralKind.choices, default=ReferralKind.REFERRAL)
@@ -345,6 +351,8 @@ class EmergencyAccess(models.Model):
     While active it is a relation to the case (access.policy.relation) and a basis for reading what the
     classification admits. The case lead and the data protection officer are notified; the DPO reviews every use.
     """
+
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="emergency_accesses")

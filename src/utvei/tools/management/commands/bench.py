@@ -118,6 +118,7 @@ class BenchContext:
         env.update(
             DATABASE_URL=scratch_database_url(),
             UTVEI_KEYRING=str(settings.UTVEI_KEYRING),
+            UTVEI_KEYSTORE=str(settings.UTVEI_KEYSTORE),
             UTVEI_SECRET_KEY=str(settings.SECRET_KEY),
             UTVEI_VAR=str(self.tmp) if self.tmp else str(settings.VAR_DIR),
             UTVEI_DEMO="0",
@@ -194,6 +195,7 @@ def scratch_environment(tmp: Path) -> Iterator[None]:
     try:
         with override_settings(
             UTVEI_KEYRING=str(keyring),
+            UTVEI_KEYSTORE=str(tmp / "keystore.sqlite3"),  # the throwaway keyring's data keys (docs/encryption.md)
             DEMO=True,
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ):
