@@ -1,6 +1,7 @@
 """`utvei worker`: the background work `utvei serve` starts once, in one process of its own beside the web workers —
 the reminder pass every UTVEI_REMINDER_INTERVAL minutes (docs/reminders.md) and a signed, sealed audit checkpoint
-every UTVEI_AUDIT_CHECKPOINT_INTERVAL minutes (docs/audit.md), each in a thread of its own. SIGTERM or Ctrl-C stops
+every UTVEI_AUDIT_CHECKPOINT_INTERVAL minutes (docs/audit.md) and the retention run every UTVEI_RETENTION_INTERVAL
+hours (docs/retention.md), each in a thread of its own. SIGTERM or Ctrl-C stops
 it after the runs in progress."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand
 from utvei.audit.services import audit_checkpoint
 from utvei.core import worker
 from utvei.desk.reminders import reminders_run
+from utvei.retention.run import retention_run
 
 
 def checkpoint() -> None:
@@ -27,11 +29,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         reminders, seals = settings.UTVEI_REMINDER_INTERVAL, settings.UTVEI_AUDIT_CHECKPOINT_INTERVAL
+        retention = settings.UTVEI_RETENTION_INTERVAL
         jobs = [
             worker.start(reminders_run, interval=reminders * 60, name="reminders"),
             worker.start(checkpoint, interval=seals * 60, name="audit checkpoint"),
+            worker.start(retention_run, interval=retention * 3600, name="retention"),
         ]
-        self.stdout.write(f"worker: reminders every {reminders} min, audit checkpoint every {seals} min")
+        self.stdout.write(
+            f"worker: reminders every {reminders} min, audit checkpoint every {seals} min, retention every {retention} h"
+        )
         self.stdout.flush()
         done = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
