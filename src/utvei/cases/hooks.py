@@ -11,3 +11,6 @@ MEASURES_ENDED = Hook("case.measures_ended")
 CLOSED = Hook("case.closed")
 # The case's motivation stage changed to `stage`. Sent with actor, case, stage.
 MOTIVATION_STAGE_CHANGED = Hook("case.motivation_stage_changed")
+# The case page asks apps above `cases` for panels of their own (retention: the «Sperret» banner, legal holds). Sent
+# with ca (the request's CaseAccess); a handler returns None or a dict with `template` and what the template reads.
+CASE_PAGE = Hook("case.page")
