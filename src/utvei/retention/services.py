@@ -37,6 +37,12 @@ from .models import (
 )
 
 REASON_MAX = 2000
+
+
+class AlreadyDone(UtveiError):
+    """A one-way step taken a second time (a hold lifted, a request answered, a case restricted): 409."""
+
+    status = 409
 RESTRICTION_FIELDS = ("retention_state", "restricted_at", "restriction_code", "restriction_reason", "restricted_by")
 
 
@@ -75,7 +81,7 @@ def hold_lift(*, actor: Membership, hold: LegalHold, reason: str = "") -> LegalH
     with transaction.atomic():
         locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if locked.lifted_at is not None:
-            raise UtveiError(_("The legal hold has already been lifted."), code="already_lifted")
+            raise AlreadyDone(_("The legal hold has already been lifted."), code="already_lifted")
         locked.lifted_at = timezone.now()
         locked.lifted_by = actor.user
         locked.lift_reason = text
@@ -127,7 +133,7 @@ def restriction_request(*, actor: Membership, case: Case, reason: str) -> Case:
     with transaction.atomic():
         locked = _locked(case)
         if locked.retention_state != RetentionState.ACTIVE:
-            raise UtveiError(_("The case is already restricted."), code="already_restricted")
+            raise AlreadyDone(_("The case is already restricted."), code="already_restricted")
         return restrict(case=locked, code=RestrictionCode.ART18, reason=text, at=timezone.now(), actor=actor)
 
 
@@ -139,7 +145,7 @@ def restriction_lift(*, actor: Membership, case: Case, reason: str) -> Case:
     with transaction.atomic():
         locked = _locked(case)
         if locked.retention_state != RetentionState.RESTRICTED or locked.restriction_code != RestrictionCode.ART18:
-            raise UtveiError(_("Only a restriction made on the person's request can be lifted."), code="not_art18")
+            raise AlreadyDone(_("Only a restriction made on the person's request can be lifted."), code="not_art18")
         locked.retention_state = RetentionState.ACTIVE
         locked.restricted_at = None
         locked.restriction_code = ""
@@ -234,7 +240,7 @@ def rectification_answer(
     with transaction.atomic():
         locked = RectificationRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != RectificationStatus.PENDING:
-            raise UtveiError(_("The request has already been answered."), code="already_answered")
+            raise AlreadyDone(_("The request has already been answered."), code="already_answered")
         if wanted:
             person = case.person
             version = expected_version if expected_version is not None else person.version
