@@ -127,9 +127,7 @@ rules:
 """
 
 
-def test_delete_removes_the_case_and_everything_about_it_the_audit_log_keeps_ids(
-    world: Any, closed_case: Any
-) -> None:
+def test_delete_removes_the_case_and_everything_about_it_the_audit_log_keeps_ids(world: Any, closed_case: Any) -> None:
     case = closed_case()
     other = world.open_case(name="Annen Person")  # another case: untouched
     person_id, public_id = case.person_id, str(case.public_id)

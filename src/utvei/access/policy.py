@@ -923,7 +923,9 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
     if ca is None:
         return DENY
     if case.retention_state != RetentionState.ACTIVE and action not in READ_ACTS:
-        return Decision(False, "restricted", _("The case is restricted: it can be read for a stated reason, not changed."))
+        return Decision(
+            False, "restricted", _("The case is restricted: it can be read for a stated reason, not changed.")
+        )
     if action == Act.CASE_VIEW:
         return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
     if action == Act.CASE_EXPORT:

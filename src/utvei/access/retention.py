@@ -66,8 +66,12 @@ def hold_decision(m: Membership | None, case: Case) -> Decision:
     if case.retention_state == RetentionState.ANONYMISED:
         return Decision(False, "state", _("The case is anonymised: there is nothing left to hold."))
     if is_dpo_of(m, case) or _owner_coordinator(m, case):
-        return Decision(True, "hold", _("You may set and lift legal holds on this case."), {"membership": m.pk if m else 0})
-    return Decision(False, "hold", _("Only the data protection officer or a coordinator of the owning organisation can do this."))
+        return Decision(
+            True, "hold", _("You may set and lift legal holds on this case."), {"membership": m.pk if m else 0}
+        )
+    return Decision(
+        False, "hold", _("Only the data protection officer or a coordinator of the owning organisation can do this.")
+    )
 
 
 def restricted_open_decision(m: Membership | None, case: Case) -> Decision:
@@ -104,7 +108,9 @@ def person_request_decision(m: Membership | None, case: Case) -> Decision:
     if case.retention_state == RetentionState.ANONYMISED:
         return Decision(False, "state", _("The case is anonymised: it no longer holds who the person is."))
     if is_dpo_of(m, case) or is_case_lead(m, case):
-        return Decision(True, "request", _("You handle the person's requests on this case."), {"membership": m.pk if m else 0})
+        return Decision(
+            True, "request", _("You handle the person's requests on this case."), {"membership": m.pk if m else 0}
+        )
     return Decision(False, "request", _NOT_YOURS)
 
 

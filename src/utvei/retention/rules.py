@@ -81,9 +81,7 @@ class RuleSet:
         return max(found, key=lambda r: r.specificity)
 
     def for_case(self, case: Case) -> Rule:
-        return self.rule_for(
-            track=case.track, closure_reason=case.closure_reason or "", org_kind=case.owning_org.kind
-        )
+        return self.rule_for(track=case.track, closure_reason=case.closure_reason or "", org_kind=case.owning_org.kind)
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -126,9 +126,7 @@ def retention_plan(*, now: dt.datetime | None = None, rules: RuleSet | None = No
     return planned
 
 
-def retention_run(
-    *, now: dt.datetime | None = None, dry_run: bool = False, rules: RuleSet | None = None
-) -> RunResult:
+def retention_run(*, now: dt.datetime | None = None, dry_run: bool = False, rules: RuleSet | None = None) -> RunResult:
     """The pass: plan, then (unless `dry_run`) take each case's due steps in one transaction per case."""
     moment = now or timezone.now()
     ruleset = rules or load_rules()

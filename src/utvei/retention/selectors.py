@@ -136,9 +136,7 @@ def retention_overview(*, actor: Membership, today: dt.date | None = None, limit
         retention_scope(actor)
         .exclude(retention_state=RetentionState.ANONYMISED)
         .annotate(held=Exists(held), pending=Exists(pending))
-        .filter(
-            Q(retention_state__in=RESTRICTED_STATES) | Q(held=True) | Q(pending=True) | Q(phase=Phase.CLOSED)
-        )
+        .filter(Q(retention_state__in=RESTRICTED_STATES) | Q(held=True) | Q(pending=True) | Q(phase=Phase.CLOSED))
         .select_related("owning_org")
         .order_by("closed_at", "pk")[:limit]
     )

@@ -43,6 +43,8 @@ class AlreadyDone(UtveiError):
     """A one-way step taken a second time (a hold lifted, a request answered, a case restricted): 409."""
 
     status = 409
+
+
 RESTRICTION_FIELDS = ("retention_state", "restricted_at", "restriction_code", "restriction_reason", "restricted_by")
 
 

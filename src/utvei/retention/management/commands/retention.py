@@ -45,7 +45,9 @@ class Command(BaseCommand):
         rules = load_rules()
         result = retention_run(now=now, dry_run=opts["dry_run"], rules=rules)
         if opts["dry_run"]:
-            self.stdout.write(f"DRY RUN (rules v{rules.version}, {timezone.localdate(now).isoformat()}): nothing changed")
+            self.stdout.write(
+                f"DRY RUN (rules v{rules.version}, {timezone.localdate(now).isoformat()}): nothing changed"
+            )
             for p in result.planned:
                 self.stdout.write("  " + p.line())
             if not result.planned:

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             worker.start(retention_run, interval=retention * 3600, name="retention"),
         ]
         self.stdout.write(
-            f"worker: reminders every {reminders} min, audit checkpoint every {seals} min, retention every {retention} h"
+            f"worker: reminders every {reminders} min, audit checkpoint every {seals} min, "
+            f"retention every {retention} h"
         )
         self.stdout.flush()
         done = threading.Event()
