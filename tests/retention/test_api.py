@@ -9,6 +9,7 @@ import pytest
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Case, RetentionState
 from utvei.people.models import PersonVersion
+from utvei.retention import services
 from utvei.retention.models import LegalHold, RectificationRequest
 
 JSON = "application/json"
@@ -101,8 +102,6 @@ def test_a_refusal_needs_a_reason_and_corrects_nothing(world: Any, case: Case) -
 
 def test_the_overview_lists_held_and_restricted_cases(world: Any, case: Case, closed_case: Any) -> None:
     other = closed_case(name="Annen")
-    from utvei.retention import services
-
     services.hold_set(actor=world.m["dina"], case=case, reason="Hold")
     services.restriction_request(actor=world.m["dina"], case=other, reason="Art. 18")
     data = world.api("dina").get("/api/v1/retention/").json()

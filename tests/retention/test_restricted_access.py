@@ -13,7 +13,10 @@ from django.utils import timezone
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Case, RetentionState
 from utvei.retention import services
+from utvei.core.errors import UtveiError
 from utvei.retention.models import RestrictedRead
+from utvei.sharing.emergency.services import emergency_open
+from utvei.sharing.models import EmergencyAccess
 
 SECRET = "Samtale om jobb"
 
@@ -145,3 +148,14 @@ def test_lifting_the_restriction_brings_the_case_back(world: Any, browse: Any, r
     services.restriction_lift(actor=world.m["kari"], case=restricted, reason="Opplysningene er rettet")
     assert browse("ola").get(f"/cases/{restricted.public_id}/").status_code == 200
     assert AuditEvent.objects.filter(action=Action.RETENTION_UNRESTRICT).count() == 1
+
+
+def test_emergency_access_does_not_open_a_restricted_case(world: Any, restricted: Case) -> None:
+    with pytest.raises(UtveiError) as refused:
+        emergency_open(
+            actor=world.m["arne"],
+            case_reference=restricted.reference,
+            reason_code="life_health",
+            reason_text="Akutt",
+        )
+    assert refused.value.code == "no_match" and not EmergencyAccess.objects.exists()

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from utvei.audit.models import Action, AuditEvent
+from utvei.cases import services as case_services
 from utvei.cases.models import Case, Entry, RestrictionCode, RetentionState
 from utvei.core.crypto import decrypt_bytes
 from utvei.people.models import Person
@@ -144,8 +145,6 @@ def test_delete_removes_the_case_and_everything_about_it_the_audit_log_keeps_ids
 
 def test_delete_keeps_the_person_another_case_is_about(world: Any, closed_case: Any) -> None:
     case = closed_case()
-    from utvei.cases import services as case_services
-
     later = case_services.case_reopen(actor=world.m["kari"], case=case)  # a new case, linked to the old one
     retention_run(now=at(2026, 4, 1), rules=parse_rules(DELETE_RULES))
     assert not Case.objects.filter(pk=case.pk).exists()

@@ -3,6 +3,8 @@ the services decide."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,7 @@ from .models import ReadReason, RectificationStatus
 from .services import REASON_MAX
 
 
-def _text(label: str, help_text: str = "", rows: int = 3, required: bool = True) -> forms.CharField:
+def _text(label: Any, help_text: Any = "", rows: int = 3, required: bool = True) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=REASON_MAX,

@@ -104,13 +104,16 @@ def plan_case(case: Case, rules: RuleSet, today: dt.date, *, held: bool) -> list
     if due is None:
         return []
     out: list[Planned] = []
-    base = {"case_pk": case.pk, "reference": case.reference, "rule": rule, "rules_version": rules.version}
     blocked = "hold" if held else ""
+
+    def planned(step: str, due_on: dt.date, why: str) -> Planned:
+        return Planned(case.pk, case.reference, rule, rules.version, step, due_on, why)
+
     if case.retention_state == RetentionState.ACTIVE and today >= due.restrict_on:
-        out.append(Planned(**base, step=Step.RESTRICT, due_on=due.restrict_on, blocked=blocked))
+        out.append(planned(Step.RESTRICT, due.restrict_on, blocked))
     if today >= due.end_on:
         art18 = case.retention_state == RetentionState.RESTRICTED and case.restriction_code == RestrictionCode.ART18
-        out.append(Planned(**base, step=rule.end, due_on=due.end_on, blocked=blocked or ("art18" if art18 else "")))
+        out.append(planned(rule.end, due.end_on, blocked or ("art18" if art18 else "")))
     return out
 
 
