@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Case, RetentionState
-from utvei.retention import services
 from utvei.core.errors import UtveiError
+from utvei.retention import services
 from utvei.retention.models import RestrictedRead
 from utvei.sharing.emergency.services import emergency_open
 from utvei.sharing.models import EmergencyAccess
