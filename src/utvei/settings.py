@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "SenderKindsEnum": "utvei.accounts.models.OrgKind",
         "ReferralKindEnum": "utvei.sharing.models.ReferralKind",
         "ConcernKindEnum": "utvei.cases.models.ConcernKind",
+        "RestrictedReadReasonEnum": "utvei.retention.models.ReadReason",  # opening a restricted case (retention/)
+        "ReasonCodeEnum": "utvei.sharing.models.EmergencyReason",  # its name from before retention's reason codes
         "HandoffToEnum": "utvei.cases.models.HandoffTo",
         "TypeEnum": "utvei.sharing.models.BasisType",  # legal bases had `type` alone before item types came
         "ItemTypeEnum": "utvei.assessments.models.ItemType",

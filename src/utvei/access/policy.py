@@ -374,6 +374,7 @@ def case_accesses(m: Membership | None, cases: Iterable[Case], *, with_bases: bo
     every = list(cases)
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ) or not every:
         return {}
+    _load_states(every)
     cases = [c for c in every if c.retention_state == RetentionState.ACTIVE]
     held = {c.pk: CaseAccess(m, c, *relation(m, c)) for c in every if c.retention_state != RetentionState.ACTIVE}
     members: dict[int, TeamMember] = {}
@@ -405,6 +406,15 @@ def case_accesses(m: Membership | None, cases: Iterable[Case], *, with_bases: bo
     if with_bases:
         load_bases(list(out.values()))
     return out
+
+
+def _load_states(cases: list[Case]) -> None:
+    """Each case's retention state, in one query for those loaded without it (`.only(...)`), not one per case."""
+    deferred = [c for c in cases if "retention_state" in c.get_deferred_fields()]
+    if deferred:
+        states = dict(Case.objects.filter(pk__in=[c.pk for c in deferred]).values_list("pk", "retention_state"))
+        for c in deferred:
+            c.retention_state = states.get(c.pk, RetentionState.ANONYMISED)  # gone meanwhile: as good as nothing
 
 
 def load_bases(accesses: list[CaseAccess]) -> None:
