@@ -5,9 +5,11 @@ retention page; every such read audited with the reason."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from utvei.audit.models import Action, AuditEvent
@@ -159,3 +161,34 @@ def test_emergency_access_does_not_open_a_restricted_case(world: Any, restricted
             reason_text="Akutt",
         )
     assert refused.value.code == "no_match" and not EmergencyAccess.objects.exists()
+
+
+def _case_routes() -> list[str]:
+    """Every page and endpoint whose one argument is a case (`<uuid:case_id>`), through every include."""
+    found: list[str] = []
+
+    def walk(resolver: URLResolver, prefix: str) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                walk(p, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                if re.findall(r"<(?:\w+:)?(\w+)>", route) == ["case_id"] and "(?P" not in route:
+                    found.append("/" + route)
+
+    walk(get_resolver(), "")
+    return found
+
+
+@pytest.mark.parametrize("who", ["kari", "ola", "kjell"])
+def test_every_route_of_a_case_is_404_while_it_is_restricted(
+    world: Any, browse: Any, restricted: Case, who: str
+) -> None:
+    routes = _case_routes()
+    assert len(routes) > 30  # the case page, its parts, and their API
+    api, web = world.api(who), browse(who)
+    for route in routes:
+        url = route.replace("<uuid:case_id>", str(restricted.public_id))
+        response = (api if url.startswith("/api/") else web).get(url)
+        assert response.status_code in (404, 405), (url, response.status_code)
+        assert SECRET not in response.content.decode(), url
