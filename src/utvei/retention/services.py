@@ -59,7 +59,7 @@ def _reason(value: Any, label: Any, *, required: bool = True) -> str:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("owning_org", "lead").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("owning_org", "lead").get(pk=case.pk)
 
 
 # ---- Legal hold --------------------------------------------------------------------------------------------
