@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "SenderKindsEnum": "utvei.accounts.models.OrgKind",
         "ReferralKindEnum": "utvei.sharing.models.ReferralKind",
         "ConcernKindEnum": "utvei.cases.models.ConcernKind",
+        "RestrictedReadReasonEnum": "utvei.retention.models.ReadReason",  # opening a restricted case (retention/)
+        "ReasonCodeEnum": "utvei.sharing.models.EmergencyReason",  # its name from before retention's reason codes
         "HandoffToEnum": "utvei.cases.models.HandoffTo",
         "TypeEnum": "utvei.sharing.models.BasisType",  # legal bases had `type` alone before item types came
         "ItemTypeEnum": "utvei.assessments.models.ItemType",
@@ -300,6 +302,14 @@ API_TOKEN_TTL_HOURS = 12
 UTVEI_CONSENT_OWN_AGE = 15  # from this age a person consents for themselves; younger: a guardian (docs/sharing.md)
 # Break-the-glass: the longest (and default) window of an emergency access, in hours (docs/emergency-access.md).
 UTVEI_EMERGENCY_HOURS = max(1, min(72, int(os.environ.get("UTVEI_EMERGENCY_HOURS", "4").strip() or "4")))
+
+# Retention (docs/retention.md): the worker's `retention run` every so many hours; how long an opening of a restricted
+# case for a stated reason lasts; where `export for archiving` writes its encrypted files.
+UTVEI_RETENTION_INTERVAL = max(1, int(os.environ.get("UTVEI_RETENTION_INTERVAL", "24").strip() or "24"))
+UTVEI_RESTRICTED_READ_MINUTES = max(
+    1, min(480, int(os.environ.get("UTVEI_RESTRICTED_READ_MINUTES", "30").strip() or "30"))
+)
+UTVEI_ARCHIVE_DIR = os.environ.get("UTVEI_ARCHIVE_DIR", str(VAR_DIR / "archive"))
 
 # Reminders (docs/reminders.md): the worker's pass runs every so many minutes; e-mails link back to this address.
 UTVEI_REMINDER_INTERVAL = max(1, int(os.environ.get("UTVEI_REMINDER_INTERVAL", "15").strip() or "15"))

@@ -80,6 +80,7 @@ from utvei.access import policy
 from utvei.access.administration import admin_decision
 from utvei.access.attachments import attachment_read_decision
 from utvei.access.policy import Act
+from utvei.access.retention import hold_decision, person_request_decision, retention_page_decision
 from utvei.accounts.models import Membership, Notification
 from utvei.accounts.roles import Cap, has_cap
 from utvei.assessments.services import instruments_sync
@@ -99,6 +100,7 @@ from utvei.oversight.models import AccessAlert
 from utvei.oversight.rules import Rules, load_rules
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal
+from utvei.retention import services as retention
 from utvei.sharing.consent import services as sharing
 from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.emergency import services as emergency
@@ -475,6 +477,9 @@ def build(world: Any) -> WalkWorld:
     o["member"] = TeamMember.objects.current().get(case=case, user=world.m["mona"].user)
     o["notification"] = Notification.objects.filter(user=world.m["kari"].user).order_by("pk").first()
     assert o["notification"] is not None
+    # Retention (docs/retention.md): a legal hold and a rectification request, both by the DPO.
+    o["hold"] = retention.hold_set(actor=world.m["dina"], case=case, reason="Walk hold")
+    o["rectification"] = retention.rectification_register(actor=world.m["dina"], case=case, claim="Walk claim")
     case.refresh_from_db()
     w.case = case
     return w
@@ -625,6 +630,12 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         ],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
         "account_id": [uid(o["participant_account"], "participant account")],
+        # Retention pages name the case by their own argument: their standing is the retention rules', not a relation.
+        "retention_case_id": [uid(case, "retention", lambda m: bool(retention_page_decision(m, case)))],
+        "hold_id": [uid(o["hold"], "legal hold", lambda m: bool(hold_decision(m, case)))],
+        "request_id": [
+            uid(o["rectification"], "rectification request", lambda m: bool(person_request_decision(m, case)))
+        ],
         "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
         "org_slug": [Arg("annen", "walk-no-such-org", None, "organisation")],
         # Organisation administration: the municipality's members, for its administrator alone.

@@ -70,6 +70,15 @@ NOT_VERSIONED = {
     "POST /api/v1/organisations/{org}/members/": "creates (a taken username is a 409)",
     "POST /api/v1/organisations/{org}/members/{member_id}/mfa-reset/": "one way: a second removes nothing more",
     "POST /api/v1/organisations/{org}/members/{member_id}/handover/": "one way: a second finds nothing (422)",
+    "POST /api/v1/retention/cases/{retention_case_id}/holds/": "creates",
+    "POST /api/v1/retention/cases/{retention_case_id}/holds/{hold_id}/lift/": "one way; a second is 409",
+    "POST /api/v1/retention/cases/{retention_case_id}/open/": "creates an opening for a stated reason",
+    "POST /api/v1/retention/cases/{retention_case_id}/restrict/": "one way: an active case only; a second is 409",
+    "POST /api/v1/retention/cases/{retention_case_id}/unrestrict/": "one way: an art. 18 restriction; a second is 409",
+    "POST /api/v1/retention/cases/{retention_case_id}/rectification/": "creates",
+    "POST /api/v1/retention/cases/{retention_case_id}/rectification/{request_id}/answer/": (
+        "one way; a second is 409 (identity corrections carry person_version: stale is 409)"
+    ),
     "POST /api/v1/organisations/{org}/members/{member_id}/invitation/": (
         "a new link each time, the older dead; a second withdrawal is 409"
     ),

@@ -33,10 +33,21 @@ from django.utils.translation import gettext_lazy as _
 
 from utvei.accounts.models import HEALTH_KINDS, POLICE_KINDS, Membership, Organisation, OrgKind
 from utvei.accounts.roles import Cap, Role, has_cap
-from utvei.cases.models import Case, Concern, Entry, IdentityReader, Task, TeamMember, TeamRole
+from utvei.cases.models import (
+    RESTRICTED_STATES,
+    Case,
+    Concern,
+    Entry,
+    IdentityReader,
+    RetentionState,
+    Task,
+    TeamMember,
+    TeamRole,
+)
 from utvei.core.errors import Forbidden, NotFound
 from utvei.core.vocabulary import Classification, DataCategory
 from utvei.people.models import Person
+from utvei.retention.models import RestrictedRead
 from utvei.sharing.models import Consent, Disclosure, EmergencyAccess
 
 from . import table
@@ -78,6 +89,9 @@ class Act(StrEnum):
     ORG_ADMIN = "org.admin"  # administers the organisation (users, roles, catalogues; no target)
 
 
+# What the lead may do on a restricted case they opened for a reason: read. No export (a copy taken away), no change.
+READ_ACTS = frozenset({Act.CASE_VIEW, Act.ENTRY_READ, Act.TASK_READ})
+
 # Classifications a mentor may read besides their own notes: goals, appointments, what the person may see.
 MENTOR_READABLE = table.MENTOR_CLASSIFICATIONS
 
@@ -115,6 +129,9 @@ def read_reason(ca: CaseAccess, reason: str = "") -> str:
     apart."""
     if ca.relation == Relation.EMERGENCY:
         return f"emergency;{reason}" if reason else "emergency"
+    if "restricted_read" in ca.records:  # a restricted case, opened for a stated reason (access/retention.py)
+        code = f"restricted;{ca.records.get('restricted_code', '')}"
+        return f"{code};{reason}"[:64] if reason else code
     return reason
 
 
@@ -168,6 +185,7 @@ def visible_q(m: Membership | None, case_field: str = "") -> Q | None:
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
         return None
     ref = f"{case_field}_id" if case_field else "pk"
+    active = Q(**{f"{case_field}__retention_state" if case_field else "retention_state": RetentionState.ACTIVE})
     coordinator = m.role == Role.COORDINATOR
     rows = _team_rows(m).filter(owner_side__in=[False]) if coordinator else _team_rows(m)
     team = list(rows.values_list("case_id", flat=True)[: FEW_CASES + 1])
@@ -179,13 +197,13 @@ def visible_q(m: Membership | None, case_field: str = "") -> Q | None:
         emergency = list(_emergency_rows(m).values_list("case_id", flat=True))
         if emergency:
             q |= Q(**{f"{ref}__in": emergency})
-    return q
+    return q & active  # a restricted, archived or anonymised case is in no list (access/retention.py)
 
 
 def visible_cases(m: Membership | None) -> QuerySet[Case]:
     """Steps 1–3 as a queryset: every list, lookup and export starts here (or at `visible_parts`)."""
     q = visible_q(m)
-    return Case.objects.none() if q is None else Case.objects.filter(q)
+    return Case.objects.none() if q is None else Case.objects.filter(q)  # `q` holds the retention state
 
 
 # Up to this many team rows, a principal's team cases are read as a list of ids; above it, probed per case.
@@ -220,11 +238,21 @@ def visible_parts(m: Membership | None, *, team_only: bool = False) -> list[Quer
             if m.role == Role.COORDINATOR:
                 extra = extra.exclude(owning_org_id=m.organisation_id)
             parts.append(extra)
-    return parts
+    # A case out of active use (restricted, archived, anonymised) is in no list, search, dashboard or export: the
+    # DPO and the case lead reach a restricted one by its retention page, for a stated reason.
+    return [part.filter(retention_state=RetentionState.ACTIVE) for part in parts]
 
 
 def relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
     """The first relation that holds between the principal and the case, with the record behind it."""
+    if case.retention_state != RetentionState.ACTIVE:
+        return restricted_relation(m, case)
+    return base_relation(m, case)
+
+
+def base_relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
+    """`relation` as if the case were in active use (what a restricted case's lead would have): never read a case
+    through it without `relation`'s retention check."""
     if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ):
         return Relation.NONE, {}
     member = (
@@ -253,6 +281,32 @@ def _relation_from(m: Membership, case: Case, member: Any, emergency: Any) -> tu
             "membership": m.pk,
         }
     return Relation.NONE, {}
+
+
+def restricted_read_in_force(m: Membership, case: Case) -> Any:
+    """The principal's opening of a restricted case in force now (a RestrictedRead), if any."""
+    return (
+        RestrictedRead.objects.in_force()
+        .filter(case=case, user_id=m.user_id, organisation_id=m.organisation_id)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def restricted_relation(m: Membership | None, case: Case) -> tuple[Relation, dict[str, Any]]:
+    """A case out of active use. Restricted (or archived and kept restricted): only its lead reads it on the case
+    pages and in the API, through their own relation (team or owning coordinator), and only while an opening for a
+    stated reason is in force (access/retention.py `restricted_open_decision`); the records carry it, so every read
+    is audited with `restricted;<code>`. Emergency access does not open it. Anonymised: nobody."""
+    if case.retention_state not in RESTRICTED_STATES or m is None:
+        return Relation.NONE, {}
+    rel, records = base_relation(m, case)
+    if rel not in FULL_RELATIONS or case.lead_id != m.user_id:
+        return Relation.NONE, {}
+    opened = restricted_read_in_force(m, case)
+    if opened is None:
+        return Relation.NONE, {}
+    return rel, {**records, "restricted_read": str(opened.public_id), "restricted_code": opened.reason_code}
 
 
 def relation_in(records: Mapping[str, Any]) -> Relation:
@@ -317,9 +371,12 @@ def case_accesses(m: Membership | None, cases: Iterable[Case], *, with_bases: bo
     consents and disclosures loaded with it: a constant number of queries however many cases, for lists that
     decide item by item (the dashboard's overdue list, the reminder pass).
     """
-    cases = list(cases)
-    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ) or not cases:
+    every = list(cases)
+    if not membership_ok(m) or m is None or not has_cap(m.role, Cap.CASE_READ) or not every:
         return {}
+    _load_states(every)
+    cases = [c for c in every if c.retention_state == RetentionState.ACTIVE]
+    held = {c.pk: CaseAccess(m, c, *relation(m, c)) for c in every if c.retention_state != RetentionState.ACTIVE}
     members: dict[int, TeamMember] = {}
     team = TeamMember.objects.current().filter(
         case_id__in=[c.pk for c in cases], user_id=m.user_id, organisation_id=m.organisation_id
@@ -345,9 +402,19 @@ def case_accesses(m: Membership | None, cases: Iterable[Case], *, with_bases: bo
             if c.pk in emergencies:
                 found[c.pk] = _relation_from(m, c, None, emergencies[c.pk])
     out = {c.pk: CaseAccess(m, c, *found[c.pk]) for c in cases if found[c.pk][0] != Relation.NONE}
+    out.update({pk: ca for pk, ca in held.items() if ca.relation != Relation.NONE})
     if with_bases:
         load_bases(list(out.values()))
     return out
+
+
+def _load_states(cases: list[Case]) -> None:
+    """Each case's retention state, in one query for those loaded without it (`.only(...)`), not one per case."""
+    deferred = [c for c in cases if "retention_state" in c.get_deferred_fields()]
+    if deferred:
+        states = dict(Case.objects.filter(pk__in=[c.pk for c in deferred]).values_list("pk", "retention_state"))
+        for c in deferred:
+            c.retention_state = states.get(c.pk, RetentionState.ANONYMISED)  # gone meanwhile: as good as nothing
 
 
 def load_bases(accesses: list[CaseAccess]) -> None:
@@ -865,6 +932,10 @@ def can(m: Membership | None, action: Act | str, target: Any = None) -> Decision
         ca = case_access(m, case)
     if ca is None:
         return DENY
+    if case.retention_state != RetentionState.ACTIVE and action not in READ_ACTS:
+        return Decision(
+            False, "restricted", _("The case is restricted: it can be read for a stated reason, not changed.")
+        )
     if action == Act.CASE_VIEW:
         return Decision(True, "relation", _relation_reason(ca), dict(ca.records))
     if action == Act.CASE_EXPORT:

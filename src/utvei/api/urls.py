@@ -10,6 +10,7 @@ from .urls_evaluation import urlpatterns as evaluation_urls
 from .urls_meetings import urlpatterns as meeting_urls
 from .urls_network import urlpatterns as network_urls
 from .urls_plans import urlpatterns as plan_urls
+from .urls_retention import urlpatterns as retention_urls
 from .views.administration import (
     MemberDetailView,
     MemberHandoverView,
@@ -167,6 +168,7 @@ urlpatterns = [
     *plan_urls,
     *meeting_urls,
     *network_urls,
+    *retention_urls,
     *evaluation_urls,
     path(
         "schema/",

@@ -174,6 +174,18 @@ class Action(models.TextChoices):
     ALERT_VIEW = "alert.view", _("Unusual-access alerts viewed")
     ALERT_REVIEW = "alert.review", _("Unusual-access alert reviewed")
     ACCESS_REPORT = "access.report", _("Access report on a person viewed")
+    RETENTION_RESTRICT = "retention.restrict", _("Case restricted")
+    RETENTION_UNRESTRICT = "retention.unrestrict", _("Restriction lifted")
+    RETENTION_ANONYMISE = "retention.anonymise", _("Case anonymised by retention")
+    RETENTION_DELETE = "retention.delete", _("Case deleted by retention")
+    RETENTION_ARCHIVE = "retention.archive", _("Case exported for archiving")
+    RETENTION_VIEW = "retention.view", _("Retention overview viewed")
+    RESTRICTED_OPEN = "restricted.open", _("Restricted case opened with a reason")
+    RESTRICTED_REFUSED = "restricted.refused", _("Opening a restricted case refused")
+    HOLD_SET = "hold.set", _("Legal hold set")
+    HOLD_LIFT = "hold.lift", _("Legal hold lifted")
+    RECTIFICATION_REGISTER = "rectification.register", _("Request for rectification registered")
+    RECTIFICATION_ANSWER = "rectification.answer", _("Request for rectification answered")
 
 
 class AuditEvent(models.Model):

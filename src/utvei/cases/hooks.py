@@ -14,3 +14,7 @@ MOTIVATION_STAGE_CHANGED = Hook("case.motivation_stage_changed")
 # May the closed case be anonymised today? Sent with case, today; a handler returns a code of what must come first
 # (e.g. "follow_ups_ahead"), or None. Sent by retention.anonymise before anything is changed.
 ANONYMISE_CHECK = Hook("case.anonymise_check")
+
+# The case page asks apps above `cases` for panels of their own (retention: the «Sperret» banner, legal holds). Sent
+# with ca (the request's CaseAccess); a handler returns None or a dict with `template` and what the template reads.
+CASE_PAGE = Hook("case.page")

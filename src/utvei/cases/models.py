@@ -42,6 +42,30 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class RetentionState(models.TextChoices):
+    """Where a case is in its retention (docs/retention.md): active (the phase decides what it is), restricted
+    (sperret: read only by the DPO and the case lead for a stated reason), archived (exported to the archive and
+    kept restricted), anonymised. A deleted case has no row; the state is named for the records that speak of it."""
+
+    ACTIVE = "active", _("Active")
+    RESTRICTED = "restricted", _("Restricted")
+    ARCHIVED = "archived", _("Archived and restricted")
+    ANONYMISED = "anonymised", _("Anonymised")
+    DELETED = "deleted", _("Deleted")
+
+
+# The states in which a case still holds its content, but only the DPO and the case lead read it, for a reason.
+RESTRICTED_STATES = frozenset({RetentionState.RESTRICTED, RetentionState.ARCHIVED})
+
+
+class RestrictionCode(models.TextChoices):
+    """Why a case is restricted."""
+
+    RETENTION = "retention", _("The retention period after closure has passed")
+    ART18 = "art18", _("The person asked for restriction (GDPR art. 18)")
+    ARCHIVE = "archive", _("Kept restricted after archiving (arkivlova)")
+
+
 class Ideology(models.TextChoices):
     ISLAMIST = "islamist", _("Islamist extremism")
     RIGHT_WING = "right_wing", _("Right-wing extremism")
@@ -295,6 +319,17 @@ class Case(models.Model):
     # When the case was anonymised (retention.anonymise.case_anonymise): its identity and words are gone, its dates
     # moved back to the month it was opened, its coded evidence kept. Never moved itself.
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Retention (docs/retention.md; written only by utvei.retention.services). The policy reads `retention_state`:
+    # any state but active takes the case out of every list and lookup (access/policy.py).
+    retention_state = models.CharField(
+        _("retention state"), max_length=12, choices=RetentionState.choices, default=RetentionState.ACTIVE
+    )
+    restricted_at = models.DateTimeField(null=True, blank=True)
+    restriction_code = models.CharField(max_length=12, choices=RestrictionCode.choices, blank=True)
+    restriction_reason = EncryptedTextField(_("reason for the restriction"), blank=True)
+    restricted_by = models.ForeignKey(  # null: the retention run (the system)
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -310,7 +345,12 @@ class Case(models.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.phase == Phase.CLOSED
+        """Closed, or taken out of active use by retention: nothing more is written to a restricted case."""
+        return self.phase == Phase.CLOSED or self.retention_state != RetentionState.ACTIVE
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.retention_state in RESTRICTED_STATES
 
     @property
     def safety_plan_review_overdue(self) -> bool:

@@ -40,6 +40,7 @@ from .models import (
     Entry,
     ParallelInquiry,
     Phase,
+    RetentionState,
     Task,
     TaskStatus,
     TeamMember,
@@ -577,7 +578,7 @@ def parallel_cases(
         return []
     ours = TeamMember.objects.current().filter(organisation_id=actor.organisation_id).values("case_id")
     open_cases = (
-        Case.objects.filter(person_id__in=by_nin | by_name)
+        Case.objects.filter(person_id__in=by_nin | by_name, retention_state=RetentionState.ACTIVE)  # not a sperret one
         .exclude(phase=Phase.CLOSED)
         .exclude(owning_org_id=actor.organisation_id)
         .exclude(pk__in=own)

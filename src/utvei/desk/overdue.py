@@ -137,7 +137,7 @@ def led_cases_with_something_late(today: dt.date) -> QuerySet[Case]:
 # ---- The principal's list --------------------------------------------------------------------------------
 
 # The fields the lists and the access decisions read; encrypted content is never loaded.
-_CASE_FIELDS = ("pk", "public_id", "reference", "owning_org_id", "lead_id", "phase")
+_CASE_FIELDS = ("pk", "public_id", "reference", "owning_org_id", "lead_id", "phase", "retention_state")
 _ITEM_FIELDS = ("pk", "public_id", "case_id", "author_id", "author_org_id", "classification", "status")
 
 # Up to this many led cases, their ids are read first and the overdue items looked up by case; above it, the

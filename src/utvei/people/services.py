@@ -242,6 +242,7 @@ def person_shred(*, actor: Membership | None, person: Person, reason: str) -> in
         else:
             audit_by(actor, Action.PERSON_SHRED, object_type="person", object_id=subject, reason=reason)
         destroyed = sum(keystore.destroy(s) for s in subjects_of_person(subject))
-    for name in ("full_name", "national_id", "birth_date", "guardian_name"):
-        person.refresh_from_db(fields=[name])
+    if Person.objects.filter(pk=person.pk).exists():  # retention shreds a deleted person's keys too (their backups)
+        for name in ("full_name", "national_id", "birth_date", "guardian_name"):
+            person.refresh_from_db(fields=[name])
     return destroyed

@@ -13,3 +13,8 @@ class RetentionConfig(AppConfig):
         from .anonymise import CASE_POLICIES, PERSON_POLICIES
 
         anonymity.register(*CASE_POLICIES, *PERSON_POLICIES)
+        from utvei.cases import hooks as case_hooks
+
+        from . import panels
+
+        case_hooks.CASE_PAGE.connect(panels.case_panel)

@@ -22,7 +22,7 @@ from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.forms import submit
 from utvei.core.web import forbidden, is_htmx, page
 
-from .. import selectors, services, workflow
+from .. import hooks, selectors, services, workflow
 from ..forms import (
     CaseEditForm,
     CaseFilterForm,
@@ -192,6 +192,7 @@ def case_context(m: Membership, ca: CaseAccess, **extra: Any) -> dict[str, Any]:
         "protected": policy.is_protected(case),
         "can_protect": bool(policy.protection_decision(ca)),
     }
+    ctx["case_panels"] = [panel for panel in hooks.CASE_PAGE.send(ca=ca) if panel]
     owner = policy.parallel_inquiries_decision(ca)
     ctx["inquiries"] = selectors.parallel_inquiries(ca) if owner else []
     # While the case is being registered and assessed, the owner is told of the same person's open cases elsewhere

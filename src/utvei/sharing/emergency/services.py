@@ -28,7 +28,7 @@ from utvei.accounts.models import Membership, NotificationKind
 from utvei.accounts.notifications import notify
 from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import Case, Phase
+from utvei.cases.models import Case, Phase, RetentionState
 from utvei.core.errors import Conflict, Forbidden, NotFound, UtveiError
 from utvei.core.validation import clean_text
 from utvei.core.validation import parse_uuid as _uuid
@@ -91,8 +91,9 @@ def _best_case(cases: QuerySet[Case]) -> Case | None:
 
 def _find_case(actor: Membership, case_reference: str, national_id: str) -> Case | None:
     """A case by its exact reference (a person reference means that person's case), or by the person's
-    identity number through the blind index (people.services.person_find_by_nin audits the lookup)."""
-    cases = Case.objects.select_related("owning_org", "lead", "person")
+    identity number through the blind index (people.services.person_find_by_nin audits the lookup). A case out of
+    active use (restricted, archived, anonymised: docs/retention.md) is not found: emergency access never opens one."""
+    cases = Case.objects.filter(retention_state=RetentionState.ACTIVE).select_related("owning_org", "lead", "person")
     ref = case_reference.strip().upper()
     if ref:
         case = cases.filter(reference=ref).first()

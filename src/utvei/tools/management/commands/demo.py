@@ -67,6 +67,7 @@ from utvei.tools.demo import evaluation as evaluation_demo
 from utvei.tools.demo import meetings as meetings_demo
 from utvei.tools.demo import network as network_demo
 from utvei.tools.demo import plans as plans_demo
+from utvei.tools.demo import retention as retention_demo
 from utvei.tools.demo import sharing as sharing_demo
 from utvei.tools.synthetic import synthetic_nin
 
@@ -334,6 +335,14 @@ class DemoLoader:
     def _step_emergency(self, case: Case, step: dict[str, Any]) -> None:
         """Break-the-glass by someone outside the case, in the past."""
         sharing_demo.emergency_step(self, case, step)
+
+    def _step_hold(self, case: Case, step: dict[str, Any]) -> None:
+        """A legal hold: the retention run leaves the case as it is."""
+        retention_demo.hold_step(self, case, step)
+
+    def _step_restrict(self, case: Case, step: dict[str, Any]) -> None:
+        """Restriction on the person's request (GDPR art. 18): sperret."""
+        retention_demo.restrict_step(self, case, step)
 
     def _step_assessment(self, case: Case, step: dict[str, Any]) -> None:
         """Structured professional judgement, draft or final."""

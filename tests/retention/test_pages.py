@@ -1,0 +1,59 @@
+"""The retention pages: the overview, a case's retention page and its forms, the case page's banners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from utvei.cases.models import Case, RetentionState
+from utvei.retention import services
+from utvei.retention.models import LegalHold, RectificationRequest
+
+
+@pytest.fixture
+def case(world: Any, closed_case: Any) -> Case:
+    return closed_case()
+
+
+def test_a_legal_hold_is_set_on_the_page_and_shown_on_the_case_page(world: Any, browse: Any, case: Case) -> None:
+    url = f"/retention/cases/{case.public_id}/"
+    kari = browse("kari")
+    assert kari.post(f"{url}holds/", {"reason": ""}).status_code == 400  # a reason is needed
+    assert kari.post(f"{url}holds/", {"reason": "Erstatningskrav varslet"}).status_code == 302
+    hold = LegalHold.objects.get()
+    shown = kari.get(f"/cases/{case.public_id}/").content.decode()
+    assert "Legal hold." in shown and "Erstatningskrav varslet" in shown  # kari may lift it: sees why
+    team = browse("ola").get(f"/cases/{case.public_id}/").content.decode()
+    assert "Legal hold." in team and "Erstatningskrav varslet" not in team  # the team sees that, not why
+    assert kari.post(f"{url}holds/{hold.public_id}/lift/", {"reason": "Forlikt"}).status_code == 302
+    assert LegalHold.objects.active().count() == 0
+    assert "Legal hold." not in browse("ola").get(f"/cases/{case.public_id}/").content.decode()
+
+
+def test_the_overview_shows_the_dpo_the_cases_that_need_attention(world: Any, browse: Any, case: Case) -> None:
+    services.hold_set(actor=world.m["dina"], case=case, reason="Tilsyn")
+    page = browse("dina").get("/retention/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert case.reference in text and "municipality-archive" in text
+    assert case.reference not in browse("dora").get("/retention/").content.decode()
+
+
+def test_art18_and_rectification_on_the_page(world: Any, browse: Any, case: Case) -> None:
+    url = f"/retention/cases/{case.public_id}/"
+    dina = browse("dina")
+    assert dina.post(f"{url}rectification/", {"claim": "Feil kommune"}).status_code == 302
+    request = RectificationRequest.objects.get()
+    answer = {"status": "done", "answer": "Rettet", "municipality": "Annenby"}
+    assert dina.post(f"{url}rectification/{request.public_id}/answer/", answer).status_code == 302
+    case.person.refresh_from_db()
+    assert case.person.municipality == "Annenby"
+    assert dina.post(f"{url}restrict/", {"reason": "Personen krever begrensning"}).status_code == 302
+    case.refresh_from_db()
+    assert case.retention_state == RetentionState.RESTRICTED
+    page = dina.get(url).content.decode()
+    assert "Sperret" in page and "Personen krever begrensning" in page and "Lift the restriction" in page
+    assert dina.post(f"{url}unrestrict/", {"reason": "Avklart"}).status_code == 302
+    case.refresh_from_db()
+    assert case.retention_state == RetentionState.ACTIVE
