@@ -168,6 +168,12 @@ class Action(models.TextChoices):
     PARTICIPANT_ACCEPT = "participant.accept", _("The person's own account set up")
     PARTICIPANT_END = "participant.end", _("The person's own account ended")
     PARTICIPANT_VIEW = "participant.view", _("The person read their own page")
+    SUBJECT_ACCESS_REGISTER = "subject_access.register", _("Subject-access request registered")
+    SUBJECT_ACCESS_EXTEND = "subject_access.extend", _("Subject-access deadline extended")
+    SUBJECT_ACCESS_EXPORT = "subject_access.export", _("Subject-access export produced")
+    SUBJECT_ACCESS_ANSWER = "subject_access.answer", _("Subject-access request answered")
+    SUBJECT_ACCESS_REFUSE = "subject_access.refuse", _("Subject-access request refused")
+    SUBJECT_ACCESS_VIEW = "subject_access.view", _("Subject-access requests viewed")
 
 
 class AuditEvent(models.Model):

@@ -9,11 +9,15 @@ class EvaluationConfig(AppConfig):
         # The evidence engine records outcomes as a by-product of the case's and the plan's life: it takes part in
         # their services' transactions through their hooks, so neither imports it (docs/architecture.md).
         from utvei.cases import hooks as case_hooks  # AppConfig.ready: Django's place for wiring
+        from utvei.cases import subject_access
         from utvei.plans import hooks as plan_hooks
 
         from . import services
+        from . import subject_access as evaluation_subject_access
 
         case_hooks.MEASURES_ENDED.connect(services.follow_ups_schedule)
         case_hooks.CLOSED.connect(services.on_case_closed)
         case_hooks.MOTIVATION_STAGE_CHANGED.connect(services.motivation_stage_record)
         plan_hooks.REVIEWED.connect(services.on_plan_reviewed)
+        # Its part of a subject-access export (retention may not import evaluation).
+        subject_access.SECTIONS.connect(evaluation_subject_access.section)
