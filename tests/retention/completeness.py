@@ -49,6 +49,8 @@ def rows_about(person: Person) -> dict[str, set[Any]]:
     users = ParticipantAccount.objects.filter(case__person=person, user__isnull=False).values_list("user_id", flat=True)
     found["accounts.User"].update(users)
     models_ = _all_models()
+    for model in models_:
+        found[_label(model)] |= _identity_pks(model, person)
     changed = True
     while changed:
         changed = False
@@ -70,6 +72,23 @@ def rows_about(person: Person) -> dict[str, set[Any]]:
                 found[label] |= pks
                 changed = True
     return {k: v for k, v in found.items() if v}
+
+
+def _identity_pks(model: type[models.Model], person: Person) -> set[Any]:
+    """Rows that hold the person's identity in an encrypted column, decrypted and compared: their identity number
+    anywhere, their name in a column for a name (a concern's subject, a guardian). Free text in another person's
+    record that mentions them is not searched: a name there cannot be told from a namesake's."""
+    fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+    if not fields or model is Person:
+        return set()
+    nin, name = person.national_id or "", (person.full_name or "").strip()
+    pks: set[Any] = set()
+    for row in model._default_manager.only("pk", *[f.attname for f in fields]).iterator():
+        for f in fields:
+            value = getattr(row, f.attname) or ""
+            if (nin and nin in value) or (name and "name" in f.name and value.strip() == name):
+                pks.add(row.pk)
+    return pks
 
 
 def _ids_of(found: dict[str, set[Any]]) -> set[str]:

@@ -1,4 +1,4 @@
-"""HTML rendered to PDF by WeasyPrint, with no way out to the network: the evaluation report and the subject-access export.
+"""HTML rendered to PDF by WeasyPrint with no way out to the network (the evaluation report, the subject-access export).
 
 WeasyPrint fetches every stylesheet, image and font a document names through its URL fetcher; the default one
 speaks HTTP, HTTPS, FTP and reads any local file. Here the fetcher is :class:`StaticOnlyFetcher`, which serves
