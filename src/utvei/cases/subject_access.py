@@ -155,7 +155,8 @@ def row_item(obj: models.Model, *, drop: frozenset[str] = frozenset()) -> Item:
             continue
         label = getattr(f, "verbose_name", f.name)
         if f.is_relation:
-            if f.related_model is not None and f.related_model._meta.label == settings.AUTH_USER_MODEL:
+            target = f.related_model
+            if isinstance(target, type) and target._meta.label == settings.AUTH_USER_MODEL:
                 continue
             value, display = _related_value(obj, f)
             out.append(Field(f.name, label, value, display))

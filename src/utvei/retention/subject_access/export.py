@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utvei.access.access_log import LogRow, log_rows, read_events
+from utvei.access.access_log import WHY, LogRow, log_rows, read_events
 from utvei.access.subject_access import RULES
 from utvei.accounts.models import Notification, User
 from utvei.assessments.models import Assessment, AssessmentItem, AssessmentRevision, AssessmentSkip
@@ -326,8 +326,8 @@ def _meetings(cases: list[Case], ledger: Ledger) -> tuple[Section, dict[int, str
         s.add(rev, rule=rules.get(rev.meeting_id) or None)
     decisions = list(MeetingDecision.objects.filter(meeting__case__in=cases).select_related("meeting", "task"))
     decision_rules = {d.pk: s.add(d, rule=rules.get(d.meeting_id) or None) for d in decisions}
-    for rev in DecisionRevision.objects.filter(decision__meeting__case__in=cases).order_by("pk"):
-        s.add(rev, rule=decision_rules.get(rev.decision_id) or None)
+    for decision_rev in DecisionRevision.objects.filter(decision__meeting__case__in=cases).order_by("pk"):
+        s.add(decision_rev, rule=decision_rules.get(decision_rev.decision_id) or None)
     return s, rules
 
 
@@ -392,7 +392,9 @@ def _access_log(person: Person, cases: list[Case], you: Iterable[int], ledger: L
         for e in lookups:
             ledger.include_pk("audit.AuditEvent", e.pk)
         for row in log_rows(cases[0], lookups, you=you):
+            # A lookup is not a read of a case: no relation to one explains it, the organisation's own duty does.
             row.what = str(_("looked you up by your identity number"))
+            row.why, row.why_code = str(WHY["other"]), "other"
             row.case_reference = ""
             rows.append(row)
     return sorted(rows, key=lambda r: (r.day, r.case_reference, r.who), reverse=True)

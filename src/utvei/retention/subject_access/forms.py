@@ -34,7 +34,7 @@ class RegisterForm(UtveiForm):
     received_on = forms.DateField(label=_("Received on"), widget=DATE_WIDGET)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         nin = (data.get("national_id") or "").strip()
         if not nin and not ((data.get("full_name") or "").strip() and data.get("birth_date")):
             raise forms.ValidationError(_("Give the identity number, or the name and the date of birth."))

@@ -480,8 +480,8 @@ def _counts(m: Membership) -> str:
         )
         if pending:
             parts.append(f"{pending} emergency access{'es' if pending != 1 else ''} to review")
-        waiting = SubjectAccessRequest.objects.filter(organisation_id=m.organisation_id, status__in=OPEN_STATUSES)
-        if n := waiting.count():
+        requests = SubjectAccessRequest.objects.filter(organisation_id=m.organisation_id, status__in=OPEN_STATUSES)
+        if n := requests.count():
             parts.append(f"{n} subject-access request{'s' if n != 1 else ''} to answer")
     return f"{', '.join(parts)} · " if parts else ""
 
