@@ -31,7 +31,7 @@ FLOORS: list[set[str]] = [
     {"access"},
     {"cases"},
     {"sharing", "assessments", "plans", "meetings", "network"},
-    {"evaluation", "oversight", "administration"},
+    {"evaluation", "oversight", "administration", "retention"},
     {"desk"},
     {"api"},
     {"tools", "cli", "__main__", "urls", "wsgi", "settings"},

@@ -77,6 +77,7 @@ from utvei.access import meetings as meeting_access
 from utvei.access import network as network_access
 from utvei.access import plans as plan_access
 from utvei.access import policy
+from utvei.access import subject_access as subject_access_rules
 from utvei.access.administration import admin_decision
 from utvei.access.attachments import attachment_read_decision
 from utvei.access.policy import Act
@@ -94,6 +95,7 @@ from utvei.meetings.models import MeetingAttendee
 from utvei.network.models import Observation
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal
+from utvei.retention.subject_access import services as subject_access_services
 from utvei.sharing.consent import services as sharing
 from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.emergency import services as emergency
@@ -440,6 +442,11 @@ def build(world: Any) -> WalkWorld:
     o["access"] = access
     rules["emergency"] = lambda m, ca: finds(emergency.emergency_get, actor=m, access_id=access.public_id)
 
+    # A subject-access request for the person, registered by the municipality's DPO (docs/subject-access.md).
+    o["subject_access"] = subject_access_services.request_register(
+        actor=world.m["dina"], person=case.person, received_via="letter", received_on=dt.date.today()
+    )
+
     # A concern rolf sent to the municipality (not triaged).
     concern = case_services.concern_submit(
         actor=world.m["rolf"], receiving_org=world.orgs["kommune"], description=secret("concern", "Bekymring")
@@ -600,6 +607,14 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
         ],
         "concern_id": [uid(o["concern"], "concern", lambda m: bool(policy.can(m, Act.CONCERN_READ, o["concern"])))],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
+        "request_id": [
+            uid(
+                o["subject_access"],
+                "subject-access request",
+                lambda m: bool(subject_access_rules.request_decision(m, o["subject_access"])),
+            )
+        ],
+        "fmt": [Arg("json", "json", None, "export format")],
         "account_id": [uid(o["participant_account"], "participant account")],
         "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
         "org_slug": [Arg("annen", "walk-no-such-org", None, "organisation")],
@@ -715,6 +730,10 @@ def send(client: Client, method: str, url: str, *, api: bool) -> Answer:
 
 # ---- Judging -------------------------------------------------------------------------------------------
 
+# The subject-access export: everything about the person, which the DPO of a controller organisation (the only
+# ones with standing on the request) makes to give to that person. Judged for standing like every URL; its content
+# is the person's whole record by design, so it is not held to what the DPO may read on the case's pages.
+FOR_THE_PERSON = {"subject_access_download", "subject_access_export"}
 CASE_PAGES = {"cases/<uuid:case_id>/ [case_detail]", "api/v1/cases/<uuid:case_id>/ [case_detail]"}
 LOGIN = "/accounts/login/"
 REAUTHENTICATE = "/accounts/reauthenticate/"
@@ -854,6 +873,8 @@ def judge(
             elif differs := difference(real, url, other, ghost.url, args):
                 problem(f"{real.status}, but not the same answer as for ids that name nothing: {differs}")
         return
+    if pattern.name in FOR_THE_PERSON:
+        return  # the whole record, made by the DPO to give to the person it is about (docs/subject-access.md)
     leaked = unreadable(found, p.allowed, every)
     if leaked:
         problem(f"sees {sorted(leaked)}, which the policy does not let them read")
