@@ -68,7 +68,7 @@ class Section:
         hidden = withheld_fields(obj)
         for name in hidden:
             self.ledger.fields[(obj._meta.label, name, THIRD_PARTY)] += 1
-        self.items.append(row_item(obj, drop=drop | hidden))
+        self.items.append(row_item(obj, drop=drop | hidden, orgs=self.ledger.org_names()))
         self.ledger.include(obj)
         return ""
 
@@ -85,6 +85,13 @@ class Ledger:
     included: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
     withheld: dict[tuple[str, str], set[Any]] = field(default_factory=lambda: defaultdict(set))
     fields: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))  # (kind, field, rule)
+    orgs: dict[int, str] = field(default_factory=dict)
+
+    def org_names(self) -> dict[int, str]:
+        """Organisations are few and their names public: read once per export."""
+        if not self.orgs:
+            self.orgs.update(Organisation.objects.values_list("pk", "name"))
+        return self.orgs
 
     def include(self, obj: models.Model) -> None:
         self.included[obj._meta.label].add(obj.pk)
@@ -113,7 +120,7 @@ def _json(value: Any) -> Any:
     return str(value)
 
 
-def _related_value(obj: models.Model, f: Any) -> tuple[Any, Any]:
+def _related_value(obj: models.Model, f: Any, orgs: dict[int, str]) -> tuple[Any, Any]:
     """A foreign key as the export names it: an organisation by its name, a case or a person by its reference, other
     rows by their public id (or key, or primary key). A user is never named (see `row_item`)."""
     raw = getattr(obj, f.attname)
@@ -121,7 +128,7 @@ def _related_value(obj: models.Model, f: Any) -> tuple[Any, Any]:
         return None, None
     target = f.related_model
     if target is Organisation:
-        name = _org_names().get(raw, "")
+        name = orgs.get(raw) or Organisation.objects.filter(pk=raw).values_list("name", flat=True).first() or ""
         return name, name
     related = getattr(obj, f.name)
     for attr in ("reference", "public_id", "key"):
@@ -131,21 +138,7 @@ def _related_value(obj: models.Model, f: Any) -> tuple[Any, Any]:
     return raw, None
 
 
-_ORG_CACHE: dict[int, str] = {}
-
-
-def _org_names() -> dict[int, str]:
-    # Organisations are few and their names public: read once per export (`reset_caches`).
-    if not _ORG_CACHE:
-        _ORG_CACHE.update(Organisation.objects.values_list("pk", "name"))
-    return _ORG_CACHE
-
-
-def reset_caches() -> None:
-    _ORG_CACHE.clear()
-
-
-def row_item(obj: models.Model, *, drop: frozenset[str] = frozenset()) -> Item:
+def row_item(obj: models.Model, *, drop: frozenset[str] = frozenset(), orgs: dict[int, str] | None = None) -> Item:
     """One row as an item of the export: every column, in words where it has them, except technical ones and the
     workers who wrote it (a worker is named by their organisation: the recipients of the person's data are the
     organisations, GDPR art. 15(1)(c); who inside them did what is the organisation's own record)."""
@@ -158,7 +151,7 @@ def row_item(obj: models.Model, *, drop: frozenset[str] = frozenset()) -> Item:
             target = f.related_model
             if isinstance(target, type) and target._meta.label == settings.AUTH_USER_MODEL:
                 continue
-            value, display = _related_value(obj, f)
+            value, display = _related_value(obj, f, orgs if orgs is not None else {})
             out.append(Field(f.name, label, value, display))
             continue
         raw = getattr(obj, f.attname)

@@ -50,7 +50,7 @@ from utvei.cases.models import (
     TeamMember,
     attachment_blob_context,
 )
-from utvei.cases.subject_access import SECTIONS, Field, Item, Ledger, Section, field_item, reset_caches
+from utvei.cases.subject_access import SECTIONS, Field, Item, Ledger, Section, field_item
 from utvei.core.crypto import decrypt_bytes
 from utvei.meetings.models import DecisionRevision, Meeting, MeetingAttendee, MeetingDecision, MeetingRevision
 from utvei.network.models import Contact, ContactRevision, Observation
@@ -402,7 +402,6 @@ def _access_log(person: Person, cases: list[Case], you: Iterable[int], ledger: L
 
 def person_export(*, person: Person, request: SubjectAccessRequest | None = None) -> Export:
     """Everything about the person, each row given or withheld by rule; no audit here (the service audits)."""
-    reset_caches()
     ledger = Ledger()
     cases = list(Case.objects.filter(person=person).select_related("owning_org").order_by("opened_at", "pk"))
     export = Export(person=person, request=request, generated_at=timezone.now(), ledger=ledger)
