@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("utvei.evaluation.urls")),
     path("", include("utvei.administration.urls")),
     path("", include("utvei.retention.urls")),
+    path("", include("utvei.retention.subject_access.urls")),
     path("", include("utvei.cases.urls")),
     path("", include("utvei.desk.urls")),
 ]

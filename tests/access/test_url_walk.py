@@ -77,6 +77,7 @@ from utvei.access import meetings as meeting_access
 from utvei.access import network as network_access
 from utvei.access import plans as plan_access
 from utvei.access import policy
+from utvei.access import subject_access as subject_access_rules
 from utvei.access.administration import admin_decision
 from utvei.access.attachments import attachment_read_decision
 from utvei.access.policy import Act
@@ -101,6 +102,7 @@ from utvei.oversight.rules import Rules, load_rules
 from utvei.plans import services as plan_services
 from utvei.plans.models import Goal
 from utvei.retention import services as retention
+from utvei.retention.subject_access import services as subject_access_services
 from utvei.sharing.consent import services as sharing
 from utvei.sharing.consent.services import legal_bases_sync
 from utvei.sharing.emergency import services as emergency
@@ -452,6 +454,11 @@ def build(world: Any) -> WalkWorld:
     alerts_scan(rules=Rules(found.version, found.tz, {"emergency_access": found.rules["emergency_access"]}))
     o["alert"] = AccessAlert.objects.get(rule="emergency_access", ref=str(access.public_id))
 
+    # A subject-access request for the person, registered by the municipality's DPO (docs/subject-access.md).
+    o["subject_access"] = subject_access_services.request_register(
+        actor=world.m["dina"], person=case.person, received_via="letter", received_on=dt.date.today()
+    )
+
     # A concern rolf sent to the municipality (not triaged).
     concern = case_services.concern_submit(
         actor=world.m["rolf"], receiving_org=world.orgs["kommune"], description=secret("concern", "Bekymring")
@@ -629,11 +636,19 @@ def fills(w: WalkWorld) -> dict[str, list[Arg]]:
             )
         ],
         "inquiry_id": [uid(o["inquiry"], "parallel inquiry")],
+        "request_id": [
+            uid(
+                o["subject_access"],
+                "subject-access request",
+                lambda m: bool(subject_access_rules.request_decision(m, o["subject_access"])),
+            )
+        ],
+        "fmt": [Arg("json", "json", None, "export format")],
         "account_id": [uid(o["participant_account"], "participant account")],
         # Retention pages name the case by their own argument: their standing is the retention rules', not a relation.
         "retention_case_id": [uid(case, "retention", lambda m: bool(retention_page_decision(m, case)))],
         "hold_id": [uid(o["hold"], "legal hold", lambda m: bool(hold_decision(m, case)))],
-        "request_id": [
+        "rectification_id": [
             uid(o["rectification"], "rectification request", lambda m: bool(person_request_decision(m, case)))
         ],
         "token": [Arg("walk-no-such-token", "walk-no-such-token", None, "invitation token")],
@@ -750,6 +765,10 @@ def send(client: Client, method: str, url: str, *, api: bool) -> Answer:
 
 # ---- Judging -------------------------------------------------------------------------------------------
 
+# The subject-access export: everything about the person, which the DPO of a controller organisation (the only
+# ones with standing on the request) makes to give to that person. Judged for standing like every URL; its content
+# is the person's whole record by design, so it is not held to what the DPO may read on the case's pages.
+FOR_THE_PERSON = {"subject_access_download", "subject_access_export"}
 CASE_PAGES = {"cases/<uuid:case_id>/ [case_detail]", "api/v1/cases/<uuid:case_id>/ [case_detail]"}
 LOGIN = "/accounts/login/"
 REAUTHENTICATE = "/accounts/reauthenticate/"
@@ -889,6 +908,8 @@ def judge(
             elif differs := difference(real, url, other, ghost.url, args):
                 problem(f"{real.status}, but not the same answer as for ids that name nothing: {differs}")
         return
+    if pattern.name in FOR_THE_PERSON:
+        return  # the whole record, made by the DPO to give to the person it is about (docs/subject-access.md)
     leaked = unreadable(found, p.allowed, every)
     if leaked:
         problem(f"sees {sorted(leaked)}, which the policy does not let them read")

@@ -55,6 +55,10 @@ NOT_VERSIONED = {
     "POST /api/v1/concerns/": "creates",
     "POST /api/v1/concerns/{concern_id}/triage/": "one way: a received concern only; a second is 409",
     "POST /api/v1/emergency-access/": "creates",
+    "POST /api/v1/subject-access/": "creates",
+    "POST /api/v1/subject-access/{request_id}/extend/": "one way: once, a pending request only; a second is 409",
+    "POST /api/v1/subject-access/{request_id}/refuse/": "one way: an open request only; a second is 409",
+    "POST /api/v1/subject-access/{request_id}/answer/": "one way: an open request only; a second is 409",
     "POST /api/v1/emergency-access/{access_id}/end/": "one way; a second is 409",
     "POST /api/v1/emergency-access/{access_id}/review/": "one way; a second is 409",
     "POST /api/v1/alerts/{alert_id}/review/": "one way: the DPO's review of an alert; a second is 409",
@@ -76,7 +80,7 @@ NOT_VERSIONED = {
     "POST /api/v1/retention/cases/{retention_case_id}/restrict/": "one way: an active case only; a second is 409",
     "POST /api/v1/retention/cases/{retention_case_id}/unrestrict/": "one way: an art. 18 restriction; a second is 409",
     "POST /api/v1/retention/cases/{retention_case_id}/rectification/": "creates",
-    "POST /api/v1/retention/cases/{retention_case_id}/rectification/{request_id}/answer/": (
+    "POST /api/v1/retention/cases/{retention_case_id}/rectification/{rectification_id}/answer/": (
         "one way; a second is 409 (identity corrections carry person_version: stale is 409)"
     ),
     "POST /api/v1/organisations/{org}/members/{member_id}/invitation/": (

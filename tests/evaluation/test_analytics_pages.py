@@ -16,8 +16,8 @@ from django.utils import timezone
 from utvei.accounts.models import Membership
 from utvei.audit.models import Action, AuditEvent
 from utvei.cases.models import Case, Phase, Track
+from utvei.core.pdf import render_document
 from utvei.evaluation.models import EvaluationMember, Indicator, Measurement, PrivacyRelease
-from utvei.evaluation.pdf import render_document
 from utvei.people.models import Person
 
 TABLE = re.compile(r'<table data-table="([a-z-]+)">.*?</table>', re.S)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from tests.retention.completeness import unaccounted
 from utvei.access.policy import Act, Relation, can, case_access, entry_decision, visible_cases
 from utvei.accounts.models import (
     HEALTH_KINDS,
@@ -50,6 +51,9 @@ from utvei.oversight.alerts import alert_queue
 from utvei.oversight.detector import alerts_scan
 from utvei.oversight.models import AccessAlert, AlertStatus
 from utvei.people.models import Person
+from utvei.retention.models import RequestStatus
+from utvei.retention.subject_access import services as subject_access_services
+from utvei.retention.subject_access.export import person_export
 from utvei.sharing.emergency.services import case_emergency_accesses, review_queue
 from utvei.sharing.models import EmergencyAccess, Referral, ReferralBasis, ReferralStatus, ReviewStatus
 from utvei.sharing.referrals.services import referral_inbox
@@ -419,3 +423,25 @@ def test_a_case_is_restricted_on_request_and_another_is_under_a_legal_hold(demo:
     # Without the hold, the rules would archive and delete Kasper's unsubstantiated concern: the run leaves it.
     blocked = [p for p in retention_plan() if p.case_pk == hold.case_id]
     assert blocked and all(p.blocked == "hold" for p in blocked)
+
+
+def test_the_dpo_has_an_answered_and_a_pending_subject_access_request(demo: str) -> None:
+    dpo = _m("personvern")
+    rows = list(subject_access_services.request_list(actor=dpo, audit=False))
+    assert [r.status for r in rows] == [RequestStatus.PENDING, RequestStatus.ANSWERED]  # open first
+    pending, answered = rows
+    assert not pending.is_overdue() and pending.answered_at is None
+    assert answered.answered_at is not None and answered.last_export_at is not None
+    assert answered.answered_at.date() <= answered.due_on  # answered in time
+    assert "1 subject-access request to answer" in demo
+
+
+def test_the_subject_access_export_of_the_richest_demo_persons_is_complete(demo: str) -> None:
+    """The acceptance's search on the demo: the persons with a participant account, a protected identity, an
+    emergency access and a network."""
+    persons = {a.case.person for a in ParticipantAccount.objects.select_related("case__person")}
+    persons |= {c.person for c in Case.objects.filter(person__protected_identity=True).select_related("person")}
+    persons |= {a.case.person for a in EmergencyAccess.objects.select_related("case__person")}
+    assert len(persons) >= 3
+    for person in persons:
+        assert unaccounted(person, person_export(person=person)) == {}, person.reference

@@ -7,7 +7,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from utvei.desk.participant import ConsentView, GoalView, IndicatorView, LogRow, PlanPart
+from utvei.access.access_log import LogRow
+from utvei.desk.participant import ConsentView, GoalView, IndicatorView, PlanPart
 
 
 class MyRatingSerializer(serializers.Serializer):

@@ -69,6 +69,14 @@ from .views.referrals import (
     ReferralWithdrawView,
 )
 from .views.sharing import ConsentListView, ConsentWithdrawView, DisclosureListView, DisclosureRevokeView
+from .views.subject_access import (
+    SubjectAccessAnswerView,
+    SubjectAccessDetailView,
+    SubjectAccessExportView,
+    SubjectAccessExtendView,
+    SubjectAccessListView,
+    SubjectAccessRefuseView,
+)
 from .views.tasks import TaskDetailView, TaskListView
 from .views.team import TeamCandidatesView, TeamMemberView, TeamView
 
@@ -137,6 +145,12 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/accept/", ReferralAcceptView.as_view(), name="referral_accept"),
     path("referrals/<uuid:referral_id>/decline/", ReferralDeclineView.as_view(), name="referral_decline"),
     path("referrals/<uuid:referral_id>/withdraw/", ReferralWithdrawView.as_view(), name="referral_withdraw"),
+    path("subject-access/", SubjectAccessListView.as_view(), name="subject_access_list"),
+    path("subject-access/<uuid:request_id>/", SubjectAccessDetailView.as_view(), name="subject_access_detail"),
+    path("subject-access/<uuid:request_id>/extend/", SubjectAccessExtendView.as_view(), name="subject_access_extend"),
+    path("subject-access/<uuid:request_id>/refuse/", SubjectAccessRefuseView.as_view(), name="subject_access_refuse"),
+    path("subject-access/<uuid:request_id>/answer/", SubjectAccessAnswerView.as_view(), name="subject_access_answer"),
+    path("subject-access/<uuid:request_id>/export/", SubjectAccessExportView.as_view(), name="subject_access_export"),
     path("emergency-access/", EmergencyAccessListView.as_view(), name="emergency_access_list"),
     path("emergency-access/<uuid:access_id>/end/", EmergencyAccessEndView.as_view(), name="emergency_access_end"),
     path(

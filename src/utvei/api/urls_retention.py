@@ -26,7 +26,7 @@ urlpatterns: list[URLPattern] = [
     path(R + "unrestrict/", UnrestrictView.as_view(), name="retention_unrestrict"),
     path(R + "rectification/", RectificationListView.as_view(), name="retention_rectification_list"),
     path(
-        R + "rectification/<uuid:request_id>/answer/",
+        R + "rectification/<uuid:rectification_id>/answer/",
         RectificationAnswerView.as_view(),
         name="retention_rectification_answer",
     ),

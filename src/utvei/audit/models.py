@@ -186,6 +186,12 @@ class Action(models.TextChoices):
     HOLD_LIFT = "hold.lift", _("Legal hold lifted")
     RECTIFICATION_REGISTER = "rectification.register", _("Request for rectification registered")
     RECTIFICATION_ANSWER = "rectification.answer", _("Request for rectification answered")
+    SUBJECT_ACCESS_REGISTER = "subject_access.register", _("Subject-access request registered")
+    SUBJECT_ACCESS_EXTEND = "subject_access.extend", _("Subject-access deadline extended")
+    SUBJECT_ACCESS_EXPORT = "subject_access.export", _("Subject-access export produced")
+    SUBJECT_ACCESS_ANSWER = "subject_access.answer", _("Subject-access request answered")
+    SUBJECT_ACCESS_REFUSE = "subject_access.refuse", _("Subject-access request refused")
+    SUBJECT_ACCESS_VIEW = "subject_access.view", _("Subject-access requests viewed")
 
 
 class AuditEvent(models.Model):

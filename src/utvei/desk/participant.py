@@ -7,7 +7,6 @@ read is audited (`participant.view`, the part as the reason) — so their own re
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utvei.access import participant as rules
-from utvei.accounts.models import Organisation, OrgKind
-from utvei.audit.models import Action, AuditEvent
+from utvei.access.access_log import LogRow, case_access_log
+from utvei.accounts.models import OrgKind
+from utvei.audit.models import Action
 from utvei.audit.services import audit_record
-from utvei.cases.models import Attachment, Entry, ParticipantAccount, TeamMember
+from utvei.cases.models import Attachment, Entry, ParticipantAccount
 from utvei.core.vocabulary import DataCategory
 from utvei.evaluation.models import Indicator, IndicatorSource, Measurement
 from utvei.evaluation.services import self_report_indicators
 from utvei.meetings.models import Meeting
 from utvei.plans.models import GoalRating, Plan, PlanStatus
-from utvei.sharing.models import Consent, EmergencyAccess, EmergencyReason, GivenBy, Purpose
+from utvei.sharing.models import Consent, GivenBy, Purpose
 
 PARTS = ("plan", "appointments", "entries", "documents", "consents", "indicators", "access_log")
 LOG_LIMIT = 300  # the newest events read for the log (grouped by day, organisation, kind and reason)
@@ -175,86 +175,13 @@ def indicators(account: ParticipantAccount) -> list[IndicatorView]:
     return out
 
 
-# ---- The access log in plain words -------------------------------------------------------------------------
-
-WHAT: dict[str, Any] = {
-    "case": _("opened your case"),
-    "team": _("looked at who works with you"),
-    "entry": _("read notes in your case"),
-    "task": _("read tasks in your case"),
-    "consent": _("read what you have agreed to share"),
-    "disclosure": _("read what has been shared about you"),
-    "referral": _("read a referral of your case"),
-    "assessment": _("read an assessment"),
-    "plan": _("read your plan"),
-    "meeting": _("read about meetings"),
-    "network": _("read about the people around you"),
-    "contact": _("read about the people around you"),
-    "measurement": _("read how things are going"),
-    "outcome": _("read how things are going"),
-    "follow_up": _("read how things are going"),
-    "attachment": _("opened a document"),
-    "participant": _("read your own page"),
-}
-EXPORTED = _("made a copy of your record")
-
-WHY: dict[str, Any] = {
-    "you": _("It was you"),
-    "team": _("They work with you in your team"),
-    "coordinator": _("Coordinator at the organisation responsible for your case"),
-    "referral": _("Your case was referred to them, and they accepted"),
-    "emergency": _("Emergency access"),
-    "other": _("Another reason, recorded in the log"),
-}
-
-
-@dataclass
-class LogRow:
-    day: dt.date
-    who: str  # an organisation's name, or "You": never a worker's name
-    what: str
-    why: str
-    why_code: str
-    times: int = 1
+# ---- The access log in plain words (built in access/access_log.py, shared with the subject-access export) ------
 
 
 def access_log(account: ParticipantAccount) -> list[LogRow]:
     """Who read the record, when, and why: each day's reads by one organisation of one kind for one reason as one
-    row, newest first. Four queries: the events, their organisations, the team rows and the emergency accesses."""
-    case = account.case
-    events = list(
-        AuditEvent.objects.filter(case_id=str(case.public_id), action__in=rules.LOG_READS)
-        .only("occurred_at", "actor_id", "actor_org_id", "action", "reason")
-        .order_by("-seq")[:LOG_LIMIT]
-    )
-    org_ids = {e.actor_org_id for e in events if e.actor_org_id is not None}
-    orgs = Organisation.objects.in_bulk(list(org_ids)) if org_ids else {}
-    team_rows = list(
-        TeamMember.objects.filter(case=case).only("user_id", "organisation_id", "role", "started_at", "ended_at")
-    )
-    emergencies = list(EmergencyAccess.objects.filter(case=case))
-    reasons = dict(EmergencyReason.choices)
-    grouped: OrderedDict[tuple[Any, ...], LogRow] = OrderedDict()
-    for e in events:
-        code, detail = rules.log_basis(e, case, account.user_id, team_rows, emergencies)
-        if code == "you":
-            who = str(_("You"))
-        else:
-            org = orgs.get(e.actor_org_id) if e.actor_org_id is not None else None
-            who = org.name if org is not None else str(_("Unknown organisation"))
-        what = str(
-            EXPORTED if e.action == Action.CASE_EXPORT else WHAT.get(e.action.split(".")[0], _("read your record"))
-        )
-        why = str(WHY[code])
-        if code == "emergency" and detail:
-            why = f"{why}: {reasons.get(detail, detail)}"
-        day = timezone.localtime(e.occurred_at).date()
-        key = (day, who, what, why)
-        if key in grouped:
-            grouped[key].times += 1
-        else:
-            grouped[key] = LogRow(day, who, what, why, code)
-    return list(grouped.values())
+    row, newest first (the newest LOG_LIMIT events). Four queries."""
+    return case_access_log(account.case, you=(account.user_id,), limit=LOG_LIMIT)
 
 
 # ---- The whole page ----------------------------------------------------------------------------------------

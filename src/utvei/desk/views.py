@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from utvei.access import policy
+from utvei.access import policy, subject_access
 from utvei.access.evaluation import analytics_decision
 from utvei.access.policy import Act
 from utvei.accounts.models import Membership, NotificationKind
@@ -20,6 +20,7 @@ from utvei.cases.views.common import DASHBOARD_ROWS
 from utvei.core.pagination import counted
 from utvei.oversight import alerts as oversight_alerts
 from utvei.oversight.views_alerts import rows as alert_rows
+from utvei.retention.subject_access.services import request_list as subject_access_requests
 
 from . import overdue
 
@@ -36,6 +37,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["can_audit"] = bool(policy.can(m, Act.AUDIT_READ))
         ctx["can_stats"] = bool(analytics_decision(m))
         ctx["can_admin_org"] = bool(policy.can(m, Act.ORG_ADMIN))
+        ctx["can_subject_access"] = bool(subject_access.dpo_decision(m))
+        if ctx["can_subject_access"]:
+            # The DPO's open subject-access requests, the most urgent first, until answered (docs/subject-access.md).
+            ctx["subject_access"] = list(subject_access_requests(actor=m, open_only=True, audit=False)[:DASHBOARD_ROWS])
+            ctx["today"] = timezone.localdate()
         if ctx["case_role"]:
             tasks = selectors.my_tasks(actor=m, audit=False)
             ctx["tasks"] = list(tasks[:DASHBOARD_ROWS])

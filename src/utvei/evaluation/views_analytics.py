@@ -32,6 +32,7 @@ from utvei.audit.services import audit_by
 from utvei.cases.models import ClosureReason, Ideology, Track
 from utvei.core.errors import NotFound, UtveiError
 from utvei.core.forms import submit
+from utvei.core.pdf import render_pdf
 from utvei.core.validation import parse_uuid
 from utvei.core.web import not_found, page
 from utvei.plans.models import Measure
@@ -39,7 +40,6 @@ from utvei.plans.models import Measure
 from . import agreements, analytics, charts, releases
 from .forms import CohortForm, EvaluationForm, ReleaseForm
 from .models import Direction, Evaluation, EvaluationMember, Indicator, MissedReason
-from .pdf import render_pdf
 
 KM_TIMES = (0, 90, 180, 365, 730)
 

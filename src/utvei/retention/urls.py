@@ -22,7 +22,7 @@ urlpatterns: list[URLPattern] = [
         name="retention_rectification",
     ),
     path(
-        "retention/cases/<uuid:retention_case_id>/rectification/<uuid:request_id>/answer/",
+        "retention/cases/<uuid:retention_case_id>/rectification/<uuid:rectification_id>/answer/",
         views.rectification_answer,
         name="retention_rectification_answer",
     ),

@@ -176,9 +176,11 @@ def rectification_new(request: HttpRequest, m: Membership, retention_case_id: An
 
 @require_POST
 @page
-def rectification_answer(request: HttpRequest, m: Membership, retention_case_id: Any, request_id: Any) -> HttpResponse:
+def rectification_answer(
+    request: HttpRequest, m: Membership, retention_case_id: Any, rectification_id: Any
+) -> HttpResponse:
     case = selectors.retention_case_get(actor=m, case_id=retention_case_id, audit=False)
-    found = selectors.request_get(actor=m, case=case, request_id=request_id)
+    found = selectors.request_get(actor=m, case=case, request_id=rectification_id)
     form = RectificationAnswerForm(request.POST, auto_id=f"id_{found.public_id.hex[:8]}_%s")
     if form.is_valid():
         try:

@@ -187,10 +187,10 @@ class RectificationAnswerView(ApiView):
         responses={200: CaseRetentionSerializer, **errors(400, 401, 404, 409)},
     )
     def post(
-        self, request: Request, retention_case_id: uuid.UUID, request_id: uuid.UUID, *args: Any, **kwargs: Any
+        self, request: Request, retention_case_id: uuid.UUID, rectification_id: uuid.UUID, *args: Any, **kwargs: Any
     ) -> Response:
         case = _info(self, retention_case_id, audit=False)
-        found = selectors.request_get(actor=self.actor, case=case, request_id=request_id)
+        found = selectors.request_get(actor=self.actor, case=case, request_id=rectification_id)
         v = self.parse(RectificationAnswerSerializer)
         services.rectification_answer(
             actor=self.actor,

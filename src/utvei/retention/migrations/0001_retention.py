@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0011_notification_kinds'),
-        ('cases', '0016_retention'),
+        ('cases', '0018_retention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

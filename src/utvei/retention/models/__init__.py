@@ -2,11 +2,15 @@
 
 from .holds import LegalHold
 from .rectification import RectificationRequest, RectificationStatus
+from .requests import ReceivedVia, RequestStatus, SubjectAccessRequest
 from .restriction import ReadReason, RestrictedRead, RestrictionChange
 from .steps import RetentionStep, Step
 
 __all__ = [
     "LegalHold",
+    "ReceivedVia",
+    "RequestStatus",
+    "SubjectAccessRequest",
     "ReadReason",
     "RectificationRequest",
     "RectificationStatus",

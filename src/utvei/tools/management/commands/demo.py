@@ -60,6 +60,9 @@ from utvei.oversight.detector import alerts_scan
 from utvei.oversight.rules import Rules, load_rules
 from utvei.people.models import AgeBand, Person
 from utvei.people.services import person_find_or_create
+from utvei.retention.models import SubjectAccessRequest
+from utvei.retention.models.requests import OPEN_STATUSES
+from utvei.retention.subject_access import services as subject_access
 from utvei.sharing.consent.services import consent_record
 from utvei.sharing.models import Consent, EmergencyAccess, Referral, ReferralStatus, ReviewStatus
 from utvei.tools.demo import assessments as assessments_demo
@@ -143,6 +146,8 @@ class DemoLoader:
             except UtveiError as exc:
                 raise CommandError(f"demo.yaml, case {spec['key']}: {exc.message}") from exc
         evaluation_demo.finish(self)
+        for spec in self.story.get("subject_access", []):
+            self._subject_access(spec)
         if self.history and "history" in self.story:
             evaluation_demo.history_load(self, self.story["history"])  # the invented past the analyst's figures need
         self._alerts()
@@ -430,6 +435,25 @@ class DemoLoader:
             leaving.refresh_from_db()
             member_update(actor=admin, membership=leaving, expected_version=leaving.version, active=False)
 
+    def _subject_access(self, spec: dict[str, Any]) -> None:
+        """A person's request for access (docs/subject-access.md), registered by the DPO; answered with the export,
+        or left open for the DPO's start page. Stamped with the story's dates like the cases."""
+        key = next(c["key"] for c in self.story["cases"] if c.get("person") == spec["person"])
+        person = self.cases[key].person
+        dpo = self.m[spec["by"]]
+        received = timezone.localdate() - dt.timedelta(days=spec["received"])
+        request = subject_access.request_register(
+            actor=dpo, person=person, received_via=spec["via"], received_on=received
+        )
+        SubjectAccessRequest.objects.filter(pk=request.pk).update(registered_at=self.clock.at(spec["received"]))
+        if "extend" in spec:
+            request = subject_access.request_extend(actor=dpo, request=request, reason=spec["extend"])
+        if "answered" in spec:
+            subject_access.request_export(actor=dpo, request=request, fmt="json")
+            subject_access.request_answer(actor=dpo, request=request)
+            at = self.clock.at(spec["answered"])
+            SubjectAccessRequest.objects.filter(pk=request.pk).update(answered_at=at, last_export_at=at)
+
     def _manager(self, case: Case, step: dict[str, Any]) -> Membership:
         if "by" in step:
             return self.m[step["by"]]
@@ -484,6 +508,9 @@ def _counts(m: Membership) -> str:
         alerts = pending_count(actor=m)
         if alerts:
             parts.append(f"{alerts} unusual-access alert{'s' if alerts != 1 else ''} to review")
+        requests = SubjectAccessRequest.objects.filter(organisation_id=m.organisation_id, status__in=OPEN_STATUSES)
+        if n := requests.count():
+            parts.append(f"{n} subject-access request{'s' if n != 1 else ''} to answer")
     return f"{', '.join(parts)} · " if parts else ""
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from weasyprint.images import SVGImage
 
+from utvei.core.pdf import STATIC_DIR, RefusedURL, StaticOnlyFetcher, render_document, render_pdf
 from utvei.evaluation.charts import Bar, bar_chart
-from utvei.evaluation.pdf import STATIC_DIR, RefusedURL, StaticOnlyFetcher, render_document, render_pdf
 
 CSS = STATIC_DIR / "utvei" / "utvei.css"
 SVG_DATA = (
@@ -115,7 +115,7 @@ def test_web_addresses_are_refused_without_touching_the_network(offline, fetched
     assert all(outcome == "refused" for url, outcome in fetched if "example.invalid" in url)
     # WeasyPrint's records of the refusals (which carry the URL) are dropped; ours name the scheme only.
     assert not [r for r in caplog.records if "example.invalid" in r.getMessage()]
-    ours = [r.getMessage() for r in caplog.records if r.name == "utvei.evaluation.pdf"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "utvei.core.pdf"]
     assert "refused a http URL" in ours and "refused a https URL" in ours
     assert logging.getLogger("weasyprint").filters == logging.getLogger("weasyprint.progress").filters == []
 

@@ -1,4 +1,4 @@
-"""The evaluation report as PDF: HTML rendered by WeasyPrint, with no way out to the network.
+"""HTML rendered to PDF by WeasyPrint with no way out to the network (the evaluation report, the subject-access export).
 
 WeasyPrint fetches every stylesheet, image and font a document names through its URL fetcher; the default one
 speaks HTTP, HTTPS, FTP and reads any local file. Here the fetcher is :class:`StaticOnlyFetcher`, which serves

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0015_participant_account'),
+        ('cases', '0016_attachment_blob_encrypted'),
     ]
 
     operations = [
