@@ -54,6 +54,14 @@ from utvei.retention.anonymise import (
     case_anonymise,
     region_of,
 )
+from utvei.retention.models import (
+    LegalHold,
+    RectificationRequest,
+    RestrictedRead,
+    RestrictionChange,
+    RetentionStep,
+    SubjectAccessRequest,
+)
 from utvei.sharing.models import Consent, Disclosure, LegalBasis, Purpose, Referral
 
 pytestmark = pytest.mark.django_db
@@ -268,12 +276,44 @@ def _fill_what_the_demo_lacks(case: Case) -> None:
         )
 
 
+def _fill_retention_records(case: Case) -> None:
+    """Retention's own records about the case and the person (a lifted hold, an art. 18 restriction lifted, an
+    opening, a step taken, a rectification and a subject-access request)."""
+    lead = case.lead
+    assert lead is not None
+    org = case.owning_org
+    now = timezone.now()
+    LegalHold.objects.create(
+        case=case, reason="Erstatningssak", set_by=lead, set_by_org=org, lifted_by=lead, lifted_at=now
+    )
+    RestrictionChange.objects.create(case=case, restricted=True, code="art18", reason="Personen ba om det")
+    RestrictedRead.objects.create(
+        case=case, user=lead, organisation=org, reason_code="subject_request", reason="Innsyn", expires_at=now
+    )
+    RetentionStep.objects.create(
+        case=case, step="restrict", rule_id="test", rules_version=1, due_on=timezone.localdate(), archive_file="x"
+    )
+    RectificationRequest.objects.create(
+        case=case, received_on=timezone.localdate(), claim="Feil fødselsdato", registered_by=lead, registered_by_org=org
+    )
+    SubjectAccessRequest.objects.create(
+        person=case.person,
+        organisation=org,
+        registered_by=lead,
+        received_via="letter",
+        received_on=timezone.localdate(),
+        due_on=timezone.localdate(),
+        refusal_reason="Ingen",
+    )
+
+
 # ---- Nothing but the allowlist is left -------------------------------------------------------------------------
 
 
 def test_after_anonymisation_nothing_but_the_allowlist_is_left(demo: str) -> None:
     rich = _richest_open_case()
     _fill_what_the_demo_lacks(rich)
+    _fill_retention_records(rich)
     # Follow-ups still to come would hold some cases back (test below): here every closed case goes.
     FollowUp.objects.filter(status=FollowUpStatus.PENDING, due_on__gte=timezone.localdate()).update(
         status=FollowUpStatus.MISSED, missed_reason="no_contact"

@@ -38,7 +38,9 @@ def _snapshot() -> dict[str, Any]:
     return out
 
 
-def test_a_case_past_its_period_is_restricted_then_anonymised(world: Any, closed_case: Any) -> None:
+def test_a_case_past_its_period_is_restricted_then_anonymised(
+    world: Any, closed_case: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     case = closed_case(track="returnee", reason="criminal_justice")
     assert retention_run(now=at(2027, 12, 1)).done == {}  # not yet
 
@@ -53,11 +55,17 @@ def test_a_case_past_its_period_is_restricted_then_anonymised(world: Any, closed
     assert event.actor_id is None and event.reason == "retention;returnee-criminal-justice;v1"
     assert Entry.objects.get(case=case).body == "Samtale om jobb"  # restricted, not yet changed
 
-    retention_run(now=END_DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_run(now=END_DAY)
     case.refresh_from_db()
-    assert case.retention_state == RetentionState.ANONYMISED
-    assert Entry.objects.get(case=case).body == ""  # case_anonymise ran
+    assert case.retention_state == RetentionState.ANONYMISED and case.anonymised_at is not None
+    assert not Entry.objects.filter(case=case).exists()  # case_anonymise ran: the words are gone
+    case.person.refresh_from_db()
+    assert not case.person.full_name and not case.person.birth_date
     assert AuditEvent.objects.filter(action=Action.RETENTION_ANONYMISE, case_id=str(case.public_id)).count() == 1
+    # Its last case anonymised, the person's data keys are destroyed (their backups become unreadable).
+    shred = AuditEvent.objects.get(action=Action.PERSON_SHRED, object_id=str(case.person.public_id))
+    assert shred.actor_id is None and shred.reason == "anonymised"
 
 
 def test_both_steps_due_are_taken_in_one_run_and_a_second_run_does_nothing(world: Any, closed_case: Any) -> None:

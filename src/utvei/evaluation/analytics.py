@@ -137,9 +137,17 @@ def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if len(values) >= MIN_COUNT else None
 
 
+def day_zone() -> dt.tzinfo:
+    """The zone the figures count days in: the local zone's standard time all year (UTC+1 in Norway), so a day
+    does not depend on summer time. A moment keeps its day when anonymisation moves it back by whole days of
+    24 hours (docs/anonymisation.md); with summer time, one within an hour of midnight could change day."""
+    standard = dt.datetime(2001, 1, 15, 12, tzinfo=timezone.get_current_timezone()).utcoffset()
+    return dt.timezone(standard or dt.timedelta(0))
+
+
 def _local_days(rows: Iterable[tuple[int, dt.datetime | None]]) -> dict[int, dt.date]:
-    """``{id: the local calendar day}`` of ``(id, moment)`` rows; rows without a moment are left out."""
-    tz = timezone.get_current_timezone()
+    """``{id: the day}`` (in `day_zone`) of ``(id, moment)`` rows; rows without a moment are left out."""
+    tz = day_zone()
     return {pk: moment.astimezone(tz).date() for pk, moment in rows if moment is not None}
 
 
@@ -739,7 +747,7 @@ def _review_timeliness(cases: QuerySet[Case]) -> tuple[int, int]:
         .order_by("plan_id", "reviewed_on", "pk")
         .values_list("plan_id", "reviewed_on", "next_review_due", "plan__approved_at")
     )
-    tz = timezone.get_current_timezone()
+    tz = day_zone()
     grace = dt.timedelta(days=REVIEW_GRACE_DAYS)
     on_time = late = 0
     previous_plan: int | None = None

@@ -30,6 +30,7 @@ class AccessAlert(models.Model):
     """One rule hit: who (user, organisation), on which case (its public id, or "" for a rule over many cases),
     in which window, and the counts that made it a hit. One per rule, user, organisation, case and window start."""
 
+    data_subject = None  # about a member of staff, not a person followed: under the keyring's master key
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rule = models.CharField(_("rule"), max_length=40)
     rule_version = models.PositiveIntegerField(_("rule version"))

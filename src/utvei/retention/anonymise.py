@@ -75,6 +75,14 @@ from utvei.meetings.models import DecisionRevision, Meeting, MeetingAttendee, Me
 from utvei.network.models import Contact, ContactRevision, Observation
 from utvei.people.models import Gender, Person, PersonToken, PersonVersion
 from utvei.plans.models import Goal, GoalRating, Plan, PlanItem, PlanReview
+from utvei.retention.models import (
+    LegalHold,
+    RectificationRequest,
+    RestrictedRead,
+    RestrictionChange,
+    RetentionStep,
+    SubjectAccessRequest,
+)
 from utvei.sharing.models import Consent, Disclosure, EmergencyAccess, Referral
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
@@ -289,6 +297,20 @@ CASE_POLICIES: tuple[Policy, ...] = (
     Policy(
         MeetingDecision, "meeting__case", "keep", "that a decision was made, and when due", blank=frozenset({"text"})
     ),
+    # Retention's own records about the case. A hold blocks anonymisation, so only lifted ones are left; the
+    # audit log keeps that they were set, lifted, opened and answered (ids and codes).
+    Policy(LegalHold, "case", "drop", "a lifted hold's reason and who set it: the audit log keeps that it was"),
+    Policy(RestrictedRead, "case", "drop", "openings of the restricted case with their stated reasons"),
+    Policy(RestrictionChange, "case", "drop", "the restriction's history with its reasons"),
+    Policy(RectificationRequest, "case", "drop", "the person's own words about what was wrong, and the answer"),
+    Policy(
+        RetentionStep,
+        "case",
+        "keep",
+        "what retention did, by which rule (its dates move with the case's)",
+        kept={"step": CODED, "rule_id": CODED + " (the rule in retention/data/rules.yaml)"},
+        blank=frozenset({"archive_file"}),
+    ),
 )
 
 PERSON_POLICIES: tuple[Policy, ...] = (
@@ -313,6 +335,15 @@ PERSON_POLICIES: tuple[Policy, ...] = (
             "region": lambda row: row["region"] or region_of(row["municipality"]),
             "municipality": lambda row: "",
         },
+        scope="person",
+    ),
+    Policy(
+        SubjectAccessRequest,
+        "person",
+        "keep",
+        "that the person asked to see their data and was answered in time: the controller's accountability",
+        kept={"received_via": CODED, "status": CODED},
+        blank=frozenset({"extension_reason", "refusal_reason"}),
         scope="person",
     ),
 )

@@ -222,11 +222,11 @@ def _anonymise(case: Case, p: Planned, now: dt.datetime) -> None:
     """The one call to the anonymisation (`retention.anonymise.case_anonymise`, docs/anonymisation.md). When the
     person's last case is anonymised, their data keys are destroyed after the commit (`person_shred`: nothing kept
     is encrypted, so no evidence is lost; what was missed, and every backup, becomes unreadable)."""
+    _record(case, p, now)  # first: its dates then move with the case's, like every other date kept
     report = anonymise.case_anonymise(case, at=now)
     Case.objects.filter(pk=case.pk).update(
         retention_state=RetentionState.ANONYMISED, restriction_reason="", restricted_by=None
     )
-    _record(case, p, now)
     audit_record(action=Action.RETENTION_ANONYMISE, obj=case, case=case, reason=_reason(p))
     if report.person_anonymised:
         person = case.person

@@ -24,6 +24,7 @@ class LegalHold(models.Model):
     no restriction, anonymisation, deletion or archiving. Set and lifted by the DPO or a coordinator of the owning
     organisation (access/retention.py); both audited. The reasons are encrypted; the audit log has ids only."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_holds")
     reason = EncryptedTextField(_("reason for the hold"))

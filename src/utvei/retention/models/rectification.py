@@ -25,6 +25,7 @@ class RectificationRequest(models.Model):
     answer — corrected (through `cases.services.person_edit` or an entry's correction, which keep their history)
     or refused with a reason. Registered and answered by the case lead or the DPO."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="rectification_requests")
     received_on = models.DateField(_("received on"))

@@ -43,6 +43,7 @@ class SubjectAccessRequest(models.Model):
     """One person's request for access to everything about them, registered by a data protection officer of an
     organisation that is a controller of their data (access/subject_access.py). URLs carry `public_id` only."""
 
+    data_subject = "person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")

@@ -34,6 +34,7 @@ class RestrictedRead(models.Model):
     """The DPO or the case lead opened a restricted case to read it, for a reason, until `expires_at`
     (UTVEI_RESTRICTED_READ_MINUTES). While it is in force every read carries `restricted;<code>` in the audit log."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="restricted_reads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -54,6 +55,7 @@ class RestrictionChange(models.Model):
     """One restriction of a case or its lifting: who (null: the retention run), when, which code, and why
     (encrypted). The case itself holds the current state (`Case.retention_state`)."""
 
+    data_subject = "case__person"  # core.crypto: whose data key encrypts this row's values
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="restriction_changes")
     restricted = models.BooleanField()
     code = models.CharField(max_length=12, choices=RestrictionCode.choices)

@@ -59,7 +59,14 @@ from utvei.people.models import Person, PersonVersion
 from utvei.plans.models import Goal, GoalRating, Plan, PlanItem, PlanReview
 from utvei.sharing.models import Consent, Disclosure, EmergencyAccess, Referral
 
-from ..models import SubjectAccessRequest
+from ..models import (
+    LegalHold,
+    RectificationRequest,
+    RestrictedRead,
+    RestrictionChange,
+    RetentionStep,
+    SubjectAccessRequest,
+)
 
 FORMAT = "utvei-subject-access"
 FORMAT_VERSION = 1
@@ -90,6 +97,10 @@ NOT_IN_EXPORT: dict[str, Any] = {
     "sessions.Session": _("Login sessions: security records."),
     "accounts.User_groups": _("Django's permission groups: unused."),
     "accounts.User_user_permissions": _("Django's permissions: unused."),
+    "oversight.AccessAlert": _(
+        "The data protection officer's review of a worker's pattern of access (docs/oversight.md): a record about "
+        "the worker. Every read of the person's record behind it is in the access log."
+    ),
 }
 
 
@@ -137,6 +148,11 @@ GIVEN_MODELS = (
     "network.ContactRevision",
     "network.Observation",
     "retention.SubjectAccessRequest",
+    "retention.RectificationRequest",
+    "retention.LegalHold",
+    "retention.RestrictionChange",
+    "retention.RestrictedRead",
+    "retention.RetentionStep",
 )
 
 
@@ -369,9 +385,21 @@ def _account(cases: list[Case], ledger: Ledger) -> tuple[Section, list[int]]:
     return s, user_ids
 
 
-def _requests(person: Person, ledger: Ledger) -> Section:
-    s = Section("requests", _("Your requests for access"), ledger)
+def _requests(person: Person, cases: list[Case], ledger: Ledger) -> Section:
+    s = Section("requests", _("Your requests for access, correction and restriction"), ledger)
     s.add_all(SubjectAccessRequest.objects.filter(person=person).order_by("received_on", "pk"))
+    s.add_all(RectificationRequest.objects.filter(case__in=cases).order_by("received_on", "pk"))
+    return s
+
+
+def _retention(cases: list[Case], ledger: Ledger) -> Section:
+    """How long the record is kept (docs/retention.md): restrictions, legal holds, who opened a restricted case and
+    why, and the steps retention took."""
+    s = Section("retention", _("How long your record is kept"), ledger)
+    s.add_all(RestrictionChange.objects.filter(case__in=cases).order_by("changed_at", "pk"))
+    s.add_all(LegalHold.objects.filter(case__in=cases).order_by("set_at", "pk"))
+    s.add_all(RestrictedRead.objects.filter(case__in=cases).order_by("opened_at", "pk"))
+    s.add_all(RetentionStep.objects.filter(case__in=cases).order_by("taken_at", "pk"))
     return s
 
 
@@ -425,7 +453,7 @@ def person_export(*, person: Person, request: SubjectAccessRequest | None = None
         _network(cases, ledger),
     ]
     export.sections += [part for part in SECTIONS.send(person=person, cases=cases, ledger=ledger) if part is not None]
-    export.sections += [account, _requests(person, ledger)]
+    export.sections += [_retention(cases, ledger), account, _requests(person, cases, ledger)]
     export.access_log = _access_log(person, cases, user_ids, ledger)
     return export
 
