@@ -22,10 +22,11 @@ run: install
 	UTVEI_DEMO=1 $(BIN)/utvei migrate --noinput -v0
 	UTVEI_DEMO=1 $(BIN)/utvei createcachetable
 	UTVEI_DEMO=1 $(BIN)/utvei demo --if-empty
-	@# the worker's first pass (the demo's reminders, the unusual-access scan, a sealed checkpoint) before the server: its lines come first,
+	@# the worker's first pass (the demo's reminders, the unusual-access scan, the retention run, a sealed checkpoint) before the server: its lines come first,
 	@# and the server's banner with the address is the last thing printed
 	UTVEI_DEMO=1 $(BIN)/utvei reminders
 	UTVEI_DEMO=1 $(BIN)/utvei alerts scan
+	UTVEI_DEMO=1 $(BIN)/utvei retention run
 	UTVEI_DEMO=1 $(BIN)/utvei audit checkpoint
 	UTVEI_DEMO=1 PORT=$(PORT) $(BIN)/utvei serve --port $(PORT)
 
