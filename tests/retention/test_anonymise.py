@@ -62,6 +62,8 @@ from utvei.retention.models import (
     RetentionStep,
     SubjectAccessRequest,
 )
+from utvei.retention.rules import load_rules
+from utvei.retention.run import retention_run
 from utvei.sharing.models import Consent, Disclosure, LegalBasis, Purpose, Referral
 
 pytestmark = pytest.mark.django_db
@@ -577,3 +579,51 @@ def test_an_anonymised_case_breaks_no_page(demo: str, client: Any) -> None:
         response = client.get(url)
         assert response.status_code < 500, url
         assert name not in response.content.decode(errors="replace"), url
+
+
+# ---- The acceptance through the run: restricted, then anonymised, the figures as before -------------------------
+
+
+def test_the_retention_run_restricts_then_anonymises_and_the_figures_stay_the_same(
+    demo: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 15's acceptance, end to end: with rules that end every closed case in anonymisation, a first run
+    restricts the closed cases, a later one anonymises them; the legal hold's case and the one restricted on the
+    person's request are left as they were; the
+    evaluation figures are the same as before either run."""
+    today = timezone.localdate()
+    FollowUp.objects.filter(status=FollowUpStatus.PENDING, due_on__gte=today).update(
+        status=FollowUpStatus.MISSED, missed_reason="no_contact"
+    )
+    held = set(LegalHold.objects.active().values_list("case_id", flat=True))
+    held |= set(Case.objects.filter(restriction_code="art18").values_list("pk", flat=True))
+    assert len(held) == 2  # the demo's legal hold (Kasper) and restriction on request (Elias)
+    closed = list(Case.objects.filter(phase=Phase.CLOSED).exclude(pk__in=held))
+    assert len(closed) >= 100
+    before = _figures(today)
+    assert before[0].overview.total and before[0].survival[0].n
+    # Restricted at once; anonymised once the period after the earliest closure has passed the latest one.
+    first, last = min(c.closed_at for c in closed), max(c.closed_at for c in closed)
+    months = (last - first).days // 28 + 2
+    rules = load_rules()
+    every_one_anonymised = dataclasses.replace(
+        rules,
+        rules=tuple(
+            dataclasses.replace(r, restrict_after_months=0, end_after_months=months, end="anonymise", archive_then="")
+            for r in rules.rules
+        ),
+    )
+
+    # The day after the last closure: every closed case is restricted, nothing is anonymised yet.
+    first_run = retention_run(now=last + dt.timedelta(days=1), rules=every_one_anonymised)
+    assert first_run.done["restrict"] == len(closed)
+    assert not first_run.done.get("anonymise")
+    assert _figures(today) == before  # restricted cases still count
+
+    # Far later: each is anonymised, the held one is not.
+    with django_capture_on_commit_callbacks(execute=True):
+        second_run = retention_run(now=last + dt.timedelta(days=31 * months + 1), rules=every_one_anonymised)
+    assert second_run.done["anonymise"] == len(closed)
+    assert Case.objects.filter(pk__in=[c.pk for c in closed], retention_state="anonymised").count() == len(closed)
+    assert not Case.objects.filter(pk__in=held, anonymised_at__isnull=False).exists()  # the hold, art. 18
+    assert _figures(today) == before
