@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -185,6 +185,31 @@ def _emergency_hours(reason: str) -> int:
     return 4
 
 
+def _case_hits(
+    tally: _Tally,
+    rule: Rule,
+    user_id: int,
+    org_id: int,
+    case_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    hits: Sequence[Mapping[str, Any]],
+) -> None:
+    """One alert for one user's events on one case in one window (the rules judged event by event)."""
+    tally.upsert(
+        rule,
+        user_id=user_id,
+        org_id=org_id,
+        case_id=case_id,
+        start=start,
+        end=end,
+        events=len(hits),
+        cases=1,
+        first_seq=min(e["seq"] for e in hits),
+        last_seq=max(e["seq"] for e in hits),
+    )
+
+
 def _emergency_access(rule: Rule, opens: list[dict[str, Any]], tally: _Tally) -> None:
     """Every emergency access: one alert per access, its window the access's."""
     for e in opens:
@@ -298,18 +323,7 @@ def _outside_office_hours(rule: Rule, accesses: list[dict[str, Any]], tz: ZoneIn
         )
         hits = [e for e in day.values("seq", "occurred_at") if outside_office_hours(e["occurred_at"], p, tz)]
         if hits:
-            tally.upsert(
-                rule,
-                user_id=user_id,
-                org_id=org_id,
-                case_id=case_id,
-                start=start,
-                end=end,
-                events=len(hits),
-                cases=1,
-                first_seq=min(e["seq"] for e in hits),
-                last_seq=max(e["seq"] for e in hits),
-            )
+            _case_hits(tally, rule, user_id, org_id, case_id, start, end, hits)
 
 
 class _Circles:
@@ -386,18 +400,7 @@ def _other_jurisdiction(rule: Rule, accesses: list[dict[str, Any]], tz: ZoneInfo
             and circles.outside(e, different_region_only=region_only)
         ]
         if hits:
-            tally.upsert(
-                rule,
-                user_id=user_id,
-                org_id=org_id,
-                case_id=case_id,
-                start=start,
-                end=end,
-                events=len(hits),
-                cases=1,
-                first_seq=min(e["seq"] for e in hits),
-                last_seq=max(e["seq"] for e in hits),
-            )
+            _case_hits(tally, rule, user_id, org_id, case_id, start, end, hits)
 
 
 # ---- The scan ------------------------------------------------------------------------------------------------
