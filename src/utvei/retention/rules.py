@@ -21,6 +21,8 @@ from utvei.accounts.models import OrgKind
 from utvei.cases.models import Case, ClosureReason, Track
 from utvei.core.dates import add_months
 
+from .models.steps import Step
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
 ENDS = ("anonymise", "delete", "archive")
 ARCHIVE_THEN = ("delete", "restrict")
@@ -59,6 +61,12 @@ class Rule:
             and self.closure_reason in (None, closure_reason)
             and self.org_kind in (None, org_kind)
         )
+
+    @property
+    def end_label(self) -> str:
+        """The end step in words, with what follows an archive export (e.g. «Export for archiving → Delete»)."""
+        words = str(Step(self.end).label)
+        return f"{words} → {Step(self.archive_then).label}" if self.archive_then else words
 
     @property
     def statute(self) -> str:

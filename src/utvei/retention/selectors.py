@@ -26,7 +26,7 @@ from utvei.cases.models import RESTRICTED_STATES, Case, Entry, Phase, RetentionS
 from utvei.core.errors import NotFound
 from utvei.core.validation import parse_uuid
 
-from .models import LegalHold, RectificationRequest, RectificationStatus, RestrictionChange, RetentionStep
+from .models import LegalHold, RectificationRequest, RectificationStatus, RestrictionChange, RetentionStep, Step
 from .rules import Due, Rule, due_dates, load_rules
 
 # The overview lists the steps due within this many days.
@@ -124,6 +124,11 @@ class OverviewRow:
     next_step: str
     next_due: dt.date | None
     rule_id: str
+
+    @property
+    def next_step_label(self) -> str:
+        """The step in words (Restrict, Anonymise, …), in the active language."""
+        return str(Step(self.next_step).label) if self.next_step in Step.values else self.next_step
 
 
 def retention_overview(*, actor: Membership, today: dt.date | None = None, limit: int = 200) -> list[OverviewRow]:
