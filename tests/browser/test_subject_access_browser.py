@@ -9,9 +9,13 @@ import pytest
 
 from tests.browser.support import A11yLog, give_totp, log_in
 from tests.retention.helpers import person_with_everything
+from utvei.assessments.services import instruments_sync
+from utvei.evaluation.services import indicators_sync
+from utvei.plans.services import measures_sync
 from utvei.retention.models import SubjectAccessRequest
 from utvei.retention.subject_access import services
 from utvei.retention.subject_access.render import as_html
+from utvei.sharing.consent.services import legal_bases_sync
 
 pytestmark = pytest.mark.browser
 from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lock: a machine without it fails)
@@ -20,6 +24,11 @@ from playwright.sync_api import expect  # noqa: E402  (pinned in requirements.lo
 def test_register_a_request_and_read_the_export(live_server, world, browser_page):
     base = live_server.url
     a11y = A11yLog("subject-access")
+    # The migrations load these catalogues; a transactional test before this one may have flushed them.
+    instruments_sync()
+    legal_bases_sync()
+    measures_sync()
+    indicators_sync()
     sara = person_with_everything(world)
     secret = give_totp(world.m["dina"].user)
 
