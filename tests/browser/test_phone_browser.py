@@ -197,7 +197,10 @@ def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, 
     page = _phone(browser_page)
     log_in(page, base, "mentor")
     check.visit(page, "/", "mentor-dashboard")
-    page.locator("main").get_by_role("link", name="UTV-").first.click()
+    # Wait for the case page itself: measuring while the dashboard unloads finds no body (failed in CI).
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name="UTV-").first.click()
+    expect(page.locator("main h1")).to_be_visible()
     check.check(page, "mentor-case")
 
     # ---- a reporter: the concern form and its receipt ----
@@ -205,7 +208,8 @@ def test_every_main_page_fits_a_phone_for_every_role(live_server, browser_page, 
     log_in(page, base, "melder")
     check.visit(page, "/", "reporter-dashboard")
     check.visit(page, "/concerns/new/", "reporter-concern-form")
-    page.get_by_role("button", name="Send the concern").click()  # empty: the form with its errors
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the concern").click()  # empty: the form with its errors
     check.check(page, "reporter-concern-form-errors")
     check.visit(page, "/concerns/mine/", "reporter-receipts")
     mine = Concern.objects.filter(reporter__username="melder").first()
