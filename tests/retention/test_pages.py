@@ -57,3 +57,15 @@ def test_art18_and_rectification_on_the_page(world: Any, browse: Any, case: Case
     assert dina.post(f"{url}unrestrict/", {"reason": "Avklart"}).status_code == 302
     case.refresh_from_db()
     assert case.retention_state == RetentionState.ACTIVE
+
+
+def test_in_bokmal_a_restricted_case_is_sperret_everywhere(world: Any, client_for: Any, case: Case) -> None:
+    """The state is «sperret» on the overview, the retention page and the case page's banner alike (the overview
+    said «Skjermet», the word for screened entries, while the banner said «sperret»)."""
+    services.restriction_request(actor=world.m["dina"], case=case, reason="Personen krever begrensning")
+    dina = client_for("dina")
+    overview = dina.get("/retention/").content.decode()
+    row = overview[overview.index(f'data-case="{case.public_id}"') :].split("</tr>")[0]
+    assert "<strong>Sperret</strong>" in row and "Skjermet" not in row
+    page = dina.get(f"/retention/cases/{case.public_id}/").content.decode()
+    assert "Sperret" in page and "Skjermet" not in page

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from utvei.accounts.models import Organisation
 from utvei.core.crypto import EncryptedBinaryField, EncryptedTextField
@@ -48,7 +49,7 @@ class RetentionState(models.TextChoices):
     kept restricted), anonymised. A deleted case has no row; the state is named for the records that speak of it."""
 
     ACTIVE = "active", _("Active")
-    RESTRICTED = "restricted", _("Restricted")
+    RESTRICTED = "restricted", pgettext_lazy("retention state", "Restricted")
     ARCHIVED = "archived", _("Archived and restricted")
     ANONYMISED = "anonymised", _("Anonymised")
     DELETED = "deleted", _("Deleted")
