@@ -105,7 +105,14 @@ def test_the_overview_lists_held_and_restricted_cases(world: Any, case: Case, cl
     services.hold_set(actor=world.m["dina"], case=case, reason="Hold")
     services.restriction_request(actor=world.m["dina"], case=other, reason="Art. 18")
     data = world.api("dina").get("/api/v1/retention/").json()
-    found = {r["reference"]: r for r in data}
+    assert data["count"] == 2
+    found = {r["reference"]: r for r in data["results"]}
     assert found[case.reference]["held"] is True
     assert found[other.reference]["state"] == "restricted"
-    assert world.api("dora").get("/api/v1/retention/").json() == []
+    assert world.api("dora").get("/api/v1/retention/").json()["results"] == []
+    # A page at a time, the oldest closed first; nothing beyond a page is lost.
+    first = world.api("dina").get("/api/v1/retention/?limit=1").json()
+    assert first["count"] == 2 and len(first["results"]) == 1 and first["next"]
+    second = world.api("dina").get("/api/v1/retention/?limit=1&offset=1").json()
+    assert {first["results"][0]["reference"], second["results"][0]["reference"]} == {case.reference, other.reference}
+    assert world.api("dina").get("/api/v1/retention/?limit=none").status_code == 400

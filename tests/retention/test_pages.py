@@ -40,6 +40,22 @@ def test_the_overview_shows_the_dpo_the_cases_that_need_attention(world: Any, br
     assert case.reference not in browse("dora").get("/retention/").content.decode()
 
 
+def test_the_overview_has_every_case_a_page_at_a_time(
+    world: Any, browse: Any, closed_case: Any, monkeypatch: Any
+) -> None:
+    """Beyond a page the rest is on the next pages and counted (the overview stopped at 200, silently)."""
+    monkeypatch.setattr("utvei.retention.views.PAGE_SIZE", 2)
+    made = [closed_case(name=f"Person {i}") for i in range(3)]
+    for c in made:
+        services.hold_set(actor=world.m["dina"], case=c, reason="Tilsyn")
+    dina = browse("dina")
+    first, second = dina.get("/retention/").content.decode(), dina.get("/retention/?page=2").content.decode()
+    assert "3 cases need attention." in first and "Page 1 of 2" in first
+    shown = [c.reference for c in made if c.reference in first], [c.reference for c in made if c.reference in second]
+    assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0]) | set(shown[1]) == {c.reference for c in made}
+    assert dina.get("/retention/?page=x").status_code == 200  # a page that is not one: the first
+
+
 def test_art18_and_rectification_on_the_page(world: Any, browse: Any, case: Case) -> None:
     url = f"/retention/cases/{case.public_id}/"
     dina = browse("dina")

@@ -131,9 +131,10 @@ class OverviewRow:
         return str(Step(self.next_step).label) if self.next_step in Step.values else self.next_step
 
 
-def retention_overview(*, actor: Membership, today: dt.date | None = None, limit: int = 200) -> list[OverviewRow]:
+def retention_overview(*, actor: Membership, today: dt.date | None = None) -> list[OverviewRow]:
     """The cases whose retention the principal answers for that need attention: restricted or archived, under a
-    legal hold, with a pending rectification request, or closed with a step due within LOOK_AHEAD_DAYS. Audited."""
+    legal hold, with a pending rectification request, or closed with a step due within LOOK_AHEAD_DAYS, all of
+    them (the callers page the list: a due date comes from the rules, so the filter cannot be SQL). Audited."""
     day = today or timezone.localdate()
     held = LegalHold.objects.active().filter(case=OuterRef("pk"))
     pending = RectificationRequest.objects.filter(case=OuterRef("pk"), status=RectificationStatus.PENDING)
@@ -143,7 +144,7 @@ def retention_overview(*, actor: Membership, today: dt.date | None = None, limit
         .annotate(held=Exists(held), pending=Exists(pending))
         .filter(Q(retention_state__in=RESTRICTED_STATES) | Q(held=True) | Q(pending=True) | Q(phase=Phase.CLOSED))
         .select_related("owning_org")
-        .order_by("closed_at", "pk")[:limit]
+        .order_by("closed_at", "pk")
     )
     rules = load_rules()
     horizon = day + dt.timedelta(days=LOOK_AHEAD_DAYS)

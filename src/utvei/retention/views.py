@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,6 +31,8 @@ from .forms import (
     UnrestrictForm,
 )
 
+PAGE_SIZE = 50  # overview rows a page
+
 
 def _url(case: Case) -> str:
     return reverse("retention_case", args=[case.public_id])
@@ -38,8 +41,8 @@ def _url(case: Case) -> str:
 @require_GET
 @page
 def overview(request: HttpRequest, m: Membership) -> HttpResponse:
-    rows = selectors.retention_overview(actor=m)
-    return render(request, "retention/overview.html", {"rows": rows, "days": selectors.LOOK_AHEAD_DAYS})
+    rows = Paginator(selectors.retention_overview(actor=m), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "retention/overview.html", {"page_obj": rows, "days": selectors.LOOK_AHEAD_DAYS})
 
 
 def _render_case(request: HttpRequest, m: Membership, case: Case, status: int = 200, **forms: Any) -> HttpResponse:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from utvei.retention import selectors, services
 
-from ..schema import errors
+from ..schema import PAGE_PARAMETERS, errors, page_of
 from ..serializers_retention import (
     CaseRetentionSerializer,
     OpenSerializer,
@@ -49,13 +49,13 @@ class RetentionOverviewView(ApiView):
         description=(
             "The cases you answer for (a DPO's or coordinator's: those your organisation owns; otherwise those you "
             "lead) that are restricted, under a legal hold, with a rectification request waiting, or with a step due "
-            "within 90 days. No content."
+            "within 90 days, oldest closed first, a page at a time. No content."
         ),
-        responses={200: OverviewRowSerializer(many=True), **errors(401)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of("RetentionOverviewPage", OverviewRowSerializer(many=True)), **errors(401, 400)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows = selectors.retention_overview(actor=self.actor)
-        return Response(OverviewRowSerializer(rows, many=True).data)
+        return self.page(selectors.retention_overview(actor=self.actor), lambda r: OverviewRowSerializer(r).data)
 
 
 class CaseRetentionView(ApiView):
