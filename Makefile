@@ -54,7 +54,7 @@ test-sqlite: install
 	$(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
 test-pg: install system
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) UTVEI_TEST_SAMPLE=1 $(BIN)/pytest -m "not browser" -n 2 -p no:cacheprovider
 
 test-browser: install system oidc
 	$(BIN)/pytest -m browser -n 2 -p no:cacheprovider

@@ -8,8 +8,9 @@ Six tests (`test_every_surface_follows_the_table[sector-half]`) build the cases 
             the CSV export, and for the sample the entry's own page
   API       the case, the timeline, the lookup `cases/?ref=`, the JSON export, and for the sample the entry
 
-Each checks the outcome of the table row the scenario made true, counts the distinct rows (role, sector,
-relation, classification, category, basis) it actually checked, and asserts at least 500. The hand-written
+Each checks the outcome of the table row the scenario made true, counts the distinct rows (role, sector, relation,
+classification, category, basis) it actually checked, and asserts at least 500; on the second database two of the
+six run, drawn each day (tests/sampling.py). The hand-written
 tests/access/table.py is compared with the table too, and the last tests show that a withdrawal, revocation or
 expiry — of a basis or of the relation itself — works on the very next request on every surface.
 """
@@ -287,6 +288,7 @@ def check_viewer(world: Any, browse: Any, host: Host, viewer: Viewer, index: int
         tally.everywhere.add(key)
 
 
+@pytest.mark.sampled(share=1 / 3)
 @pytest.mark.parametrize(("sector", "half"), UNITS, ids=[f"{s}-{h}" for s, h in UNITS])
 def test_every_surface_follows_the_table(world, browse, sector, half):
     unit = build_unit(world, sector, half)

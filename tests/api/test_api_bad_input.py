@@ -144,6 +144,7 @@ def _assert_4xx(r: Any) -> None:
         assert_error(r, r.status_code)
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize("name", list(ENDPOINTS))
 @pytest.mark.parametrize("body", BAD_BODIES, ids=lambda b: json.dumps(b)[:30])
 def test_bad_bodies(cw: CaseWorld, ids: dict[str, str], name: str, body: Any) -> None:
@@ -153,6 +154,7 @@ def test_bad_bodies(cw: CaseWorld, ids: dict[str, str], name: str, body: Any) ->
         assert r.status_code >= 400
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize("name", list(ENDPOINTS))
 @pytest.mark.parametrize("raw", RAW_BODIES, ids=lambda b: repr(b)[:20])
 def test_malformed_bodies_are_400(cw: CaseWorld, ids: dict[str, str], name: str, raw: str) -> None:
@@ -162,6 +164,7 @@ def test_malformed_bodies_are_400(cw: CaseWorld, ids: dict[str, str], name: str,
         assert r.status_code == 400
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize(("name", "field"), [(name, field) for name, fields in FIELDS.items() for field in fields])
 def test_bad_values_in_every_field(cw: CaseWorld, ids: dict[str, str], name: str, field: str) -> None:
     base = {k: (v.format(**ids) if isinstance(v, str) else v) for k, v in ENDPOINTS[name][3].items()}

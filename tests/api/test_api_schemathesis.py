@@ -25,12 +25,14 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
+from tests import sampling
 from tests.api.api_helpers import one_of_each
 from utvei.api.models import ApiToken
 from utvei.cases.models import TeamRole
 from utvei.oversight.models import AccessAlert
 
-EXAMPLES = int(os.environ.get("UTVEI_SCHEMATHESIS_EXAMPLES", "25"))
+# On the second database a quarter of them (tests/sampling.py).
+EXAMPLES = int(os.environ.get("UTVEI_SCHEMATHESIS_EXAMPLES") or (6 if sampling.SAMPLED else 25))
 
 
 def _served_schema() -> Any:

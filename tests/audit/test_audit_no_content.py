@@ -67,7 +67,7 @@ def test_a_full_flow_leaves_no_names_or_content_in_the_log(world, client_for):
     b"".join(dpo.get("/audit/export/", {"case": case.reference}).streaming_content)
 
     events = list(AuditEvent.objects.all())
-    assert len(events) > 20
+    assert len(events) >= 15  # the flow's own events (the world is made without any)
     for event in events:
         for f in STRING_FIELDS:
             value = getattr(event, f).lower()

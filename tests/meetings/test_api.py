@@ -293,6 +293,7 @@ def targets(mw):
 TARGETS = ["create", "patch", "hold", "cancel", "decision", "decision_patch", "decision_status"]
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize("name", TARGETS)
 def test_bad_and_malformed_bodies(mw, targets, name):
     method, url, _base = targets[name]
@@ -311,6 +312,7 @@ def test_bad_and_malformed_bodies(mw, targets, name):
             assert r.status_code == 400
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize(
     ("name", "field"),
     [

@@ -335,6 +335,7 @@ def targets(nw):
     }
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize("name", ["create", "patch", "observe"])
 def test_bad_and_malformed_bodies(nw, targets, name):
     method, url, _base = targets[name]
@@ -352,6 +353,7 @@ def test_bad_and_malformed_bodies(nw, targets, name):
             assert r.status_code == 400
 
 
+@pytest.mark.sampled(share=0.25)
 @pytest.mark.parametrize(
     ("name", "field"),
     [("create", f) for f in (*BODY, "formal", "organisation")]
