@@ -25,7 +25,8 @@ def test_an_invited_caseworker_sets_up_and_is_deactivated(live_server, world, br
     admin.get_by_role("link", name="Manage the members").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Members of Testby kommune")
     a11y.check(admin, "members")
-    admin.get_by_role("link", name="Invite a user").click()
+    with admin.expect_navigation():  # axe must see the page the link opens
+        admin.get_by_role("link", name="Invite a user").click()
     a11y.check(admin, "invite")
     admin.get_by_label("Username").fill("tina")
     admin.get_by_label("First name").fill("Tina")
@@ -63,9 +64,11 @@ def test_an_invited_caseworker_sets_up_and_is_deactivated(live_server, world, br
     row = admin.get_by_role("row").filter(has_text="tina")
     expect(row).to_contain_text("Accepted")
     expect(row).to_contain_text("Set up")
-    row.get_by_role("link", name="Tina Test").click()
+    with admin.expect_navigation():  # axe must see the page the link opens
+        row.get_by_role("link", name="Tina Test").click()
     a11y.check(admin, "member")
-    admin.get_by_role("link", name="Deactivate the membership").click()
+    with admin.expect_navigation():  # axe must see the page the link opens
+        admin.get_by_role("link", name="Deactivate the membership").click()
     a11y.check(admin, "deactivate")
     admin.get_by_role("button", name="Deactivate").click()
     expect(admin.get_by_role("status").filter(has_text="The membership is deactivated")).to_be_visible()

@@ -126,7 +126,8 @@ def test_from_a_concern_to_a_compartmented_case(live_server, world, browser_page
     # gate, tests/access/test_sharing_gate.py).
     world.consent(case, "politi", "skole")
     a11y.check(kari, "case-team-form")
-    kari.locator("#timeline").get_by_role("link", name="New entry").click()
+    with kari.expect_navigation():  # axe must see the page the link opens
+        kari.locator("#timeline").get_by_role("link", name="New entry").click()
     a11y.check(kari, "entry-form")
     kari.go_back()
     write_entry(kari, "Team", TEAM_TITLE, TEAM_TEXT)
